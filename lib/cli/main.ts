@@ -1,0 +1,44 @@
+/** `course <command>`: dispatches to the commands in ./commands. */
+import { Command, UsageError, parse } from "./command";
+
+// One line per command; each module exports `command: Command`.
+const COMMANDS: Record<string, () => Command> = {
+  doctor: () => require("./commands/doctor").command,
+  run: () => require("./commands/run").command,
+  start: () => require("./commands/start").command,
+  "install-kernel": () => require("./commands/install-kernel").command,
+};
+
+function help(): string {
+  const lines = Object.keys(COMMANDS).map((n) => `  ${n.padEnd(16)} ${COMMANDS[n]().summary}`);
+  return `usage: course <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`course help <command>\` shows a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    const which = rest[0];
+    if (which && COMMANDS[which]) console.log(COMMANDS[which]().usage);
+    else console.log(help());
+    return 0;
+  }
+  const factory = COMMANDS[name];
+  if (!factory) {
+    console.error(`course: unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  const cmd = factory();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(cmd.usage);
+    return 0;
+  }
+  try {
+    return await cmd.run(parse(cmd, rest));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`course ${name}: ${err.message}\n\n${cmd.usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
