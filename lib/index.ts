@@ -6,3 +6,4 @@
 export { settings, byMode, initBackend, backendReport, isOnline, tf, readSettings, BACKEND_ORDER } from "./env";
 export type { Settings, Mode, BackendName, BackendReport } from "./env";
 export * as viz from "./viz";
+export { doctorReport } from "./doctor";

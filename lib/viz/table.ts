@@ -4,7 +4,13 @@ import { display, escapeHtml } from "./display";
 /** Anything with columns and rows of values: a danfojs DataFrame, or `{columns, values}`. */
 export interface TableLike {
   columns: string[];
-  values: unknown[][];
+  /** Rows (2-D); a 1-D array is shown as one column (a danfojs Series' values). */
+  values: unknown[];
+}
+
+/** Rows of a table as arrays (a 1-D `values` becomes one value per row). */
+function rowsOf(t: TableLike): unknown[][] {
+  return t.values.map((r) => (Array.isArray(r) ? r : [r]));
 }
 
 function fmt(v: unknown): string {
@@ -21,7 +27,7 @@ export function fromRows(rows: Record<string, unknown>[]): TableLike {
 }
 
 export function tableHtml(t: TableLike, caption?: string, maxRows = 50): string {
-  const rows = t.values.slice(0, maxRows);
+  const rows = rowsOf(t).slice(0, maxRows);
   const more = t.values.length > maxRows ? `<tr><td colspan="${t.columns.length}" style="text-align:center;color:#888">… ${t.values.length - maxRows} more rows</td></tr>` : "";
   return `<table class="course-table" style="border-collapse:collapse;font-size:13px">
 ${caption ? `<caption style="text-align:left;font-weight:bold;padding:4px">${escapeHtml(caption)}</caption>` : ""}<thead><tr>${t.columns.map((c) => `<th style="border-bottom:1px solid #999;padding:3px 8px;text-align:left">${escapeHtml(c)}</th>`).join("")}</tr></thead>
@@ -29,7 +35,7 @@ ${caption ? `<caption style="text-align:left;font-weight:bold;padding:4px">${esc
 }
 
 export function tableText(t: TableLike, maxRows = 50): string {
-  const rows = [t.columns, ...t.values.slice(0, maxRows).map((r) => r.map(fmt))];
+  const rows = [t.columns, ...rowsOf(t).slice(0, maxRows).map((r) => r.map(fmt))];
   const widths = t.columns.map((_, j) => Math.min(40, Math.max(...rows.map((r) => String(r[j]).length))));
   const lines = rows.map((r) => r.map((v, j) => String(v).slice(0, 40).padEnd(widths[j])).join("  "));
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
