@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { viz } from "../../lib";
+
+test("scatter makes one trace per group with hover text", () => {
+  const fig = viz.scatter({ x: [1, 2, 3], y: [4, 5, 6], groups: ["a", "b", "a"], hover: ["p", "q", "r"] }, { title: "t" });
+  assert.equal(fig.data.length, 2);
+  assert.deepEqual(fig.data[0].x, [1, 3]);
+  assert.deepEqual(fig.data[0].text, ["p", "r"]);
+  assert.throws(() => viz.scatter({ x: [1], y: [1, 2] }), /x has 1 values but y has 2/);
+});
+
+test("figures degrade to a readable text summary", () => {
+  const fig = viz.line({ train: { x: [0, 1], y: [2, 1] }, test: { x: [0, 1], y: [3, 2] } }, { title: "loss" });
+  assert.equal(viz.describeFigure(fig), '[Plotly figure "loss": scatter "train" (2 points), scatter "test" (2 points)]');
+  const b = viz.figureBundle(fig, false);
+  assert.ok("application/vnd.plotly.v1+json" in b);
+  assert.match(String(b["text/html"]), /window\.Plotly\.newPlot/);
+  assert.ok(String(b["text/html"]).length < 10_000, "no bundle unless asked");
+  assert.ok(String(viz.figureBundle(fig, true)["text/html"]).length > 1_000_000, "bundle inlined when asked");
+});
+
+test("bar and heatmap validate their inputs", () => {
+  assert.throws(() => viz.bar(["a", "b"], { s: [1] }), /series "s" has 1 values for 2 categories/);
+  const h = viz.heatmap([[1, 2], [3, 4]], { xLabels: ["a", "b"], yLabels: ["c", "d"] });
+  assert.equal(h.data[0].type, "heatmap");
+});
+
+test("tables: rows or DataFrame-like, HTML escaped, text fallback aligned", () => {
+  const t = viz.fromRows([{ a: 1, b: "<x>" }, { a: 2.5, c: true }]);
+  assert.deepEqual(t.columns, ["a", "b", "c"]);
+  const html = viz.tableHtml(t);
+  assert.match(html, /&lt;x&gt;/);
+  assert.doesNotMatch(html, /<x>/);
+  const text = viz.tableText({ columns: ["k", "v"], values: [["alpha", 1], ["b", 22]] });
+  assert.equal(text, "k      v \n-----  --\nalpha  1 \nb      22");
+});
+
+test("progress prints outside a kernel and counts ticks", () => {
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (s: string) => lines.push(s);
+  try {
+    const p = viz.progress(8, "steps");
+    for (let i = 0; i < 8; i++) p.tick({ loss: 1 / (i + 1) });
+    p.done();
+    assert.equal(p.count, 8);
+  } finally {
+    console.log = orig;
+  }
+  assert.ok(lines.length >= 2 && lines.length <= 6, `printed ${lines.length} lines`);
+  assert.match(lines[lines.length - 1], /steps \[█+\] 8\/8 100%/);
+});
