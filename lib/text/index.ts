@@ -1,0 +1,9 @@
+/** Text → token ids for BERT: the basic tokenizer, WordPiece, pairs, truncation, padding, batches. */
+export { BertTokenizer, BERT_SPECIAL_TOKENS, cleanUpTokenization } from "./tokenizer";
+export type { AddedToken, EncodeOptions, SpecialTokens, TokenizerJson } from "./tokenizer";
+export { WordPiece, WordPiece as WordPieceTokenizer, DEFAULT_WORDPIECE } from "./wordpiece";
+export type { WordPieceOptions } from "./wordpiece";
+export { basicTokenize, normalize, preTokenize, isChineseChar, isControl, isPunctuation, DEFAULT_NORMALIZER } from "./basic";
+export type { NormalizerOptions } from "./basic";
+export { truncatePair, padEncoding, stack, toTensors } from "./batch";
+export type { BatchEncoding, Encoding, Padding, TruncationStrategy } from "./batch";
