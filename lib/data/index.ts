@@ -1,0 +1,18 @@
+/**
+ * lib/data: the course's datasets and the loaders behind them.
+ *
+ *   loadDataset("sotu" | "moby" | "imdb" | "yelp" | "amazon" | "sentiment" | "chatbot")
+ *   listDatasets()                       name, kind, description, source, licence of each
+ *   loadCorpus / corpusStats             pre-training documents, kept whole
+ *   loadSentiment                        labelled sentences (0/1)
+ *   loadChatbot                          question → intent, from any question,answer CSV
+ *   readCsv / readJsonRecords            strict loaders: file, line and problem on bad input
+ *   trainTestSplit / stratifiedSplit     seeded, reproducible splits
+ */
+export * from "./paths";
+export * from "./csv";
+export * from "./split";
+export * from "./corpus";
+export * from "./sentiment";
+export * from "./chatbot";
+export * from "./registry";

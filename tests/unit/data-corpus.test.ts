@@ -1,0 +1,77 @@
+// The pre-training corpus: whole documents from the @stdlib packages, or from your own text.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { corpusStats, DataError, loadCorpus, splitDocuments } from "../../lib/data";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "data-corpus-"));
+process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("State of the Union: 233 whole addresses, more than 1.5 M words", () => {
+  const docs = loadCorpus("sotu");
+  const stats = corpusStats(docs);
+  assert.equal(stats.documents, 233);
+  assert.ok(stats.words > 1_500_000, `${stats.words} words`);
+  assert.ok(stats.characters > stats.words);
+  assert.equal(new Set(docs.map((d) => d.id)).size, 233, "ids are unique (1953 and 1961 have two addresses)");
+  assert.equal(docs[0].id, "sotu-1790-george-washington");
+  assert.equal(docs[0].title, "George Washington, 1790");
+  assert.ok(docs[0].text.startsWith("Fellow-Citizens of the Senate and House of Representatives"));
+});
+
+test("Moby-Dick: 139 sections in book order, more than 200 k words", () => {
+  const docs = loadCorpus("moby");
+  const stats = corpusStats(docs);
+  assert.equal(stats.documents, 139);
+  assert.ok(stats.words > 200_000, `${stats.words} words`);
+  assert.equal(docs[3].title, "Chapter 1: Loomings.");
+  assert.ok(docs[3].text.includes("Call me Ishmael."));
+  assert.ok(docs[docs.length - 1].title.startsWith("Epilogue"));
+});
+
+test('"all" is sotu then moby; each call returns fresh objects', () => {
+  const all = loadCorpus("all");
+  assert.equal(all.length, 233 + 139);
+  assert.equal(all[0].id, "sotu-1790-george-washington");
+  assert.equal(all[233].id, "moby-000");
+  all[0].text = "changed";
+  assert.notEqual(loadCorpus("sotu")[0].text, "changed");
+});
+
+test("a text file: documents between ===== lines; a heading underline is not a separator", () => {
+  const file = path.join(dir, "notes.txt");
+  fs.writeFileSync(file, "First doc\nline two\n\n=====\n\nSecond doc\n=========\nstill second\n\n  ======  \n\n\n\n=====\n\nThird doc\n");
+  const docs = loadCorpus(file);
+  assert.deepEqual(docs.map((d) => d.id), ["notes-001", "notes-002", "notes-003"]);
+  assert.deepEqual(docs.map((d) => d.title), ["First doc", "Second doc", "Third doc"]);
+  assert.equal(docs[1].text, "Second doc\n=========\nstill second");
+  assert.deepEqual(corpusStats(docs), { documents: 3, words: 11, characters: docs.reduce((n, d) => n + d.text.length, 0) });
+});
+
+test("a folder: one document per .txt file, in name order", () => {
+  const folder = path.join(dir, "docs");
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, "b.txt"), "Bee text.");
+  fs.writeFileSync(path.join(folder, "a.txt"), "Ay text.\r\nMore.");
+  fs.writeFileSync(path.join(folder, "skip.md"), "not a .txt");
+  assert.deepEqual(loadCorpus(folder).map((d) => [d.id, d.text]), [
+    ["a", "Ay text.\nMore."],
+    ["b", "Bee text."],
+  ]);
+});
+
+test("bad sources fail clearly", () => {
+  assert.throws(() => loadCorpus("wikitext"), (e: unknown) => e instanceof DataError && /unknown corpus "wikitext"/.test(e.message) && /"sotu"/.test(e.message));
+  const empty = path.join(dir, "empty.txt");
+  fs.writeFileSync(empty, "");
+  assert.throws(() => loadCorpus(empty), /empty\.txt.*empty/);
+  const seps = path.join(dir, "seps.txt");
+  fs.writeFileSync(seps, "=====\n\n=====\n");
+  assert.throws(() => loadCorpus(seps), /no document text/);
+});
+
+test("splitDocuments keeps text without separators whole", () => {
+  assert.deepEqual(splitDocuments("one\n\ntwo\n"), ["one\n\ntwo"]);
+});
