@@ -7,3 +7,4 @@ export { settings, byMode, initBackend, backendReport, isOnline, tf, readSetting
 export type { Settings, Mode, BackendName, BackendReport } from "./env";
 export * as viz from "./viz";
 export { doctorReport } from "./doctor";
+export * as data from "./data";

@@ -26,6 +26,13 @@ for (const nb of notebooks) {
       env: { ...process.env, COURSE_MODE: "fast" },
     });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const executed = JSON.parse(fs.readFileSync(path.join(ROOT, "build", "executed", nb), "utf8"));
+    const outputs = executed.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []);
+    assert.ok(outputs.length > 0, `${nb}: the executed copy has outputs`);
+    if (nb.endsWith("00-setup.ipynb")) {
+      const plots = outputs.filter((o: { data?: Record<string, unknown> }) => o.data && "application/vnd.plotly.v1+json" in o.data);
+      assert.ok(plots.length >= 1, "00-setup's executed copy holds a Plotly figure");
+    }
   });
 }
 
