@@ -7,6 +7,9 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require("./commands/run").command,
   start: () => require("./commands/start").command,
   "install-kernel": () => require("./commands/install-kernel").command,
+  forward: () => require("./commands/forward").command,
+  tokenize: () => require("./commands/tokenize").command,
+  download: () => require("./commands/download").command,
 };
 
 function help(): string {

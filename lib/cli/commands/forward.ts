@@ -1,0 +1,136 @@
+/** `course forward`: run a BERT folder (or Hub id) on given token ids and write every output as JSON. */
+import * as fs from "fs";
+import type * as tfTypes from "@tensorflow/tfjs";
+import { Command, UsageError, num, str } from "../command";
+import { initBackend } from "../../env";
+import { disposeOutput, fromPretrained } from "../../models/bert";
+
+interface Inputs {
+  input_ids: number[][];
+  attention_mask?: number[][];
+  token_type_ids?: number[][];
+}
+
+type Nested = number | Nested[];
+
+export const command: Command = {
+  name: "forward",
+  summary: "run BERT on token ids from a JSON file: hidden states, pooler, attentions, MLM/NSP logits",
+  usage: [
+    "usage: course forward --model DIR|HUB_ID --input-json FILE [--out FILE] [--attentions] [--compare REF.json [--atol 1e-4]]",
+    "",
+    "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}",
+    "  --out         write {hidden_states, last_hidden_state, pooler_output, attentions?, mlm_logits?, nsp_logits?}",
+    "                (heads' outputs when the checkpoint has them); without --out, prints shapes only",
+    "  --attentions  include every layer's attention probabilities [B, heads, T, T]",
+    "  --compare     report the max abs difference to a reference JSON with the same keys",
+    "                (attentions_layer0 = layer 0's attentions), on real tokens (attention_mask 1); fails above --atol",
+  ].join("\n"),
+  options: {
+    model: { type: "string" },
+    "input-json": { type: "string" },
+    out: { type: "string" },
+    attentions: { type: "boolean" },
+    compare: { type: "string" },
+    atol: { type: "string" },
+  },
+  async run({ values }) {
+    const modelArg = str(values, "model");
+    const inputFile = str(values, "input-json");
+    if (!modelArg) throw new UsageError("--model is required (a Hugging Face model folder or Hub id)");
+    if (!inputFile) throw new UsageError("--input-json is required");
+    const atol = num(values, "atol", 1e-4)!;
+    const inputs = JSON.parse(fs.readFileSync(inputFile, "utf8")) as Inputs;
+    if (!Array.isArray(inputs.input_ids) || !Array.isArray(inputs.input_ids[0])) {
+      throw new UsageError(`${inputFile} must hold {"input_ids": [[...], ...]} (a batch of token id lists)`);
+    }
+    await initBackend();
+    const model = await fromPretrained(modelArg);
+    const r = model.loadReport;
+    if (r.missing.length) console.error(`warning: the checkpoint lacks ${r.missing.length} parameter(s) (random): ${r.missing.join(", ")}`);
+    if (r.unexpected.length) console.error(`warning: unused tensors in the checkpoint: ${r.unexpected.join(", ")}`);
+    for (const w of r.warnings) console.error(`warning: ${w}`);
+    const out = model.forward(
+      { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask, tokenTypeIds: inputs.token_type_ids },
+      { outputAttentions: Boolean(values.attentions) },
+    );
+    const arr = (t: tfTypes.Tensor) => t.arraySync() as Nested;
+    const result: Record<string, Nested> = {
+      hidden_states: out.hiddenStates.map(arr),
+      last_hidden_state: arr(out.lastHiddenState),
+    };
+    if (out.poolerOutput) result.pooler_output = arr(out.poolerOutput);
+    if (out.attentions) result.attentions = out.attentions.map(arr);
+    if (out.mlmLogits) result.mlm_logits = arr(out.mlmLogits);
+    if (out.nspLogits) result.nsp_logits = arr(out.nspLogits);
+    const shapes: string[] = [
+      `hidden_states      ${out.hiddenStates.length} × [${out.lastHiddenState.shape}]`,
+      `last_hidden_state  [${out.lastHiddenState.shape}]`,
+      out.poolerOutput ? `pooler_output      [${out.poolerOutput.shape}]` : "",
+      out.attentions ? `attentions         ${out.attentions.length} × [${out.attentions[0].shape}]` : "",
+      out.mlmLogits ? `mlm_logits         [${out.mlmLogits.shape}]` : "",
+      out.nspLogits ? `nsp_logits         [${out.nspLogits.shape}]` : "",
+    ].filter(Boolean);
+    disposeOutput(out);
+    model.dispose();
+    if (values.out) {
+      fs.writeFileSync(values.out as string, JSON.stringify(result));
+      console.log(`wrote ${values.out}:\n  ${shapes.join("\n  ")}`);
+    } else console.log(shapes.join("\n"));
+
+    const refFile = str(values, "compare");
+    if (!refFile) return 0;
+    const ref = JSON.parse(fs.readFileSync(refFile, "utf8")) as Record<string, Nested>;
+    const mask = inputs.attention_mask ?? inputs.input_ids.map((row) => row.map(() => 1));
+    type Kind = "tokens" | "attention" | "none";
+    const pairs: [string, Nested | undefined, Nested, Kind][] = [];
+    const add = (key: string, mine: Nested | undefined, kind: Kind) => {
+      if (ref[key] !== undefined) pairs.push([key, mine, ref[key], kind]);
+    };
+    add("hidden_states", result.hidden_states, "tokens");
+    add("last_hidden_state", result.last_hidden_state, "tokens");
+    add("pooler_output", result.pooler_output, "none");
+    add("attentions_layer0", result.attentions ? (result.attentions as Nested[])[0] : undefined, "attention");
+    add("attentions", result.attentions, "attention");
+    add("mlm_logits", result.mlm_logits, "tokens");
+    add("nsp_logits", result.nsp_logits, "none");
+    let worst = 0;
+    let failed = false;
+    console.log(`\ncompared with ${refFile} (real tokens only):`);
+    for (const [key, mine, theirs, kind] of pairs) {
+      if (mine === undefined) {
+        console.log(`  ${key.padEnd(18)} not produced (${key.startsWith("attentions") ? "add --attentions" : "the checkpoint has no such head"})`);
+        failed = true;
+        continue;
+      }
+      const d = maxAbsDiff(mine, theirs, mask, kind, key === "hidden_states" || key === "attentions");
+      worst = Math.max(worst, d);
+      console.log(`  ${key.padEnd(18)} max |Δ| = ${d.toExponential(2)} ${d <= atol ? "ok" : `> ${atol}`}`);
+    }
+    console.log(`  worst ${worst.toExponential(2)} (atol ${atol})`);
+    return failed || worst > atol ? 1 : 0;
+  },
+};
+
+/**
+ * Max |a − b| over nested arrays of the same shape. `kind` says which axes are tokens that must be
+ * real (attention_mask 1): "tokens" = [B, T, ...]; "attention" = [B, nh, T, T] (query and key).
+ * `leadingList`: the arrays hold one such tensor per layer.
+ */
+function maxAbsDiff(a: Nested, b: Nested, mask: number[][] | null, kind: "tokens" | "attention" | "none", leadingList: boolean): number {
+  let worst = 0;
+  const walk = (x: Nested, y: Nested, idx: number[]) => {
+    if (!Array.isArray(y)) {
+      const i = leadingList ? idx.slice(1) : idx;
+      if (mask && kind === "tokens" && mask[i[0]][i[1]] === 0) return;
+      if (mask && kind === "attention" && (mask[i[0]][i[2]] === 0 || mask[i[0]][i[3]] === 0)) return;
+      if (typeof x !== "number") throw new Error(`shape mismatch at [${idx}]`);
+      worst = Math.max(worst, Math.abs(x - y));
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== y.length) throw new Error(`shape mismatch at [${idx}]: ${Array.isArray(x) ? x.length : "scalar"} vs ${y.length}`);
+    y.forEach((yi, k) => walk(x[k], yi, [...idx, k]));
+  };
+  walk(a, b, []);
+  return worst;
+}
