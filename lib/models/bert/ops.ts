@@ -62,9 +62,11 @@ export function embeddingLookup(table: Tensor2D, ids: tfTypes.Tensor1D): Tensor2
   const t = tf();
   const f = t.customGrad((...args: (Tensor | tfTypes.GradSaveFunc)[]) => {
     const tab = args[0] as Tensor;
+    (args[1] as tfTypes.GradSaveFunc)([ids]); // kept alive for the backward pass
+    const shape = tab.shape;
     return {
       value: t.gather(tab, ids), // [N, H]
-      gradFunc: (dy: Tensor) => t.scatterND(t.expandDims(ids, 1), dy, tab.shape), // duplicates add up
+      gradFunc: (dy: Tensor, [savedIds]: Tensor[]) => t.scatterND(t.expandDims(savedIds, 1), dy, shape), // duplicates add up
     };
   });
   return f(table) as Tensor2D;
