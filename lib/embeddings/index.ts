@@ -1,0 +1,9 @@
+/** Sentence embeddings: BERT pooling ([CLS] / pooler / mean, any layer), weight perturbation, encoders. */
+export { embedTexts, meanPool, clsPool, POOLINGS } from "./bert";
+export type { Pooling, EmbedOptions, Vectors } from "./bert";
+export { snapshot, restore, addNoise, reinitialize, withPerturbation } from "./perturb";
+export type { Snapshot } from "./perturb";
+export { loadEncoder, KNOWN_ENCODERS, COURSE_BERT_DIR } from "./encoders";
+export type { SentenceEncoder } from "./encoders";
+export { loadUseLite, UseTokenizer } from "./use-lite";
+export { weightsFingerprint, cacheDir as embeddingsCacheDir } from "./cache";
