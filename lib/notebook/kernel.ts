@@ -52,6 +52,8 @@ export interface KernelOptions {
   language?: "ts" | "js";
   /** How long to wait for the kernel to answer kernel_info (ms). */
   startTimeoutMs?: number;
+  /** Extra options for the kernel's Node process, before tslab's script (e.g. `--max-old-space-size=512`). */
+  nodeArgs?: string[];
 }
 
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
@@ -150,7 +152,7 @@ export class Kernel {
     };
     this.connFile = path.join(os.tmpdir(), `course-kernel-${process.pid}-${crypto.randomBytes(4).toString("hex")}.json`);
     fs.writeFileSync(this.connFile, JSON.stringify(conn), { mode: 0o600 });
-    const args = [tslabMain(), "kernel", "--config-path", this.connFile];
+    const args = [...(this.opts.nodeArgs ?? []), tslabMain(), "kernel", "--config-path", this.connFile];
     if (this.opts.language === "js") args.push("--js");
     this.proc = spawn(process.execPath, args, {
       cwd: this.opts.cwd,
