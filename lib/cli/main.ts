@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require("./commands/run").command,
   start: () => require("./commands/start").command,
   "install-kernel": () => require("./commands/install-kernel").command,
+  embed: () => require("./commands/embed").command,
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
   download: () => require("./commands/download").command,
