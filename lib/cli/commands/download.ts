@@ -25,6 +25,10 @@ export const command: Command = {
     const repoId = positionals[0];
     if (!repoId) throw new UsageError("which model? e.g. course download bert-base-uncased");
     if (positionals.length > 1) throw new UsageError(`one repo id at a time (got ${positionals.join(", ")})`);
+    if (settings.forcedOffline) {
+      console.error("course download: HF_HUB_OFFLINE / COURSE_OFFLINE is set, so the Hub is not contacted. Unset it to download, or run this on a connected machine and copy the cache folder.");
+      return 1;
+    }
     const cacheDir = str(values, "cache-dir") ?? settings.hubCache;
     const tty = process.stderr.isTTY;
     const onProgress = (p: DownloadProgress) => {
