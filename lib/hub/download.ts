@@ -59,7 +59,7 @@ export class NotCachedError extends HubError {
     super(
       `model "${repoId}" is not ${partly ? "fully " : ""}cached in ${cacheDir} and ${reason}` +
         (missing.length ? `; missing: ${missing.join(", ")}` : "") +
-        `. Run \`npx course download ${repoId}\` on a connected machine (then copy its ${path.join("hub", `models--${repoId.split("/").join("--")}`)} folder here), ` +
+        `. Run \`npx course download ${repoId}\` on a connected machine (then copy its models--${repoId.split("/").join("--")} folder from $HF_HOME/hub into ${cacheDir}), ` +
         `or set HF_HOME to a Hugging Face cache that has it.`,
     );
   }

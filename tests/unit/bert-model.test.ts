@@ -105,6 +105,12 @@ test("one optimizer step lowers the MLM loss; gradients reach every trainable pa
   Object.values(grads).forEach((g) => g.dispose());
   assert.equal(t.memory().numTensors, before, "variableGrads leaves no tensors behind");
 
+  // Scoring only some rows (the masked positions) also trains: gradients flow through the row gather.
+  const rowGrads = t.variableGrads(() => t.tidy(() => mlmLoss(model.forward(inputs, { mlmRows: [1, 3, 12] }).mlmLogits!, [5, 6, 7])));
+  assert.ok(t.tidy(() => t.norm(rowGrads.grads[model.params.get("bert.encoder.layer.0.output.dense.weight").name]).dataSync()[0]) > 0);
+  rowGrads.value.dispose();
+  Object.values(rowGrads.grads).forEach((g) => g.dispose());
+
   // One Adam step on the deterministic (eval) MLM loss.
   const evalMlm = () =>
     t.tidy(() => {

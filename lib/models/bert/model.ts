@@ -17,6 +17,7 @@ import { bertEmbeddings, ParamGetter } from "./embeddings";
 import { bertEncoder } from "./encoder";
 import { mlmHead, mlmLoss, nspHead, nspLoss } from "./heads";
 import { ALL_HEADS, BertParams, HeadsSpec } from "./params";
+import { embeddingLookup } from "./ops";
 import { bertPooler } from "./pooler";
 
 type IntMatrix = tfTypes.Tensor2D | number[][] | Int32Array[];
@@ -107,8 +108,8 @@ export class BertModel {
       if (this.heads.pooler) out.poolerOutput = bertPooler(p, last); // [B, H]
       if (runHeads && this.heads.mlm) {
         const flat = enc.hidden[enc.hidden.length - 1]; // [B*T, H]
-        const rows = options.mlmRows === undefined ? null : options.mlmRows instanceof t.Tensor ? options.mlmRows : t.tensor1d(options.mlmRows, "int32");
-        const scored = rows ? (t.gather(flat, rows) as tfTypes.Tensor2D) : flat; // [N, H]
+        const rows = options.mlmRows === undefined ? null : options.mlmRows instanceof t.Tensor ? (t.cast(options.mlmRows, "int32") as tfTypes.Tensor1D) : t.tensor1d(options.mlmRows, "int32");
+        const scored = rows ? embeddingLookup(flat, rows) : flat; // [N, H] (a gather whose gradient runs on wasm)
         const logits = mlmHead(p, cfg, scored, cfg.tie_word_embeddings !== false); // [N, V]
         out.mlmLogits = rows ? logits : t.reshape(logits, [B, T, cfg.vocab_size]); // [B, T, V]
       }
