@@ -6,6 +6,10 @@
  *  2. put spaces around CJK ideographs, so each one is a word of its own;
  *  3. lower-case and strip accents (NFD, then drop non-spacing marks), for uncased models;
  *  4. split on whitespace, and make every punctuation character a word of its own.
+ *
+ * One known difference from transformers.js 4.x: it scans for CJK ideographs by UTF-16 unit, so it
+ * misses those outside the BMP (CJK Extension B+, e.g. U+20000) when they touch other letters;
+ * we follow Python/Rust tokenizers and split them ("a\u{20000}b" → a, \u{20000}, b).
  */
 
 export interface NormalizerOptions {
