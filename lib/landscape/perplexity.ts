@@ -29,13 +29,20 @@ export type CausalLM = (ids: number[]) => ArrayLike<number>[] | tfTypes.Tensor |
 export interface CausalPerplexityOptions {
   /** Longest input the model takes (default: whole sequences). */
   contextLength?: number;
-  /** How far the window moves (default contextLength: no overlap; smaller = more context per token, slower). */
+  /**
+   * New targets scored per window (default contextLength − 1: windows overlap by one token, so no
+   * target is lost). Smaller = more context for each token, more forward passes.
+   */
   stride?: number;
   /** Prepended to every sequence so the first token is scored too (e.g. a BOS / <s> id). */
   bosId?: number;
 }
 
-/** Perplexity of `lm` on token sequences (each sequence is scored separately; totals are summed). */
+/**
+ * Perplexity of `lm` on token sequences (each sequence is scored separately; totals are summed).
+ * Every token after the first is scored exactly once. A window scoring targets ids[a+1 … b] is the
+ * input ids[max(0, b + 1 − contextLength) … b], so each target sees up to contextLength − 1 tokens.
+ */
 export async function causalPerplexity(lm: CausalLM, sequences: readonly (readonly number[])[], options: CausalPerplexityOptions = {}): Promise<PerplexityResult> {
   let nll = 0;
   let tokens = 0;
@@ -43,20 +50,20 @@ export async function causalPerplexity(lm: CausalLM, sequences: readonly (readon
     const ids = options.bosId === undefined ? raw.slice() : [options.bosId, ...raw];
     if (ids.length < 2) continue;
     const ctx = options.contextLength ?? ids.length;
-    const stride = Math.min(options.stride ?? ctx, ctx);
-    if (ctx < 2 || stride < 1) throw new Error(`causalPerplexity: contextLength must be ≥ 2 and stride ≥ 1 (got ${ctx}, ${stride})`);
-    let scoredUpTo = 0; // targets ids[1 … scoredUpTo] are done
-    for (let begin = 0; scoredUpTo < ids.length - 1; begin += stride) {
-      const end = Math.min(begin + ctx, ids.length);
-      const window = ids.slice(begin, end);
+    const stride = options.stride ?? ctx - 1;
+    if (ctx < 2 || stride < 1 || stride > ctx - 1) throw new Error(`causalPerplexity: need contextLength ≥ 2 and 1 ≤ stride ≤ contextLength − 1 (got ${ctx}, ${stride})`);
+    for (let done = 0; done < ids.length - 1; ) {
+      const last = Math.min(done + stride, ids.length - 1); // score targets ids[done+1 … last]
+      const begin = Math.max(0, last + 1 - ctx);
+      const window = ids.slice(begin, last + 1);
       const rows = await readRows(await lm(window));
       if (rows.length !== window.length) throw new Error(`the model returned ${rows.length} rows of logits for ${window.length} tokens`);
-      // Row j predicts window[j + 1] = ids[begin + j + 1]; score only targets not scored by an earlier window.
-      for (let j = Math.max(0, scoredUpTo - begin); j < window.length - 1; j++) {
-        nll -= logSoftmax(rows[j])[window[j + 1]];
+      for (let target = done + 1; target <= last; target++) {
+        const row = target - 1 - begin; // row j predicts window[j + 1]
+        nll -= logSoftmax(rows[row])[ids[target]];
         tokens++;
       }
-      scoredUpTo = end - 1;
+      done = last;
     }
   }
   return perplexityFromNll(nll, tokens);
@@ -84,6 +91,8 @@ export interface PseudoPerplexityOptions {
   skipIds?: Iterable<number>;
   /** Masked copies per forward pass (default 32): all positions of a sequence are scored in batches. */
   batchSize?: number;
+  /** Trailing tokens with this id are padding: they are cut off before scoring (never attended to). */
+  padId?: number;
 }
 
 export interface PseudoPerplexityResult extends PerplexityResult {
@@ -104,8 +113,10 @@ export async function pseudoPerplexity(model: BertModel, sequences: readonly (re
   const skip = new Set(options.skipIds ?? []);
   const batchSize = options.batchSize ?? 32;
   const perSequence: { pll: number; tokens: number }[] = [];
-  for (const seq of sequences) {
-    const T = seq.length;
+  for (const padded of sequences) {
+    let T = padded.length;
+    if (options.padId !== undefined) while (T > 0 && padded[T - 1] === options.padId) T--;
+    const seq = padded.slice(0, T);
     if (T > model.config.max_position_embeddings) throw new Error(`a sequence of ${T} tokens is longer than the model's ${model.config.max_position_embeddings} positions; truncate it`);
     const positions = Array.from({ length: T }, (_, i) => i).filter((i) => !skip.has(seq[i]));
     let pll = 0;
@@ -144,5 +155,5 @@ export async function pseudoPerplexityOfTexts(
 ): Promise<PseudoPerplexityResult> {
   const maxLength = Math.min(options.maxLength ?? 128, model.config.max_position_embeddings);
   const sequences = texts.map((x) => tokenizer.encode(x, null, { maxLength, truncation: true }).ids).filter((ids) => ids.length > 2);
-  return pseudoPerplexity(model, sequences, { maskId: tokenizer.maskId, skipIds: [tokenizer.clsId, tokenizer.sepId, tokenizer.padId], batchSize: options.batchSize });
+  return pseudoPerplexity(model, sequences, { maskId: tokenizer.maskId, skipIds: [tokenizer.clsId, tokenizer.sepId, tokenizer.padId], padId: tokenizer.padId, batchSize: options.batchSize });
 }
