@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Command> = {
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
   download: () => require("./commands/download").command,
+  pretrain: () => require("./commands/pretrain").command,
 };
 
 function help(): string {

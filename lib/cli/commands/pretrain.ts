@@ -1,0 +1,145 @@
+/** `course pretrain`: pre-train a BERT with MLM + NSP on a corpus, writing a Hugging Face checkpoint. */
+import * as fs from "fs";
+import * as path from "path";
+import { Command, UsageError, num, str } from "../command";
+import { initBackend, settings } from "../../env";
+import { loadCorpus, corpusStats } from "../../data/corpus";
+import { BertModel } from "../../models/bert/model";
+import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
+import { prepareCorpus } from "../../pretraining/corpus";
+import { tokenizerIn, trainTokenizer } from "../../pretraining/tokenizer";
+import { Pretrainer, writeTokenizerFiles } from "../../pretraining/trainer";
+
+/** Per-config defaults, chosen so each trains in minutes on one CPU core with tfjs-wasm (see README / models/course-bert). */
+const DEFAULTS: Record<ConfigName, { vocab: number; seqLen: number; batch: number; lr: number }> = {
+  tiny: { vocab: 2048, seqLen: 64, batch: 16, lr: 2e-3 },
+  mini: { vocab: 8192, seqLen: 128, batch: 8, lr: 5e-4 },
+  small: { vocab: 8192, seqLen: 128, batch: 8, lr: 5e-4 },
+};
+
+export const command: Command = {
+  name: "pretrain",
+  summary: "pre-train a BERT (MLM 80/10/10 + NSP) on a corpus; writes a Hugging Face checkpoint + training log",
+  usage: [
+    "usage: course pretrain --corpus sotu|moby|all|FILE --config tiny|mini|small --steps N --out DIR",
+    "                       [--seq-len L] [--batch B] [--lr X] [--seed S] [--resume]",
+    "                       [--long-seq-len L2] [--long-fraction F] [--vocab-size V | --tokenizer DIR]",
+    "                       [--eval-every N] [--eval-batches N] [--save-every N] [--save-minutes M] [--whole-word] [--held-out F]",
+    "",
+    "  --config        tiny (L2 H128), mini (L4 H256), small (L4 H512); defaults per config: tiny 2048-token vocab,",
+    "                  seq 64, batch 16, lr 2e-3; mini/small 8192 vocab, seq 128, batch 8, lr 5e-4",
+    "  --seq-len       first-phase length (paper 128); the last --long-fraction (default 0.1, paper) of the steps run",
+    "                  at --long-seq-len (default 4 × seq-len, paper 512) with batch scaled to keep tokens per step",
+    "  --tokenizer     use this folder's vocab.txt/tokenizer.json instead of learning a WordPiece vocabulary",
+    "  --resume        continue from DIR/checkpoint (same data order as an uninterrupted run)",
+    "  --save-every    checkpoint every N steps; --save-minutes: every M minutes (default 5)",
+    "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, checkpoint/}",
+  ].join("\n"),
+  options: {
+    corpus: { type: "string" },
+    config: { type: "string" },
+    steps: { type: "string" },
+    "seq-len": { type: "string" },
+    batch: { type: "string" },
+    out: { type: "string" },
+    resume: { type: "boolean" },
+    seed: { type: "string" },
+    lr: { type: "string" },
+    "long-seq-len": { type: "string" },
+    "long-fraction": { type: "string" },
+    "vocab-size": { type: "string" },
+    tokenizer: { type: "string" },
+    "eval-every": { type: "string" },
+    "eval-batches": { type: "string" },
+    "save-every": { type: "string" },
+    "save-minutes": { type: "string" },
+    "whole-word": { type: "boolean" },
+    "held-out": { type: "string" },
+    "warmup": { type: "string" },
+    quiet: { type: "boolean" },
+  },
+  async run({ values }) {
+    const corpusArg = str(values, "corpus", "all")!;
+    const configName = str(values, "config", "tiny") as ConfigName;
+    if (!CONFIG_NAMES.includes(configName)) throw new UsageError(`--config must be one of ${CONFIG_NAMES.join(", ")}, got "${configName}"`);
+    const steps = num(values, "steps");
+    if (!steps || !Number.isInteger(steps)) throw new UsageError("--steps N is required (a whole number of training steps)");
+    const out = str(values, "out");
+    if (!out) throw new UsageError("--out DIR is required (the checkpoint folder)");
+    const d = DEFAULTS[configName];
+    const seed = values.seed === undefined ? settings.seed : Number(values.seed);
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${String(values.seed)}"`);
+    const longFraction = values["long-fraction"] === undefined ? 0.1 : Number(values["long-fraction"]);
+    if (!(longFraction >= 0 && longFraction < 1)) throw new UsageError(`--long-fraction must be in [0, 1), got "${String(values["long-fraction"])}"`);
+    const resume = values.resume === true;
+    const quiet = values.quiet === true;
+    await initBackend();
+
+    const t0 = Date.now();
+    const docs = loadCorpus(corpusArg);
+    const st = corpusStats(docs);
+    // The tokenizer: --tokenizer DIR, else the one a resumed run used, else learn one from the corpus.
+    const tokDir = str(values, "tokenizer");
+    const ckpt = path.join(out, "checkpoint");
+    let tok = tokDir ? tokenizerIn(tokDir) : resume ? tokenizerIn(ckpt) : null;
+    if (tokDir && !tok) throw new UsageError(`--tokenizer ${tokDir} has no vocab.txt or tokenizer.json`);
+    if (!tok) {
+      const v = num(values, "vocab-size", d.vocab)!;
+      tok = trainTokenizer(docs, v);
+      if (!quiet) console.log(`learned a WordPiece vocabulary of ${tok.vocabSize} tokens from ${st.documents} documents (${st.words} words) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    fs.mkdirSync(out, { recursive: true });
+    writeTokenizerFiles(tok, out);
+    const corpus = prepareCorpus(docs, tok, { heldOutFraction: values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), seed });
+    if (!quiet) console.log(`corpus "${corpusArg}": ${corpus.stats.documents} documents, ${corpus.stats.tokens} training tokens, ${corpus.stats.heldOutDocuments} held-out documents (${corpus.stats.heldOutTokens} tokens)`);
+
+    const seqLen = num(values, "seq-len", d.seqLen)!;
+    const longSeqLen = num(values, "long-seq-len", Math.min(512, seqLen * 4))!;
+    const cfg = pretrainConfig(configName, tok.vocabSize, Math.max(512, longSeqLen));
+    const model = new BertModel(cfg, { seed });
+    const startedAt = Date.now();
+    let lastPrint = 0;
+    const trainer = new Pretrainer(model, tok, corpus, {
+      steps,
+      batchSize: num(values, "batch", d.batch)!,
+      seqLen,
+      longSeqLen,
+      longFraction,
+      lr: num(values, "lr", d.lr)!,
+      warmupFraction: values.warmup === undefined ? 0.1 : Number(values.warmup),
+      seed,
+      wholeWord: values["whole-word"] === true,
+      evalEvery: num(values, "eval-every"),
+      evalBatches: num(values, "eval-batches", 4),
+      outDir: out,
+      saveEvery: num(values, "save-every"),
+      saveEveryMinutes: num(values, "save-minutes", 5),
+      resume,
+      meta: { command: `course pretrain ${process.argv.slice(3).join(" ")}`, corpus: corpusArg, configName },
+      onStep: (r, tr) => {
+        if (quiet) return;
+        const now = Date.now();
+        if (now - lastPrint < 2000 && r.step !== 1 && r.step !== steps) return;
+        lastPrint = now;
+        const recent = tr.log.steps.slice(-20);
+        const tps = recent.reduce((s, x) => s + x.tokens, 0) / (recent.reduce((s, x) => s + x.ms, 0) / 1000);
+        console.log(`step ${r.step}/${steps}  mlm ${r.mlmLoss.toFixed(3)}  nsp ${r.nspLoss.toFixed(3)}  lr ${r.lr.toExponential(2)}  |g| ${r.gradNorm.toFixed(2)}  T=${r.seqLen}  ${tps.toFixed(0)} tok/s  ${((now - startedAt) / 1000).toFixed(0)} s`);
+      },
+      onEval: (e) => {
+        if (!quiet) console.log(`eval @${e.step}: held-out MLM loss ${e.mlmLoss.toFixed(3)} acc ${(100 * e.mlmAccuracy).toFixed(1)}% (${e.maskedTokens} tokens)  NSP loss ${e.nspLoss.toFixed(3)} acc ${(100 * e.nspAccuracy).toFixed(1)}% (${e.pairs} pairs)`);
+      },
+    });
+    if (resume && fs.existsSync(path.join(ckpt, "state.json")) && !quiet) console.log(`resuming from ${ckpt}`);
+    const log = await trainer.run();
+    const first = log.steps[0];
+    const lastK = log.steps.slice(-Math.max(1, Math.min(20, Math.floor(log.steps.length / 10))));
+    const endLoss = lastK.reduce((s, x) => s + x.mlmLoss, 0) / lastK.length;
+    const ev = log.evals[log.evals.length - 1];
+    console.log(
+      `done: ${log.steps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
+        `${first ? (100 * (1 - endLoss / first.mlmLoss)).toFixed(1) : "?"}% lower; held-out MLM acc ${(100 * ev.mlmAccuracy).toFixed(1)}%, NSP acc ${(100 * ev.nspAccuracy).toFixed(1)}%; model in ${out}`,
+    );
+    model.dispose();
+    return 0;
+  },
+};

@@ -1,0 +1,81 @@
+/**
+ * Pre-training text: documents → sentences → WordPiece ids, with documents kept whole and in
+ * order. The BERT paper (§3.1, "Pre-training data") insists on a document-level corpus rather
+ * than a shuffled sentence-level one, because NSP and long sequences need contiguous text; so
+ * the held-out split is by document too (no held-out sentence has its neighbours in training).
+ */
+import type { Document } from "../data/corpus";
+import { trainTestSplit } from "../data/split";
+import type { BertTokenizer } from "../text/tokenizer";
+import { splitSentences } from "./sentences";
+
+/** One document as token ids, sentence by sentence, in the original order. */
+export interface TokenizedDocument {
+  id: string;
+  title: string;
+  /** WordPiece ids of each sentence (no special tokens). */
+  sentences: Int32Array[];
+  /** For whole-word masking: 1 where a sentence's token starts a word, per sentence. */
+  wordStarts: Uint8Array[];
+}
+
+export interface PreparedCorpus {
+  train: TokenizedDocument[];
+  heldOut: TokenizedDocument[];
+  stats: { documents: number; heldOutDocuments: number; sentences: number; tokens: number; heldOutTokens: number };
+}
+
+export interface PrepareOptions {
+  /** Fraction of documents held out for evaluation (default 5%). */
+  heldOutFraction?: number;
+  /** Seed of the document split. */
+  seed?: number;
+  /** Drop sentences shorter than this many tokens (default 1: keep all non-empty). */
+  minSentenceTokens?: number;
+}
+
+/** Tokenizes each document sentence by sentence. */
+export function tokenizeDocument(doc: Document, tokenizer: BertTokenizer): TokenizedDocument {
+  const sentences: Int32Array[] = [];
+  const wordStarts: Uint8Array[] = [];
+  const prefix = tokenizer.wordpiece.options.continuingSubwordPrefix;
+  for (const s of splitSentences(doc.text)) {
+    const toks = tokenizer.tokenize(s);
+    if (!toks.length) continue;
+    sentences.push(Int32Array.from(toks, (t) => tokenizer.tokenToId(t)));
+    wordStarts.push(Uint8Array.from(toks, (t) => (t.startsWith(prefix) ? 0 : 1)));
+  }
+  return { id: doc.id, title: doc.title, sentences, wordStarts };
+}
+
+/** Documents → tokenized train / held-out documents (split by document, seeded). */
+export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenizer, options: PrepareOptions = {}): PreparedCorpus {
+  const frac = options.heldOutFraction ?? 0.05;
+  const min = options.minSentenceTokens ?? 1;
+  const all = docs.map((d) => tokenizeDocument(d, tokenizer));
+  for (const d of all) {
+    const keep = d.sentences.map((s) => s.length >= min);
+    d.sentences = d.sentences.filter((_, i) => keep[i]);
+    d.wordStarts = d.wordStarts.filter((_, i) => keep[i]);
+  }
+  const usable = all.filter((d) => d.sentences.length > 0);
+  // At least one held-out document when asked for any, and at least two training documents (NotNext needs another document).
+  let nHeld = frac > 0 ? Math.max(1, Math.round(usable.length * frac)) : 0;
+  nHeld = Math.min(nHeld, Math.max(0, usable.length - 2));
+  const heldSet = new Set(nHeld > 0 ? trainTestSplit(usable.length, nHeld / usable.length, options.seed ?? 42).test.slice(0, nHeld) : []);
+  // Keep the corpus order inside each side (documents stay whole; their order does not matter to training).
+  const train = usable.filter((_, i) => !heldSet.has(i));
+  const heldOut = usable.filter((_, i) => heldSet.has(i));
+  const count = (ds: TokenizedDocument[]) => ds.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
+  return {
+    train,
+    heldOut,
+    stats: {
+      documents: usable.length,
+      heldOutDocuments: heldOut.length,
+      sentences: usable.reduce((s, d) => s + d.sentences.length, 0),
+      tokens: count(train),
+      heldOutTokens: count(heldOut),
+    },
+  };
+}

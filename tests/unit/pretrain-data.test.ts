@@ -1,0 +1,78 @@
+/** Pre-training data: sentence splitting, documents kept whole, held-out split by document, NSP pairs. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { mulberry32 } from "../../lib/data/split";
+import { loadCorpus } from "../../lib/data/corpus";
+import { BertTokenizer } from "../../lib/text";
+import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule, learningRate } from "../../lib/pretraining";
+
+const tok = BertTokenizer.fromDir(path.join(__dirname, "..", "fixtures", "tokenizers", "bert-base-uncased"));
+
+test("sentence splitting: ends at . ! ? before a capital, not after abbreviations or initials", () => {
+  assert.deepEqual(splitSentences("Call me Ishmael. Some years ago I went to sea! Why? Because."), ["Call me Ishmael.", "Some years ago I went to sea!", "Why?", "Because."]);
+  assert.deepEqual(splitSentences("Mr. Smith met Dr. Jones in the U.S. Senate. John Q. Adams spoke."), ["Mr. Smith met Dr. Jones in the U.S. Senate.", "John Q. Adams spoke."]);
+  assert.deepEqual(splitSentences('He said "Stop." Then he left.\n\nNew paragraph without a stop\n\nlast one'), ['He said "Stop."', "Then he left.", "New paragraph without a stop", "last one"]);
+  assert.deepEqual(splitSentences("It cost 3.5 dollars. 1812 was a war year."), ["It cost 3.5 dollars.", "1812 was a war year."]);
+});
+
+const docs = loadCorpus("sotu").slice(0, 40);
+const corpus = prepareCorpus(docs, tok, { heldOutFraction: 0.1, seed: 3 });
+
+test("documents stay whole and in order; the held-out split is by document", () => {
+  assert.equal(corpus.train.length + corpus.heldOut.length, 40);
+  assert.equal(corpus.heldOut.length, 4);
+  const trainIds = new Set(corpus.train.map((d) => d.id));
+  for (const d of corpus.heldOut) assert.ok(!trainIds.has(d.id), "a document is on both sides");
+  // Sentences in order: their concatenation is the document's tokens.
+  const d0 = docs.find((d) => d.id === corpus.train[0].id)!;
+  const flat = corpus.train[0].sentences.flatMap((s) => [...s]);
+  assert.deepEqual(flat, tok.tokenize(d0.text).map((t) => tok.tokenToId(t)));
+});
+
+test("NSP pairs: 50% IsNext (the real continuation) / 50% NotNext (another document), within max length", () => {
+  const maxLength = 128;
+  const inst = createNspInstances(corpus.train, mulberry32(5), { maxLength });
+  assert.ok(inst.length > 1000, `${inst.length} pairs`);
+  const notNext = inst.filter((x) => x.label === NOT_NEXT).length / inst.length;
+  console.log(`# ${inst.length} pairs, NotNext ${(100 * notNext).toFixed(1)}%`);
+  assert.ok(Math.abs(notNext - 0.5) < 0.02, `NotNext share ${notNext}`);
+  const docTokens = corpus.train.map((d) => d.sentences.flatMap((s) => [...s]).join(","));
+  let checked = 0;
+  for (const x of inst) {
+    assert.ok(x.a.length + x.b.length + 3 <= maxLength, "pair longer than maxLength");
+    assert.ok(x.a.length >= 1 && x.b.length >= 1);
+    assert.equal(x.aStarts.length, x.a.length);
+    const own = docTokens[x.doc];
+    assert.ok(own.includes([...x.a].join(",")), "A comes from its document");
+    if (x.label === IS_NEXT && checked < 300) {
+      // Untruncated IsNext pairs: B follows A directly in the same document.
+      if (x.a.length + x.b.length + 3 < maxLength) assert.ok(own.includes([...x.a, ...x.b].join(",")), "IsNext: B does not follow A");
+      checked++;
+    }
+    if (x.label === NOT_NEXT && x.b.length > 3) assert.ok(!own.includes([...x.b].join(",")), "NotNext: B comes from A's own document");
+  }
+});
+
+test("longest-first truncation trims the longer segment until the pair fits", () => {
+  const a = { ids: Array.from({ length: 50 }, (_, i) => i), starts: Array(50).fill(1) };
+  const b = { ids: Array.from({ length: 10 }, (_, i) => 100 + i), starts: Array(10).fill(1) };
+  truncatePairInPlace(a, b, 30, mulberry32(1));
+  assert.equal(a.ids.length, 20);
+  assert.equal(b.ids.length, 10);
+  truncatePairInPlace(a, b, 16, mulberry32(1));
+  assert.equal(a.ids.length + b.ids.length, 16);
+  assert.ok(Math.abs(a.ids.length - b.ids.length) <= 1);
+});
+
+test("sequence-length schedule (90% short, 10% long) and the warm-up + linear-decay learning rate", () => {
+  assert.deepEqual(sequenceSchedule(1000, 128, 8, 512, 0.1), [
+    { from: 0, to: 900, seqLen: 128, batchSize: 8 },
+    { from: 900, to: 1000, seqLen: 512, batchSize: 2 },
+  ]);
+  assert.deepEqual(sequenceSchedule(10, 64, 4, 64, 0.1), [{ from: 0, to: 10, seqLen: 64, batchSize: 4 }]);
+  assert.equal(learningRate(0, 100, 1e-3, 10), 1e-4);
+  assert.equal(learningRate(9, 100, 1e-3, 10), 1e-3);
+  assert.ok(Math.abs(learningRate(55, 100, 1e-3, 10) - 0.5e-3) < 1e-12);
+  assert.ok(learningRate(99, 100, 1e-3, 10) > 0 && learningRate(99, 100, 1e-3, 10) < 2e-5);
+});
