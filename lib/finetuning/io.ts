@@ -1,0 +1,191 @@
+/**
+ * Loading a base model for fine-tuning, and saving / loading fine-tuned classifiers.
+ *
+ * Two layouts, chosen by the strategy:
+ *  - **model** (full, partial, BitFit; LoRA after merge): a Hugging Face BertForSequenceClassification
+ *    folder — config.json (with id2label / label2id), model.safetensors (`bert.*` + `classifier.*`),
+ *    tokenizer files. transformers loads it with BertForSequenceClassification.from_pretrained.
+ *  - **adapter** (LoRA, feature-based): only what differs from the base model, PEFT-style —
+ *    adapter_config.json (base model path, r, alpha, targets, labels) + adapter_model.safetensors
+ *    (LoRA A/B and the head). Kilobytes to a few hundred kB instead of the whole model.
+ *
+ * `loadFineTuned(dir)` reads either and returns a classifier ready for `predict`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { tf } from "../env";
+import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
+import { BertTokenizer } from "../text";
+import { ClassifierOptions, Pooling, SequenceClassifier } from "./classifier";
+import { LoraAdapters, LoraTarget, PEFT_PREFIX } from "./lora";
+
+export const ADAPTER_CONFIG = "adapter_config.json";
+export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
+
+/**
+ * A fresh classifier on a pre-trained BERT: a local Hugging Face folder or a Hub id
+ * ("bert-base-uncased" online, or from the Hub cache offline). The MLM/NSP heads are not loaded.
+ */
+export async function loadBaseClassifier(modelDirOrId: string, labelNames: string[], o: Omit<ClassifierOptions, "labelNames"> = {}): Promise<SequenceClassifier> {
+  const bert = await fromPretrained(modelDirOrId, { heads: { mlm: false, nsp: false } });
+  const missingPooler = bert.loadReport.missing.some((n) => n.startsWith("bert.pooler"));
+  const tokDir = bert.sourceDir ?? modelDirOrId;
+  const tok = BertTokenizer.fromDir(tokDir);
+  // A checkpoint without a trained pooler (BertForMaskedLM) would pool through random weights: use [CLS].
+  return new SequenceClassifier(bert, tok, { ...o, labelNames, pooling: o.pooling ?? (missingPooler ? "cls" : "pooler") });
+}
+
+/** A classifier on a randomly initialised BERT (for tests, and for the "no pre-training" comparison). */
+export function randomBaseClassifier(config: Partial<BertConfig>, tokenizer: BertTokenizer, labelNames: string[], o: Omit<ClassifierOptions, "labelNames"> = {}): SequenceClassifier {
+  const bert = new BertModel({ ...config, vocab_size: config.vocab_size ?? tokenizer.vocabSize }, { heads: { pooler: true, mlm: false, nsp: false }, seed: o.seed });
+  return new SequenceClassifier(bert, tokenizer, { ...o, labelNames });
+}
+
+export interface SaveInfo {
+  /** The strategy string ("lora:8"), recorded in the config. */
+  strategy: string;
+  /** Where the base model came from (folder or Hub id); default the BERT's source folder. */
+  baseModel?: string;
+  /** Tokenizer files to copy for the model layout (default: the base model's folder). */
+  tokenizerFrom?: string;
+  /** Force a layout; default: adapter for LoRA (unmerged) and feature-based, model otherwise. */
+  layout?: "model" | "adapter";
+}
+
+export interface SaveResult {
+  layout: "model" | "adapter";
+  files: string[];
+  /** Total bytes written. */
+  bytes: number;
+}
+
+export async function saveFineTuned(clf: SequenceClassifier, dir: string, info: SaveInfo): Promise<SaveResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const layout = info.layout ?? ((clf.lora && !clf.lora.merged) || info.strategy === "feature" ? "adapter" : "model");
+  const files = layout === "adapter" ? saveAdapter(clf, dir, info) : await saveModel(clf, dir, info);
+  const bytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
+  return { layout, files, bytes };
+}
+
+function headTensors(clf: SequenceClassifier, prefix: string): TensorToWrite[] {
+  const t = tf();
+  const w = t.tidy(() => t.transpose(clf.headW)); // [C, H], PyTorch Linear layout
+  const out: TensorToWrite[] = [
+    { name: `${prefix}classifier.weight`, shape: w.shape, data: w.dataSync() as Float32Array },
+    { name: `${prefix}classifier.bias`, shape: clf.headB.shape, data: clf.headB.dataSync() as Float32Array },
+  ];
+  w.dispose();
+  return out;
+}
+
+function labelMaps(clf: SequenceClassifier) {
+  const id2label: Record<string, string> = {};
+  const label2id: Record<string, number> = {};
+  clf.labelNames.forEach((n, i) => {
+    id2label[String(i)] = n;
+    label2id[n] = i;
+  });
+  return { id2label, label2id };
+}
+
+function courseInfo(clf: SequenceClassifier, info: SaveInfo) {
+  return { strategy: info.strategy, pooling: clf.pooling, max_length: clf.maxLength, label_names: clf.labelNames };
+}
+
+async function saveModel(clf: SequenceClassifier, dir: string, info: SaveInfo): Promise<string[]> {
+  const written = await saveBert(clf.bert, dir, { bare: false, tokenizerFrom: info.tokenizerFrom ?? clf.bert.sourceDir ?? null });
+  const weightsFile = path.join(dir, WEIGHTS_NAME);
+  const { tensors } = readWeights(dir);
+  const all: TensorToWrite[] = [...tensors].map(([name, r]) => ({ name, shape: r.shape, data: r.data, dtype: r.dtype }));
+  all.push(...headTensors(clf, ""));
+  fs.writeFileSync(weightsFile, serializeSafetensors(all));
+  const cfgFile = path.join(dir, CONFIG_NAME);
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>;
+  Object.assign(cfg, { architectures: ["BertForSequenceClassification"], ...labelMaps(clf), problem_type: "single_label_classification", course_finetuning: courseInfo(clf, info) });
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
+  return [...new Set([...written, weightsFile])];
+}
+
+function saveAdapter(clf: SequenceClassifier, dir: string, info: SaveInfo): string[] {
+  const base = info.baseModel ?? clf.bert.sourceDir;
+  if (!base) throw new Error("saving an adapter needs the base model's location (SaveInfo.baseModel): the BERT was not loaded from a folder");
+  const tensors: TensorToWrite[] = headTensors(clf, PEFT_PREFIX);
+  const lora = clf.lora;
+  if (lora) {
+    const wasMerged = lora.merged;
+    for (const [name, x] of lora.checkpointTensors()) {
+      tensors.push({ name, shape: x.shape, data: x.dataSync() as Float32Array });
+      x.dispose();
+    }
+    if (wasMerged) throw new Error("LoRA adapters are merged into the weights; unmerge() before saving them as an adapter, or save the model layout");
+  }
+  const absBase = fs.existsSync(base) ? path.resolve(base) : base;
+  const cfg = {
+    peft_type: lora ? "LORA" : "HEAD_ONLY",
+    task_type: "SEQ_CLS",
+    base_model_name_or_path: absBase,
+    r: lora?.config.r,
+    lora_alpha: lora?.config.alpha,
+    lora_dropout: lora?.config.dropout,
+    target_modules: lora?.config.targets,
+    bias: "none",
+    fan_in_fan_out: false,
+    modules_to_save: ["classifier"],
+    ...labelMaps(clf),
+    course_finetuning: courseInfo(clf, info),
+  };
+  const cfgFile = path.join(dir, ADAPTER_CONFIG);
+  const wFile = path.join(dir, ADAPTER_WEIGHTS);
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
+  fs.writeFileSync(wFile, serializeSafetensors(tensors));
+  return [cfgFile, wFile];
+}
+
+/** Loads a folder written by saveFineTuned (either layout). `base` overrides an adapter's base model location. */
+export async function loadFineTuned(dir: string, o: { base?: string } = {}): Promise<SequenceClassifier> {
+  const adapterCfg = path.join(dir, ADAPTER_CONFIG);
+  if (fs.existsSync(adapterCfg)) {
+    const cfg = JSON.parse(fs.readFileSync(adapterCfg, "utf8")) as {
+      peft_type: string; base_model_name_or_path: string; r?: number; lora_alpha?: number; lora_dropout?: number; target_modules?: LoraTarget[];
+      course_finetuning: { pooling: Pooling; max_length: number; label_names: string[] };
+    };
+    const base = o.base ?? cfg.base_model_name_or_path;
+    const ci = cfg.course_finetuning;
+    const clf = await loadBaseClassifier(base, ci.label_names, { pooling: ci.pooling, maxLength: ci.max_length });
+    const { tensors } = readSafetensorsFile(path.join(dir, ADAPTER_WEIGHTS));
+    if (cfg.peft_type === "LORA") {
+      clf.lora = new LoraAdapters(clf.bert, { r: cfg.r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targets: cfg.target_modules });
+      clf.lora.loadCheckpointTensors((n) => tensors.get(n), path.join(dir, ADAPTER_WEIGHTS));
+    }
+    setHead(clf, tensors, PEFT_PREFIX, dir);
+    return clf;
+  }
+  if (!fs.existsSync(path.join(dir, CONFIG_NAME))) throw new Error(`${dir} holds neither ${ADAPTER_CONFIG} (an adapter) nor ${CONFIG_NAME} (a fine-tuned model); give the --out folder of \`course finetune\``);
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_NAME), "utf8")) as { id2label?: Record<string, string>; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[] } };
+  const labelNames = cfg.course_finetuning?.label_names ?? Object.keys(cfg.id2label ?? {}).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label![k]);
+  if (labelNames.length < 2) throw new Error(`${dir}/config.json has no labels (id2label); it is not a sequence-classification model`);
+  const clf = await loadBaseClassifier(dir, labelNames, { pooling: cfg.course_finetuning?.pooling, maxLength: cfg.course_finetuning?.max_length });
+  const { tensors } = readWeights(dir);
+  setHead(clf, tensors, "", dir);
+  return clf;
+}
+
+function readSafetensorsFile(file: string) {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the adapter folder is incomplete`);
+  return parseSafetensors(new Uint8Array(fs.readFileSync(file)), file);
+}
+
+function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, prefix: string, source: string): void {
+  const t = tf();
+  const w = tensors.get(`${prefix}classifier.weight`);
+  const b = tensors.get(`${prefix}classifier.bias`);
+  if (!w || !b) throw new Error(`${source} has no ${prefix}classifier.weight / .bias: it was not saved by saveFineTuned`);
+  const [C, H] = w.shape;
+  if (C !== clf.numLabels || H !== clf.bert.config.hidden_size) throw new Error(`${source}: classifier.weight is [${w.shape}], expected [${clf.numLabels}, ${clf.bert.config.hidden_size}]`);
+  const wt = t.tidy(() => t.transpose(t.tensor2d(Float32Array.from(w.data), [C, H])));
+  clf.headW.assign(wt);
+  wt.dispose();
+  const bt = t.tensor1d(Float32Array.from(b.data));
+  clf.headB.assign(bt);
+  bt.dispose();
+}
