@@ -8,6 +8,8 @@ const COMMANDS: Record<string, () => Command> = {
   start: () => require("./commands/start").command,
   "install-kernel": () => require("./commands/install-kernel").command,
   embed: () => require("./commands/embed").command,
+  cluster: () => require("./commands/cluster").command,
+  pca: () => require("./commands/pca").command,
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
   download: () => require("./commands/download").command,
