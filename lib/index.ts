@@ -1,10 +1,15 @@
 /**
  * @course/lib: the course library. Notebooks import it as
- *   import { settings, viz, data } from "@course/lib";
- * Heavy parts (models, transformers.js) load only when first used.
+ *   import { settings, viz, data, bert, text, embeddings, analysis } from "@course/lib";
+ * Heavy parts (transformers.js, sentence encoders) load only when first used.
  */
 export { settings, byMode, initBackend, backendReport, isOnline, tf, readSettings, BACKEND_ORDER } from "./env";
 export type { Settings, Mode, BackendName, BackendReport } from "./env";
-export * as viz from "./viz";
 export { doctorReport } from "./doctor";
+export * as viz from "./viz";
 export * as data from "./data";
+export * as bert from "./models/bert";
+export * as text from "./text";
+export * as hub from "./hub";
+export * as embeddings from "./embeddings";
+export * as analysis from "./analysis";
