@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Command> = {
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
   download: () => require("./commands/download").command,
+  finetune: () => require("./commands/finetune").command,
   pretrain: () => require("./commands/pretrain").command,
 };
 

@@ -26,3 +26,5 @@ export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned,
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";
 export type { GuideAnswers, Decision, Recommendation } from "./guide";
+export { compareStrategies, summarize, comparisonTable, accuracyFigure, paramsFigure, costFigure, curvesFigure } from "./compare";
+export type { CompareOptions, ComparisonRow, SummaryRow } from "./compare";
