@@ -22,7 +22,7 @@ export { AdamW, scheduleFactor } from "./optim";
 export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, modelFingerprint } from "./features";
 export { fineTune } from "./train";
 export type { TrainOptions, RunResult, LabelledTexts } from "./train";
-export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
+export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";
 export type { GuideAnswers, Decision, Recommendation } from "./guide";

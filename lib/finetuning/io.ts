@@ -189,3 +189,27 @@ function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]
   clf.headB.assign(bt);
   bt.dispose();
 }
+
+/** The project's folder (lib/finetuning → ../..). */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const COURSE_BERT_DIR = path.join(PROJECT_ROOT, "models", "course-bert");
+export const TINY_BERT_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "tiny-bert-hf");
+
+/**
+ * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR if set, else the course BERT
+ * (models/course-bert), else — with a warning in `note` — the tiny random test BERT, so the lab
+ * still runs (with meaningless accuracy) before the course BERT exists.
+ */
+export function resolveBaseModel(): { dir: string; name: string; note: string | null } {
+  const env = process.env.COURSE_MODEL_DIR;
+  if (env) {
+    if (!fs.existsSync(path.join(env, CONFIG_NAME)) && !/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
+    return { dir: env, name: path.basename(env), note: null };
+  }
+  if (fs.existsSync(path.join(COURSE_BERT_DIR, CONFIG_NAME))) return { dir: COURSE_BERT_DIR, name: "course-bert", note: null };
+  return {
+    dir: TINY_BERT_DIR,
+    name: "tiny-bert-hf (random)",
+    note: "models/course-bert is not there yet: using the tiny random test BERT, so accuracies are near chance. Pull the course BERT, or set COURSE_MODEL_DIR to a BERT folder (or bert-base-uncased online).",
+  };
+}
