@@ -11,7 +11,7 @@
  * Words outside the vocabulary (seen fewer than `minCount` times in training) become <unk>.
  * Every sequence starts with <s>, which is never predicted.
  */
-import { simpleTokenize } from "./metrics";
+import { perplexityFromNll, PerplexityResult, simpleTokenize } from "./metrics";
 import type { CausalLM } from "./perplexity";
 
 export const BOS = "<s>";
@@ -34,6 +34,7 @@ export class NgramLM {
   private readonly index: Map<string, number>;
   private readonly tokenizeFn: (text: string) => string[];
   private readonly unigramLog: Float64Array; // [V] log p_unigram (or uniform)
+  private readonly unigramProb: Float64Array; // [V] p_unigram
   private readonly bigram: Map<number, Map<number, number>>; // prev → (next → count)
   private readonly prevTotals: Map<number, number>;
 
@@ -54,6 +55,7 @@ export class NgramLM {
       else if (this.order === 0) this.unigramLog[w] = -Math.log(V - 1);
       else this.unigramLog[w] = Math.log((unigramCounts[w] + 1) / (N + V - 1)); // add-one over the V − 1 predictable words
     }
+    this.unigramProb = this.unigramLog.map(Math.exp);
   }
 
   /** Counts a model from training texts (each text is one sequence). */
@@ -101,11 +103,30 @@ export class NgramLM {
     const total = this.prevTotals.get(prev) ?? 0;
     const out = new Float64Array(V);
     const lam = total > 0 ? this.lambda : 0; // unseen context: back off to the unigram entirely
-    for (let w = 0; w < V; w++) {
-      const pb = total > 0 ? (counts!.get(w) ?? 0) / total : 0;
-      out[w] = Math.log(lam * pb + (1 - lam) * Math.exp(this.unigramLog[w]));
-    }
+    if (lam === 0) return this.unigramLog.slice();
+    for (let w = 0; w < V; w++) out[w] = Math.log((1 - lam) * this.unigramProb[w]);
+    for (const [w, c] of counts!) out[w] = Math.log(lam * (c / total) + (1 - lam) * this.unigramProb[w]); // seen successors only
     return out;
+  }
+
+  /** log p(next | prev) for one pair: O(1), the same number as nextLogProbs(prev)[next]. */
+  logProb(prev: number, next: number): number {
+    if (this.order < 2) return this.unigramLog[next];
+    const total = this.prevTotals.get(prev) ?? 0;
+    if (total === 0) return this.unigramLog[next];
+    const c = this.bigram.get(prev)!.get(next) ?? 0;
+    return Math.log(this.lambda * (c / total) + (1 - this.lambda) * this.unigramProb[next]);
+  }
+
+  /**
+   * Perplexity on id sequences (from `encode`, starting with <s>), one pair at a time: the same result
+   * as causalPerplexity(lm.asCausalLM(), sequences), without building a V-wide row per token.
+   */
+  perplexity(sequences: readonly (readonly number[])[]): PerplexityResult {
+    let nll = 0;
+    let n = 0;
+    for (const s of sequences) for (let i = 1; i < s.length; i++, n++) nll -= this.logProb(s[i - 1], s[i]);
+    return perplexityFromNll(nll, n);
   }
 
   /** The model as a CausalLM for `causalPerplexity`: row t = log p(· | ids[t]). */

@@ -150,7 +150,7 @@ const llama3FfnErratum = (printed: number, actual: number): Erratum => ({
   printed,
   actual,
   where: "Llama 3 paper (Llama Team 2024) Table 3",
-  note: "The released config.json has intermediate_size " + actual.toLocaleString("en-US") + "; with the printed width the model would be far smaller than its name (see the notebook).",
+  note: `The released config.json has intermediate_size ${actual.toLocaleString("en-US")}; with the printed width the count falls 40–50% short of the model's name.`,
 });
 
 const llama3VocabErratum: Erratum = {
