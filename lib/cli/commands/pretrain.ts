@@ -8,7 +8,10 @@ import { BertModel } from "../../models/bert/model";
 import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
 import { prepareCorpus } from "../../pretraining/corpus";
 import { tokenizerIn, trainTokenizer } from "../../pretraining/tokenizer";
-import { Pretrainer, writeTokenizerFiles } from "../../pretraining/trainer";
+import { Pretrainer, TrainingLog, writeTokenizerFiles } from "../../pretraining/trainer";
+import { writeTrainingRecord } from "../../pretraining/record";
+import { loadBert, saveBert } from "../../models/bert/checkpoint";
+import { BertTokenizer } from "../../text/tokenizer";
 
 /** Per-config defaults, chosen so each trains in minutes on one CPU core with tfjs-wasm (see README / models/course-bert). */
 const DEFAULTS: Record<ConfigName, { vocab: number; seqLen: number; batch: number; lr: number }> = {
@@ -33,7 +36,10 @@ export const command: Command = {
     "  --tokenizer     use this folder's vocab.txt/tokenizer.json instead of learning a WordPiece vocabulary",
     "  --resume        continue from DIR/checkpoint (same data order as an uninterrupted run)",
     "  --save-every    checkpoint every N steps; --save-minutes: every M minutes (default 5)",
-    "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, checkpoint/}",
+    "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
+    "",
+    "usage: course pretrain --export TARGET --out DIR",
+    "  writes DIR's latest checkpoint (a run still going, or stopped) as a model folder TARGET with its training record",
   ].join("\n"),
   options: {
     corpus: { type: "string" },
@@ -57,8 +63,15 @@ export const command: Command = {
     "held-out": { type: "string" },
     "warmup": { type: "string" },
     quiet: { type: "boolean" },
+    export: { type: "string" },
   },
   async run({ values }) {
+    const exportTo = str(values, "export");
+    if (exportTo) {
+      const from = str(values, "out");
+      if (!from) throw new UsageError("--export TARGET needs --out DIR (the run whose checkpoint to export)");
+      return exportCheckpoint(path.join(from, "checkpoint"), exportTo);
+    }
     const corpusArg = str(values, "corpus", "all")!;
     const configName = str(values, "config", "tiny") as ConfigName;
     if (!CONFIG_NAMES.includes(configName)) throw new UsageError(`--config must be one of ${CONFIG_NAMES.join(", ")}, got "${configName}"`);
@@ -139,7 +152,27 @@ export const command: Command = {
       `done: ${log.steps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
         `${first ? (100 * (1 - endLoss / first.mlmLoss)).toFixed(1) : "?"}% lower; held-out MLM acc ${(100 * ev.mlmAccuracy).toFixed(1)}%, NSP acc ${(100 * ev.nspAccuracy).toFixed(1)}%; model in ${out}`,
     );
+    const rec = writeTrainingRecord(out, log, model, tok);
+    console.log(`cloze: ${rec.cloze.top5} of ${rec.cloze.of} answers in the top 5; held-out MLM accuracy ${rec.stillImproving.verdict}`);
     model.dispose();
     return 0;
   },
 };
+
+/** A checkpoint folder → a model folder (weights, tokenizer, training log and record). */
+async function exportCheckpoint(ckpt: string, target: string): Promise<number> {
+  const stateFile = path.join(ckpt, "state.json");
+  if (!fs.existsSync(stateFile)) throw new UsageError(`${ckpt} has no state.json: no checkpoint to export yet`);
+  await initBackend();
+  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { step: number; log: TrainingLog };
+  const model = await loadBert(ckpt);
+  const tok = BertTokenizer.fromDir(ckpt);
+  fs.mkdirSync(target, { recursive: true });
+  await saveBert(model, target, { tokenizerFrom: null });
+  writeTokenizerFiles(tok, target);
+  fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
+  const rec = writeTrainingRecord(target, state.log, model, tok);
+  console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
+  model.dispose();
+  return 0;
+}
