@@ -114,7 +114,8 @@ export function pooledForward(
   const maskBias = t.reshape(t.mul(t.sub(1, t.cast(attentionMask, "float32")), MASK_MIN), [B, 1, 1, T]); // [B, 1, 1, T]
   const heads = (y: T2) => t.reshape(t.transpose(t.reshape(y, [B, T, nh, hs]), [0, 2, 1, 3]), [B * nh, T, hs]); // [B*nh, T, hs]
 
-  for (let i = 0; i < cfg.num_hidden_layers; i++) {
+  // Inference keeps only one layer's intermediates alive (a tidy per layer); training must keep them all for the backward pass.
+  const layer = (i: number, x: T2): T2 => {
     const p = `bert.encoder.layer.${i}`;
     // Self-attention (Vaswani et al. 2017 §3.2), as transformers' BertSelfAttention + BertSelfOutput.
     const q = heads(lin(x, `${p}.attention.self.query`)); // [B*nh, T, hs]
@@ -128,7 +129,11 @@ export function pooledForward(
     // Feed-forward: dense H→I, activation, dense I→H, dropout, residual, LayerNorm.
     const inter = activation(lin(attOut, `${p}.intermediate.dense`), cfg.hidden_act) as T2; // [B*T, I]
     const down = dropout(lin(inter, `${p}.output.dense`), drop, training); // [B*T, H]
-    x = layerNorm(t.add(down, attOut), v(`${p}.output.LayerNorm.weight`), v(`${p}.output.LayerNorm.bias`), cfg.layer_norm_eps) as T2; // [B*T, H]
+    return layerNorm(t.add(down, attOut), v(`${p}.output.LayerNorm.weight`), v(`${p}.output.LayerNorm.bias`), cfg.layer_norm_eps) as T2; // [B*T, H]
+  };
+  for (let i = 0; i < cfg.num_hidden_layers; i++) {
+    const xi = x;
+    x = training ? layer(i, xi) : t.tidy(() => layer(i, xi));
   }
   const cls = t.reshape(t.slice(t.reshape(x, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]) as T2; // [B, H]
   if (pooling === "cls") return cls;

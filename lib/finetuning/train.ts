@@ -101,8 +101,8 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
     const e0 = performance.now();
     const ev = evalNow();
     const evalSeconds = (performance.now() - e0) / 1000;
-    // Peak of the extraction: weights + one inference batch (measured on one batch of 64).
-    const peakBytes = o.profileMemory === false ? before : await peakOfInference(clf, data.train.texts.slice(0, 64));
+    // Peak of the extraction: weights + one inference batch of the training batch size (comparable with a training step).
+    const peakBytes = o.profileMemory === false ? before : await peakOfInference(clf, data.train.texts.slice(0, o.batchSize ?? 16));
     return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, peakBytes, steps: curve.length ? curve[curve.length - 1].step + 1 : 0, curve, evals: [{ step: 300, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
   }
 
@@ -187,7 +187,7 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
 async function peakOfInference(clf: SequenceClassifier, texts: string[]): Promise<number> {
   const enc = clf.encode(texts);
   const info = await tf().profile(() => {
-    clf.probabilities(enc, 64);
+    clf.features(enc, texts.length);
     return [] as unknown as tfTypes.TensorContainer;
   });
   return info.peakBytes;
