@@ -171,6 +171,10 @@ test("bigram model by hand: counts, interpolation, perplexity", async () => {
   const flat = NgramLM.train(["a b", "a b", "b a"], { minCount: 1, order: 0 });
   close((await causalPerplexity(flat.asCausalLM(), [ids])).perplexity, 3); // 3 predictable words
   assert.deepEqual(lm.encode("a zebra"), [0, 2, 1]); // unknown word → <unk>
+  // The O(1)-per-token path gives the generic function's result.
+  const seqs = [lm.encode("a b a a b"), lm.encode("b b zebra a")];
+  close(lm.perplexity(seqs).perplexity, (await causalPerplexity(lm.asCausalLM(), seqs)).perplexity, 1e-12);
+  close(flat.perplexity(seqs).perplexity, 3, 1e-12);
 });
 
 test("sliding window: every target scored once, with the context the window allows", async () => {
