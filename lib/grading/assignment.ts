@@ -169,7 +169,14 @@ export function compileTest(source: string, where: string): string {
 
 function titleOf(source: string): string | undefined {
   const line = source.split("\n").find((l) => l.trim());
-  return line ? line.replace(/^#+\s*/, "").replace(/\*\*/g, "").trim().slice(0, 100) : undefined;
+  if (!line) return undefined;
+  const t = line
+    .replace(/^#+\s*/, "")
+    .replace(/\*\*/g, "")
+    .replace(/^(Q(uestion)?\s*\d+[a-z]?)\s*[·:.\-–—]\s*/i, "") // "Q1 · Dot product" → "Dot product"
+    .replace(/\s*\(\s*[\d.]+\s*points?\s*\)\s*$/i, "") // "… (2 points)"
+    .trim();
+  return t.slice(0, 100) || undefined;
 }
 
 /** Reads and validates a solution notebook. */

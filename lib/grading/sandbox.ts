@@ -121,6 +121,6 @@ export function workerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Refused accesses that are evidence, not noise (compilers probe parent folders all the time). */
 export function meaningfulEvents(events: string[]): string[] {
   const probe = /^(stat|lstat|exists|access|realpath|readlink|statfs)(Sync)? /;
-  const interesting = /solution|hidden|gradebook|result|grade|submission/i;
+  const interesting = /solution|hidden|gradebook|results\.json|submission/i;
   return events.filter((e) => !probe.test(e) || interesting.test(e));
 }

@@ -1,0 +1,83 @@
+import * as path from "path";
+import { Command, UsageError, num, str } from "../command";
+import { AssignmentError } from "../../grading/assignment";
+import { GradeError, gradeBatch } from "../../grading/grade";
+import { pts } from "../../grading/result";
+
+export const command: Command = {
+  name: "grade",
+  summary: "grade a folder of submissions: sandboxed kernels, hidden tests, partial credit, gradebook, feedback",
+  usage: `usage: course grade --assignment NAME --submissions DIR --out DIR [--jobs N] [--timeout SEC] [--memory MB]
+                    [--mode fast|full] [--allow-read PATH]... [--force] [--hidden-feedback full|names] [--no-sandbox]
+
+Grades every notebook in DIR (DIR/<student>.ipynb, or DIR/<student>/<NAME>.ipynb) against
+solutions/NAME.ipynb: each submission runs in its own fresh kernel in a sandbox, then the public
+and hidden tests run after all of its cells. Writes DIR/gradebook.csv and, per student,
+result.json, feedback.md and Gradescope's results.json. Run it again after an interruption: it
+grades only what is missing. Staff guide: docs/grading.md.
+  --assignment       an assignment name (solutions/NAME.ipynb) or a solution notebook's path
+  --submissions      folder of submitted notebooks
+  --out              folder for the gradebook and per-student results (outside --submissions)
+  --jobs             submissions graded at once (default 1; about one per CPU core)
+  --timeout          seconds one cell, or one question's tests, may run (default: the
+                     notebook's metadata course.timeout, else 60); a question past it scores
+                     what finished, and grading goes on
+  --memory           memory cap per submission in MB (default: course.memory, else 2048)
+  --mode             COURSE_MODE for the submissions' kernels (default: course.mode, else fast)
+  --allow-read       another folder the sandboxed kernels may read (a model cache, data)
+  --force            regrade students that are already graded
+  --hidden-feedback  full (default): feedback shows why hidden checks failed; names: only which
+  --no-sandbox       run kernels without the permission model (trusted notebooks only)
+  --solutions        folder of solution notebooks (default solutions)`,
+  options: {
+    assignment: { type: "string" },
+    submissions: { type: "string" },
+    out: { type: "string" },
+    jobs: { type: "string" },
+    timeout: { type: "string" },
+    memory: { type: "string" },
+    mode: { type: "string" },
+    "allow-read": { type: "string", multiple: true },
+    force: { type: "boolean" },
+    "hidden-feedback": { type: "string" },
+    "no-sandbox": { type: "boolean" },
+    solutions: { type: "string" },
+  },
+  async run({ values }) {
+    const assignment = str(values, "assignment");
+    const submissions = str(values, "submissions");
+    const out = str(values, "out");
+    if (!assignment || !submissions || !out) throw new UsageError("--assignment, --submissions and --out are required");
+    const mode = str(values, "mode");
+    if (mode !== undefined && mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
+    const hf = str(values, "hidden-feedback", "full");
+    if (hf !== "full" && hf !== "names") throw new UsageError(`--hidden-feedback must be full or names, got "${hf}"`);
+    try {
+      const s = await gradeBatch({
+        assignment,
+        solutionsDir: str(values, "solutions", "solutions"),
+        submissions,
+        out,
+        jobs: num(values, "jobs", 1),
+        timeoutSec: num(values, "timeout"),
+        memoryMB: num(values, "memory"),
+        mode: mode as "fast" | "full" | undefined,
+        allowRead: (values["allow-read"] as string[] | undefined) ?? [],
+        force: values.force === true,
+        sandbox: values["no-sandbox"] !== true,
+        hiddenDetails: hf === "full",
+      });
+      const flagged = s.results.filter((r) => r.flags.length).length;
+      const mean = s.results.length ? s.results.reduce((t, r) => t + r.score, 0) / s.results.length : 0;
+      console.log(`\n${s.results.length} students (${s.graded.length} graded now, ${s.skipped.length} earlier) in ${s.seconds.toFixed(1)} s; mean ${pts(mean)}/${pts(s.results[0]?.max ?? 0)}; ${flagged} flagged`);
+      console.log(`gradebook: ${path.relative(process.cwd(), path.join(path.resolve(out), "gradebook.csv"))}`);
+      return 0;
+    } catch (err) {
+      if (err instanceof GradeError || err instanceof AssignmentError) {
+        console.error(`✗ ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,119 @@
+/**
+ * What `course grade` writes from the results: the gradebook (CSV), each student's
+ * feedback (Markdown), and each student's Gradescope results.json.
+ *
+ * Gradescope's format: https://gradescope-autograders.readthedocs.io/en/latest/specs/
+ * (score, execution_time, output, tests[] with name, number, score, max_score, status,
+ * output, visibility).
+ */
+import type { Assignment } from "./assignment";
+import { StudentResult, pts } from "./result";
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per student (sorted), one column per question, then total, max, status, flags. */
+export function gradebookCsv(a: Pick<Assignment, "questions">, results: StudentResult[]): string {
+  const qs = a.questions.map((q) => q.id);
+  const header = ["student", ...qs, "total", "max", "status", "flags"];
+  const rows = [...results]
+    .sort((x, y) => (x.student < y.student ? -1 : x.student > y.student ? 1 : 0))
+    .map((r) => {
+      const byId = new Map(r.questions.map((q) => [q.id, q]));
+      const codes = [...new Set(r.flags.map((f) => f.code))];
+      return [r.student, ...qs.map((id) => pts(byId.get(id)?.score ?? 0)), pts(r.score), pts(r.max), r.status, codes.join(";")];
+    });
+  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  ok: "",
+  timeout: "⏱ time limit",
+  memory: "memory limit",
+  died: "kernel died",
+  "no-results": "no results",
+  error: "not graded",
+};
+
+/** The student's feedback: score, each question's checks with the reason for each failure. */
+export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boolean } = {}): string {
+  const showHidden = opts.hiddenDetails !== false;
+  const lines: string[] = [];
+  lines.push(`# ${r.assignment} — feedback for ${r.student}`, "");
+  lines.push(`**Score: ${pts(r.score)} / ${pts(r.max)}**${r.status !== "ok" ? ` (${r.status})` : ""}`, "");
+  lines.push("| question | score | |", "|---|---|---|");
+  for (const q of r.questions) lines.push(`| ${q.id} · ${q.title.replace(/\|/g, "\\|")} | ${pts(q.score)} / ${pts(q.max)} | ${STATUS_WORDS[q.status] ?? q.status} |`);
+  lines.push("");
+  if (r.notes.length) {
+    lines.push("## Notes", "");
+    for (const n of r.notes) lines.push(`- ${n}`);
+    lines.push("");
+  }
+  for (const q of r.questions) {
+    lines.push(`## ${q.id} · ${q.title} — ${pts(q.score)} / ${pts(q.max)}`, "");
+    if (q.message) lines.push(`> ${q.message}`, "");
+    for (const c of q.checks) {
+      const mark = c.status === "passed" ? "✓" : c.status === "not-run" ? "–" : "✗";
+      const tag = c.hidden ? " *(hidden test)*" : "";
+      const why = c.status === "passed" ? "" : c.hidden && !showHidden ? "" : c.message ? ` — ${c.message.replace(/\n/g, " ")}` : c.status === "not-run" ? " — not run" : "";
+      lines.push(`- ${mark} ${c.name}${tag} (${pts(c.earned)} / ${pts(c.points)})${why}`);
+    }
+    if (!q.checks.length) lines.push("- (no checks ran)");
+    lines.push("");
+  }
+  const broken = r.cells.filter((c) => c.status !== "ok" && c.status !== "skipped" && c.error);
+  if (broken.length) {
+    lines.push("## Cells that did not run cleanly", "");
+    for (const c of broken) lines.push(`- ${c.label}: ${c.error}`);
+    lines.push("");
+  }
+  lines.push(`<sub>Graded ${r.gradedAt} in ${r.seconds.toFixed(1)} s by \`course grade\`.</sub>`, "");
+  return lines.join("\n");
+}
+
+export interface GradescopeTest {
+  name: string;
+  number: string;
+  score: number;
+  max_score: number;
+  status: "passed" | "failed";
+  output: string;
+  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+}
+
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+  stdout_visibility: "hidden";
+  tests: GradescopeTest[];
+}
+
+/** Gradescope's results.json: one test per check; hidden checks appear once grades are published. */
+export function gradescopeResults(r: StudentResult): GradescopeResults {
+  const tests: GradescopeTest[] = [];
+  r.questions.forEach((q, qi) => {
+    if (!q.checks.length) {
+      tests.push({ name: `${q.id}: ${q.title}`, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: q.message ?? "not graded", visibility: "visible" });
+      return;
+    }
+    q.checks.forEach((c, ci) => {
+      tests.push({
+        name: `${q.id}: ${c.name}`,
+        number: `${qi + 1}.${ci + 1}`,
+        score: round(c.earned),
+        max_score: round(c.points),
+        status: c.status === "passed" ? "passed" : "failed",
+        output: c.status === "passed" ? "" : c.message || (q.message ?? "not run"),
+        visibility: c.hidden ? "after_published" : "visible",
+      });
+    });
+  });
+  const out = [`${r.assignment}: ${pts(r.score)} / ${pts(r.max)} (${r.status})`, ...r.notes];
+  return { score: round(r.score), execution_time: Math.round(r.seconds), output: out.join("\n"), visibility: "visible", stdout_visibility: "hidden", tests };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
