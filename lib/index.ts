@@ -13,3 +13,4 @@ export * as text from "./text";
 export * as hub from "./hub";
 export * as embeddings from "./embeddings";
 export * as analysis from "./analysis";
+export * as landscape from "./landscape";
