@@ -41,7 +41,7 @@ function probe(model: GPT, vocab: SyntheticVocab, n = 256): number[] {
   const rng = mulberry32(999);
   const seqs: { ids: number[]; targets: [number, number][] }[] = [];
   while (seqs.length < n) {
-    const s = trainingSequence(vocab, rng);
+    const s = trainingSequence(vocab, rng, SYNTHETIC.trainExamples, false);
     if (vocab.tokens[s.ids[1]] === "task:new") seqs.push(s);
   }
   const t = tf();
@@ -62,7 +62,7 @@ async function main() {
   const out = path.resolve(values.out!);
   if (values.spec) {
     // The task family as data, for the PyTorch twin (train_torch.py).
-    const spec = { vocab: vocab.tokens, synthetic: SYNTHETIC, fixedMappings: fixedMappings(), mix: { new: 0.8, A: 0.1, B: 0.1 } };
+    const spec = { vocab: vocab.tokens, synthetic: SYNTHETIC, fixedMappings: fixedMappings(), mix: { new: 0.8, A: 0.1, B: 0.1 }, repeatFraction: SYNTHETIC.repeatFraction };
     fs.writeFileSync(path.join(out, "task-spec.json"), JSON.stringify(spec, null, 1) + "\n");
     console.log(`wrote ${path.join(out, "task-spec.json")}`);
     return;

@@ -34,6 +34,7 @@ p.add_argument("--layers", type=int, default=2)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--seed", type=int, default=42)
 p.add_argument("--threads", type=int, default=1)
+p.add_argument("--positions", choices=["learned", "rotary"], default="rotary")
 p.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
 args = p.parse_args()
 torch.manual_seed(args.seed)
@@ -49,8 +50,15 @@ SYMBOLS = [f"x{i:02d}" for i in range(S["nSymbols"])]
 LABELS = [f"y{i}" for i in range(S["nLabels"])]
 
 
-def training_sequence():
-    """<bos> task (x y)×k, targets at each x (as lib/icl/synthetic.ts trainingSequence)."""
+def training_sequence(allow_repeat=True):
+    """<bos> task (x y)×k, targets at each x (as lib/icl/synthetic.ts trainingSequence).
+    With probability spec["repeatFraction"] the second half repeats the first half verbatim and every
+    token of it is a target (the repeated-sequence copying data that makes induction heads form)."""
+    if allow_repeat and rng.random() < spec.get("repeatFraction", 0):
+        ids, tg = training_sequence(False)
+        half = 2 + S["trainExamples"]  # <bos> task + the first k/2 pairs
+        ids = ids[:half] + ids[2:half]
+        return ids, [(j - 1, ids[j]) for j in range(half + 1, len(ids))]
     u = rng.random()
     task = "new" if u < spec["mix"]["new"] else ("A" if u < spec["mix"]["new"] + spec["mix"]["A"] else "B")
     syms = rng.sample(SYMBOLS, S["symbolsPerTask"])
@@ -86,7 +94,8 @@ def param(name, shape, init):
 
 
 param("transformer.wte.weight", (V, C), "normal")
-param("transformer.wpe.weight", (NPOS, C), "normal")
+if args.positions == "learned":
+    param("transformer.wpe.weight", (NPOS, C), "normal")
 for i in range(L):
     h = f"transformer.h.{i}"
     param(f"{h}.ln_1.weight", (C,), "ones"); param(f"{h}.ln_1.bias", (C,), "zeros")
@@ -98,18 +107,34 @@ for i in range(L):
 param("transformer.ln_f.weight", (C,), "ones"); param("transformer.ln_f.bias", (C,), "zeros")
 
 
+ROPE_BASE = 10000.0
+
+
+def rot_half(x):
+    return torch.cat([-x[..., HS // 2:], x[..., : HS // 2]], -1)
+
+
 def ln(x, pre):
     return F.layer_norm(x, (C,), P[f"{pre}.weight"], P[f"{pre}.bias"], 1e-5)
 
 
 def forward(ids):
     B, T = ids.shape
-    x = P["transformer.wte.weight"][ids] + P["transformer.wpe.weight"][:T]
+    x = P["transformer.wte.weight"][ids]
+    if args.positions == "learned":
+        x = x + P["transformer.wpe.weight"][:T]
+    else:  # rotary (Su et al. 2021), rotate-half layout as in GPT-NeoX / Llama
+        inv = 1.0 / (ROPE_BASE ** (torch.arange(0, HS, 2).float() / HS))
+        ang = torch.arange(T).float()[:, None] * inv[None, :]  # [T, hs/2]
+        cos, sin = torch.cat([ang.cos(), ang.cos()], -1), torch.cat([ang.sin(), ang.sin()], -1)  # [T, hs]
     mask = torch.triu(torch.full((T, T), -1e9), 1)
     for i in range(L):
         h = f"transformer.h.{i}"
         qkv = ln(x, f"{h}.ln_1") @ P[f"{h}.attn.c_attn.weight"] + P[f"{h}.attn.c_attn.bias"]
         q, k, v = qkv.view(B, T, 3, NH, HS).permute(2, 0, 3, 1, 4)
+        if args.positions == "rotary":
+            q = q * cos + rot_half(q) * sin
+            k = k * cos + rot_half(k) * sin
         att = F.softmax(q @ k.transpose(-1, -2) / math.sqrt(HS) + mask, -1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)
         x = x + y @ P[f"{h}.attn.c_proj.weight"] + P[f"{h}.attn.c_proj.bias"]
@@ -131,7 +156,7 @@ def probe(n=512):
     rng.seed(999)
     seqs = []
     while len(seqs) < n:
-        ids, tg = training_sequence()
+        ids, tg = training_sequence(False)
         if VOCAB[ids[1]] == "task:new":
             seqs.append((ids, tg))
     rng.setstate(state)
@@ -158,7 +183,8 @@ def save(step):
         f.write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
     os.replace(os.path.join(args.out, "model.safetensors.tmp"), os.path.join(args.out, "model.safetensors"))
     cfg = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_positions": NPOS, "n_embd": C, "n_layer": L, "n_head": NH,
-           "n_inner": None, "layer_norm_epsilon": 1e-5, "initializer_range": 0.02, "vocab_size": V}
+           "n_inner": None, "layer_norm_epsilon": 1e-5, "initializer_range": 0.02, "vocab_size": V,
+           "position_embedding_type": args.positions, "rope_theta": ROPE_BASE}
     json.dump(cfg, open(os.path.join(args.out, "config.json"), "w"), indent=2)
     json.dump({"step": step, "trainer": "train_torch.py", "options": vars(args)}, open(os.path.join(args.out, "train-state.json"), "w"), indent=2)
 
@@ -173,7 +199,7 @@ for step in range(args.steps):
     batch = [training_sequence() for _ in range(args.batch)]
     ids = torch.tensor([b[0] for b in batch])
     logits = forward(ids)
-    rows = torch.tensor([bi * ids.shape[1] + pos for bi, b in enumerate(batch) for pos, _ in b[1]])
+    rows = torch.tensor([bi * ids.shape[1] + pos for bi, b in enumerate(batch) for pos, _ in b[1]])  # all sequences have 2 + 2k tokens
     ys = torch.tensor([y for b in batch for _, y in b[1]])
     loss = F.cross_entropy(logits.reshape(-1, V)[rows], ys)
     opt.zero_grad()

@@ -48,7 +48,7 @@ test("synthetic episodes: 4 distinct symbols; fixed tasks use the same mapping e
   const a1 = sampleEpisode(rng, "A");
   for (const s of a1.symbols) assert.equal(a1.mapping[s], fixedMappings()[0][s]);
   const v = new SyntheticVocab();
-  const seq = trainingSequence(v, rng);
+  const seq = trainingSequence(v, rng, 16, false);
   assert.equal(seq.ids.length, 2 + 2 * 16);
   assert.equal(seq.targets.length, 16);
   for (const [pos, y] of seq.targets) {

@@ -20,9 +20,17 @@ export interface GptConfig {
   layer_norm_epsilon: number;
   /** Std of the normal initialisation: 0.02 as in GPT-2 (Radford et al. 2019). */
   initializer_range: number;
+  /**
+   * "learned": a position table wpe added to the token embeddings (GPT-2); "rotary": no table, queries
+   * and keys are rotated by position-dependent angles (RoPE, Su et al. 2021; as Llama), so attention
+   * scores depend on relative distance — which makes "attend to the previous token" easy to learn.
+   */
+  position_embedding_type: "learned" | "rotary";
+  /** RoPE base θ: 10000 as in Su et al. 2021 / Llama. */
+  rope_theta: number;
 }
 
-/** A tiny GPT for the in-context-learning lab: 2 blocks are the least that can form an induction head. */
+/** A tiny GPT for the in-context-learning lab: 2 blocks are the least that can form an induction head (Olsson et al. 2022). */
 export const GPT_TINY: Omit<GptConfig, "vocab_size"> = {
   model_type: "gpt2",
   n_positions: 64,
@@ -32,10 +40,16 @@ export const GPT_TINY: Omit<GptConfig, "vocab_size"> = {
   n_inner: null,
   layer_norm_epsilon: 1e-5,
   initializer_range: 0.02,
+  position_embedding_type: "rotary",
+  rope_theta: 10000,
 };
 
 export function makeGptConfig(partial: Partial<GptConfig> & { vocab_size: number }): GptConfig {
   const cfg: GptConfig = { ...GPT_TINY, ...partial };
+  if (cfg.position_embedding_type !== "learned" && cfg.position_embedding_type !== "rotary") {
+    throw new Error(`position_embedding_type must be "learned" or "rotary", got "${String(cfg.position_embedding_type)}"`);
+  }
+  if ((cfg.n_embd / cfg.n_head) % 2 !== 0) throw new Error("rotary positions need an even head size (n_embd / n_head)");
   if (cfg.n_embd % cfg.n_head !== 0) {
     throw new Error(`n_embd (${cfg.n_embd}) must be a multiple of n_head (${cfg.n_head}): each head gets n_embd / n_head features`);
   }

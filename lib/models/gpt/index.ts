@@ -4,7 +4,7 @@
  *   new GPT({ vocab_size, n_layer, n_embd, ... })   model.ts (read it top to bottom)
  *   saveGpt / loadGpt / cloneGpt / hashWeights        checkpoint.ts
  */
-export { GPT, gptParamSpecs, causalMask, causalSelfAttention, mlp, block } from "./model";
+export { GPT, gptParamSpecs, causalMask, causalSelfAttention, mlp, block, ropeTables, applyRope } from "./model";
 export type { GptOutput, GptForwardOptions, ParamSpec } from "./model";
 export { GPT_TINY, makeGptConfig, innerSize } from "./config";
 export type { GptConfig } from "./config";

@@ -2,7 +2,10 @@
  * A small decoder-only transformer (GPT-2 shape; Radford et al. 2019) in TensorFlow.js,
  * written top to bottom like nanoGPT's model.py:
  *
- *   token + learned position embeddings → n_layer × Block(causal self-attention, MLP) → LayerNorm → logits
+ *   token embeddings (+ learned positions) → n_layer × Block(causal self-attention [RoPE], MLP) → LayerNorm → logits
+ *
+ * Positions are either GPT-2's learned table `wpe` or rotary (RoPE, Su et al. 2021, the rotate-half
+ * layout of GPT-NeoX / Llama), chosen by config.position_embedding_type.
  *
  * Parameter names and layouts are GPT-2's (Hugging Face GPT2LMHeadModel without the "transformer."
  * prefix dropped): GPT-2 stores its Conv1D weights as [in, out], which is also the layout that keeps
@@ -34,8 +37,8 @@ export function gptParamSpecs(cfg: GptConfig): ParamSpec[] {
   const I = innerSize(cfg);
   const specs: ParamSpec[] = [
     { name: "transformer.wte.weight", shape: [cfg.vocab_size, C], init: "normal" }, // [V, C], tied with the output layer
-    { name: "transformer.wpe.weight", shape: [cfg.n_positions, C], init: "normal" }, // [n_positions, C]
   ];
+  if (cfg.position_embedding_type === "learned") specs.push({ name: "transformer.wpe.weight", shape: [cfg.n_positions, C], init: "normal" }); // [n_positions, C]
   for (let i = 0; i < cfg.n_layer; i++) {
     const h = `transformer.h.${i}`;
     specs.push(
@@ -69,6 +72,33 @@ export function causalMask(T: number): T2 {
   });
 }
 
+/**
+ * RoPE tables for T positions: cos and sin [T, hs], angle(t, i) = t · θ^(−2i/hs) for the i-th pair,
+ * repeated for the two halves (rotate-half layout).
+ */
+export function ropeTables(T: number, hs: number, theta: number): { cos: T2; sin: T2 } {
+  const t = tf();
+  const cos: number[] = [];
+  const sin: number[] = [];
+  for (let p = 0; p < T; p++) {
+    for (let i = 0; i < hs; i++) {
+      const angle = p * Math.pow(theta, -(2 * (i % (hs / 2))) / hs);
+      cos.push(Math.cos(angle));
+      sin.push(Math.sin(angle));
+    }
+  }
+  return { cos: t.tensor2d(cos, [T, hs]), sin: t.tensor2d(sin, [T, hs]) };
+}
+
+/** x·cos + rotate_half(x)·sin for x [N, T, hs]: each pair (x_i, x_{i+hs/2}) turned by its angle. */
+export function applyRope(x: Tensor, cos: T2, sin: T2): Tensor {
+  const t = tf();
+  const hs = x.shape[x.shape.length - 1];
+  const [x1, x2] = t.split(x, [hs / 2, hs / 2], -1); // each [N, T, hs/2]
+  const rotated = t.concat([t.neg(x2), x1], -1); // [N, T, hs]
+  return t.add(t.mul(x, cos), t.mul(rotated, sin));
+}
+
 /** Causal multi-head self-attention (Vaswani et al. 2017 §3.2, masked as in GPT). */
 export function causalSelfAttention(p: Param, prefix: string, cfg: GptConfig, x: T2 /* [B*T, C] */, B: number, T: number, keep?: Tensor[]): T2 {
   const t = tf();
@@ -78,7 +108,12 @@ export function causalSelfAttention(p: Param, prefix: string, cfg: GptConfig, x:
   const qkv = linear(x, p(`${prefix}.c_attn.weight`) as T2, p(`${prefix}.c_attn.bias`)); // [B*T, 3C]
   // [B*T, 3C] → [B, T, 3, nh, hs] → [3, B, nh, T, hs]
   const split = t.transpose(t.reshape(qkv, [B, T, 3, nh, hs]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = t.unstack(split, 0).map((y) => t.reshape(y, [B * nh, T, hs])); // each [B*nh, T, hs]
+  let [q, k, v] = t.unstack(split, 0).map((y) => t.reshape(y, [B * nh, T, hs])); // each [B*nh, T, hs]
+  if (cfg.position_embedding_type === "rotary") {
+    const { cos, sin } = ropeTables(T, hs, cfg.rope_theta); // [T, hs], broadcast over B*nh
+    q = applyRope(q, cos, sin);
+    k = applyRope(k, cos, sin);
+  }
   const scores = t.mul(t.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // [B*nh, T, T]
   const masked = t.add(scores, causalMask(T)); // a position sees itself and the past only
   const att = t.softmax(masked, -1); // [B*nh, T, T]
@@ -172,8 +207,11 @@ export class GPT {
     }
     for (const row of ids) if (row.length !== T) throw new Error("GPT.forward: all sequences in a batch must have the same length (pad or batch by length)");
     const flat = t.tensor1d(ids.flat(), "int32"); // [B*T]
-    const pos = t.tensor1d(Array.from({ length: B * T }, (_, i) => i % T), "int32"); // [B*T]
-    let x = t.add(embeddingLookup(this.param("transformer.wte.weight") as T2, flat), embeddingLookup(this.param("transformer.wpe.weight") as T2, pos)) as T2; // [B*T, C]
+    let x = embeddingLookup(this.param("transformer.wte.weight") as T2, flat); // [B*T, C]
+    if (this.config.position_embedding_type === "learned") {
+      const pos = t.tensor1d(Array.from({ length: B * T }, (_, i) => i % T), "int32"); // [B*T]
+      x = t.add(x, embeddingLookup(this.param("transformer.wpe.weight") as T2, pos)) as T2; // [B*T, C]
+    }
     for (let i = 0; i < this.config.n_layer; i++) x = block(this.param, i, this.config, x, B, T, keep);
     return layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), this.config.layer_norm_epsilon) as T2; // [B*T, C]
   }
