@@ -86,7 +86,7 @@ export function howToGetModel(repoId: string, dtype = DEFAULT_DTYPE): string {
     `    npx course icl --download ${repoId}${dtype === DEFAULT_DTYPE ? "" : ` --dtype ${dtype}`}`,
     `This stores it in $HF_HOME/hub (here ${settings.hubCache}). To use it on an offline machine, copy the folder`,
     `    ${path.join(settings.hubCache, `models--${repoId.replace(/\//g, "--")}`)}`,
-    `into that machine's $HF_HOME/hub (or point HF_HOME at a copy), then re-run the cell.`,
+    `into that machine's $HF_HOME/hub (or point HF_HOME at a copy), then run this again.`,
   ].join("\n");
 }
 

@@ -36,7 +36,8 @@ export const command: Command = {
     download: { type: "string" },
   },
   async run({ values }) {
-    const icl = await import("../../icl");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const icl = require("../../icl") as typeof import("../../icl");
     const download = str(values, "download");
     if (download) {
       if (settings.forcedOffline) {
@@ -80,7 +81,8 @@ export const command: Command = {
     if (modelArg === "synthetic") {
       if (!taskName.startsWith("synthetic")) throw new UsageError(`the synthetic GPT only knows its symbol vocabulary; use --task synthetic (or a real LLM for ${taskName})`);
       await initBackend();
-      const { hashWeights } = await import("../../models/gpt/checkpoint");
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { hashWeights } = require("../../models/gpt/checkpoint") as typeof import("../../models/gpt/checkpoint");
       const s = icl.loadIclGpt();
       lm = s;
       weightsHash = () => hashWeights(s.model);
