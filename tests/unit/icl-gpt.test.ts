@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { initBackend, tf } from "../../lib/env";
-import { GPT, saveGpt, loadGpt, hashWeights, cloneGpt, causalMask } from "../../lib/models/gpt";
+import { GPT, saveGpt, loadGpt, hashWeights, cloneGpt, causalMask, ropeTables, applyRope } from "../../lib/models/gpt";
 import { SyntheticVocab, trainingSequence, trainStep, finetuneOnExamples, learningRate, SyntheticLM } from "../../lib/icl";
 import { mulberry32 } from "../../lib/data/split";
 
@@ -53,6 +53,24 @@ test("causal: changing a later token leaves earlier positions' logits unchanged"
   a.logits.dispose();
   b.logits.dispose();
   m.dispose();
+});
+
+test("RoPE: rotation keeps norms, and q·k depends only on the distance between positions", () => {
+  const t = tf();
+  const hs = 8;
+  const T = 10;
+  const qv = [0.3, -1.2, 0.5, 2.0, -0.7, 0.1, 1.1, -0.4];
+  const kv = [1.0, 0.2, -0.3, 0.8, 0.5, -1.5, 0.9, 0.6];
+  const { cos, sin } = ropeTables(T, hs, 10000);
+  const q = applyRope(t.tensor3d([Array(T).fill(qv)]), cos, sin).arraySync() as number[][][];
+  const k = applyRope(t.tensor3d([Array(T).fill(kv)]), cos, sin).arraySync() as number[][][];
+  const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
+  const norm = (a: number[]) => Math.sqrt(dot(a, a));
+  assert.ok(Math.abs(norm(q[0][7]) - norm(qv)) < 1e-5);
+  assert.ok(Math.abs(dot(q[0][5], k[0][2]) - dot(q[0][8], k[0][5])) < 1e-4, "distance 3 at two offsets");
+  assert.ok(Math.abs(dot(q[0][5], k[0][2]) - dot(q[0][5], k[0][4])) > 1e-3, "different distances differ");
+  assert.deepEqual(q[0][0].map((x) => +x.toFixed(5)), qv.map((x) => +x.toFixed(5)), "position 0 is not rotated");
+  t.dispose([cos, sin]);
 });
 
 test("save → load gives byte-identical weights (same sha256) and the same logits", () => {
