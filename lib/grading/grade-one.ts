@@ -60,7 +60,7 @@ function referenceCells(a: Assignment): RunCell[] {
   return [warm, ...cells];
 }
 
-export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number | undefined) => void; log?: (l: string) => void } = {}): Promise<StudentResult> {
+export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number | undefined) => void; onSandbox?: (root: string) => void; log?: (l: string) => void } = {}): Promise<StudentResult> {
   const t0 = Date.now();
   const a = job.assignment;
   const max = job.questions.reduce((s, q) => s + (q.points ?? (q.referenceChecks ?? []).reduce((w, c) => w + c.w, 0)), 0);
@@ -92,6 +92,7 @@ export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number |
   }
 
   const dirs = makeSandboxDirs();
+  hooks.onSandbox?.(dirs.root);
   const savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = dirs.conn; // kernel.ts puts the connection file in os.tmpdir()
   try {
@@ -120,7 +121,7 @@ export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number |
       if (q.status === "no-results") flags.push({ code: "results-missing", severity: "tampering", message: `${q.id}: ${q.message}` });
     }
     if (session.duplicates) flags.push({ code: "replayed-results", severity: "review", message: `${session.duplicates} result record(s) arrived twice (the tests were run again from inside the notebook)` });
-    const score = session.questions.reduce((s, q) => s + q.score, 0);
+    const score = Math.round(session.questions.reduce((s, q) => s + q.score, 0) * 1e6) / 1e6;
     return {
       ...base,
       status: overallStatus(session.questions),

@@ -17,7 +17,6 @@
  */
 import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Assignment, loadAssignment } from "./assignment";
 import { GradeJob, fileHash, questionSpecs } from "./grade-one";
@@ -159,10 +158,31 @@ function safeHash(file: string): string {
   }
 }
 
-/** The folder of pre-compiled library files a sandboxed kernel may read (tsx's cache). */
-export function defaultCacheRoot(): string {
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  return path.join(os.tmpdir(), `course-grade-cache-${uid}`);
+/**
+ * The library files compiled by the reference run (tsx's cache): sandboxed kernels may read
+ * them, and cannot compile anything themselves (that needs a child process). Kept with the
+ * batch's output so a resumed batch reuses it and two batches never share one.
+ */
+export function compileCacheDir(out: string): string {
+  return path.join(out, ".compile-cache");
+}
+
+function hasFiles(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Leftovers of atomic writes interrupted by a kill. */
+function removeTempFiles(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removeTempFiles(p);
+    else if (e.name.endsWith(".tmp")) fs.rmSync(p, { force: true });
+  }
 }
 
 export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
@@ -180,8 +200,9 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   const mode = o.mode ?? a.settings.mode ?? "fast";
   const jobs = Math.max(1, Math.floor(o.jobs ?? 1));
   const sandbox = o.sandbox !== false;
-  const cacheRoot = defaultCacheRoot();
+  const cacheRoot = compileCacheDir(out);
   fs.mkdirSync(path.join(out, "students"), { recursive: true });
+  removeTempFiles(path.join(out, "students"));
   const logFile = path.join(out, "grading.log");
   const log = (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   const resultFile = (id: string) => path.join(out, "students", id, "result.json");
@@ -231,7 +252,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
     // it fills the compile cache the sandboxed kernels read.
     const refFile = path.join(out, "reference.json");
     let reference = readJson<StudentResult>(refFile);
-    if (!reference || reference.assignmentHash !== a.hash || !fs.existsSync(cacheRoot)) {
+    if (!reference || reference.assignmentHash !== a.hash || !hasFiles(cacheRoot)) {
       print(`▶ reference run of ${path.relative(process.cwd(), solution)}`);
       const job: GradeJob = { kind: "reference", student: "(reference)", notebook: solution, display: path.relative(process.cwd(), solution), assignment: a, questions: questionSpecs(a), timeoutSec: Math.max(timeoutSec, 120), memoryMB, mode, sandbox: false, cacheRoot, allowRead: o.allowRead ?? [] };
       reference = await runWorker(job, 30 * 60_000);

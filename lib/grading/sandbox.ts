@@ -122,5 +122,7 @@ export function workerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function meaningfulEvents(events: string[]): string[] {
   const probe = /^(stat|lstat|exists|access|realpath|readlink|statfs)(Sync)? /;
   const interesting = /solution|hidden|gradebook|results\.json|submission/i;
-  return events.filter((e) => !probe.test(e) || interesting.test(e));
+  // tsx (the TypeScript loader) tries to reach its watch-mode parent over a pipe on start.
+  const loaderPipe = /^net\.(connect|createConnection)\("[^"]*tsx-[^"/]*\/\d+\.pipe"\)$/;
+  return events.filter((e) => (!probe.test(e) || interesting.test(e)) && !loaderPipe.test(e));
 }

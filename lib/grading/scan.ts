@@ -33,7 +33,7 @@ const RULES: Rule[] = [
   {
     code: "patches-builtins",
     severity: "review",
-    re: /\b(Object|Array|Function|String|Number|Boolean|Promise|JSON|Math|Reflect|RegExp|Error|Symbol|console|globalThis|process\s*\.\s*std(out|err))\s*(\.\s*prototype)?\s*(\.\s*[\w$]+|\[[^\]]+\])\s*=[^=>]|Object\s*\.\s*(defineProperty|setPrototypeOf|assign)\s*\(\s*(globalThis|Object|Array|Function|JSON|Math|console|process)\b/,
+    re: /\b(Object|Array|Function|String|Number|Boolean|Promise|JSON|Math|Reflect|RegExp|Error|Symbol|console|globalThis|process\s*\.\s*std(out|err))(\s+as\s+[\w<>\[\]]+\s*\))?\s*(\.\s*prototype)?\s*(\.\s*[\w$]+|\[[^\]]+\])\s*=[^=>]|Object\s*\.\s*(defineProperty|setPrototypeOf|assign)\s*\(\s*(globalThis|Object|Array|Function|JSON|Math|console|process)\b/,
     what: "replaces a built-in function or object",
   },
   { code: "network", severity: "review", re: /["'](node:)?(net|http|https|http2|dgram|tls|dns)["']|\bfetch\s*\(|\bWebSocket\b|\bzeromq\b/, what: "uses the network" },

@@ -333,6 +333,7 @@ export function scoreQuestion(q: QuestionSpec, records: GradeRecord[]): Question
     c.message = r.msg;
     c.ms = r.ms;
   }
-  const score = checks.reduce((s, c) => s + c.earned, 0);
+  // Shares like 3 × 1/7 do not add up exactly in floating point: round sums to 1e-6.
+  const score = Math.round(checks.reduce((s, c) => s + c.earned, 0) * 1e6) / 1e6;
   return { id: q.id, title: q.title, status: "ok", score, max, checks };
 }

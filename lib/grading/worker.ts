@@ -4,9 +4,11 @@
  * If the parent dies (killed mid-batch), the IPC channel closes and the worker kills its
  * kernel's process group and exits, so nothing keeps running.
  */
+import * as fs from "fs";
 import { GradeJob, gradeOne } from "./grade-one";
 
 let kernelPid: number | undefined;
+let sandboxRoot: string | undefined;
 
 function killKernel(): void {
   if (!kernelPid) return;
@@ -20,6 +22,7 @@ function killKernel(): void {
 
 process.on("disconnect", () => {
   killKernel();
+  if (sandboxRoot) fs.rmSync(sandboxRoot, { recursive: true, force: true });
   process.exit(3);
 });
 
@@ -31,6 +34,7 @@ process.on("message", async (msg: { type: string; job?: GradeJob }) => {
         kernelPid = pid;
         process.send?.({ type: "kernel", pid });
       },
+      onSandbox: (root) => (sandboxRoot = root),
       log: (line) => process.send?.({ type: "log", line }),
     });
     process.send?.({ type: "result", result }, () => process.exit(0));

@@ -259,7 +259,19 @@
 
   // Network: Node's own modules (zeromq's native sockets are out of reach of this, see docs).
   const net = require("net");
-  for (const name of ["connect", "createConnection", "createServer"]) lock(net, name, refuse(`net.${name}()`));
+  const target = (a) => {
+    if (typeof a === "string" || typeof a === "number") return stringify(a);
+    if (a !== null && typeof a === "object") return stringify(`${a.host ?? a.path ?? ""}${a.port !== undefined ? `:${a.port}` : ""}`);
+    return "";
+  };
+  for (const name of ["connect", "createConnection", "createServer"]) {
+    lock(net, name, function refusedNet(a) {
+      event(`net.${name}(${name === "createServer" ? "" : target(a)})`);
+      const e = new Error(`net.${name}: the network is closed while grading`);
+      e.code = "ERR_ACCESS_DENIED";
+      throw e;
+    });
+  }
   const socketConnect = refuse("net.Socket#connect()");
   try {
     defineProperty(net.Socket.prototype, "connect", { value: socketConnect, writable: false, configurable: false });
