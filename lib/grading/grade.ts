@@ -22,7 +22,7 @@ import { Assignment, loadAssignment } from "./assignment";
 import { GradeJob, fileHash, questionSpecs } from "./grade-one";
 import { feedbackMarkdown, gradebookCsv, gradescopeResults } from "./report";
 import { StudentResult, failedResult, pts, writeAtomic } from "./result";
-import { workerEnv } from "./sandbox";
+import { permissionSupport, workerEnv } from "./sandbox";
 
 export const WORKER = path.join(__dirname, "worker.js");
 
@@ -200,6 +200,12 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   const mode = o.mode ?? a.settings.mode ?? "fast";
   const jobs = Math.max(1, Math.floor(o.jobs ?? 1));
   const sandbox = o.sandbox !== false;
+  if (sandbox) {
+    const support = permissionSupport();
+    if (!support || !support.addons) {
+      throw new GradeError(`this Node (${process.version}) has no usable permission model (needs --experimental-permission/--permission with --allow-addons: Node ≥ 20.19), so submissions cannot be sandboxed. Update Node, or pass --no-sandbox for trusted notebooks only.`);
+    }
+  }
   const cacheRoot = compileCacheDir(out);
   fs.mkdirSync(path.join(out, "students"), { recursive: true });
   removeTempFiles(path.join(out, "students"));

@@ -417,11 +417,14 @@ function createHarness(powers) {
       const before = checks.length;
       try {
         const make = powers.evaluate(outer, part.file);
+        // A name the notebook does not define: any use of it (call, property, comparison in
+        // a message) throws a ReferenceError that tells the student what is missing.
         const missing = (name) => {
-          const f = function () {
+          const fail = () => {
             throw new ReferenceError(name + " is not defined in your notebook: keep the name (and signature) the exercise gives");
           };
-          return f;
+          const traps = { get: fail, apply: fail, construct: fail, has: fail, set: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, defineProperty: fail, deleteProperty: fail };
+          return new Proxy(function () {}, traps);
         };
         const body = make(has, get, missing);
         await body(_create(null), testRequire, check, A, (flag) => {

@@ -162,11 +162,10 @@ export function toExercise(source: string, id: string, where: string): string {
   const out: string[] = [];
   segs.forEach((s, i) => {
     if (s.kind === "code") {
-      s.lines.forEach((line, k) => {
+      for (const line of s.lines) {
         const m = RE.solutionLine.exec(line);
-        out.push(m ? stubSolutionLine(m[1], `${where}`) : line);
-        void k;
-      });
+        out.push(m ? stubSolutionLine(m[1], where) : line);
+      }
     } else if (s.kind === "prompt") {
       for (const l of s.lines) out.push(uncomment(l, where));
     } else if (!s.noPrompt && !neighbourPrompt(i, -1) && !neighbourPrompt(i, 1)) {

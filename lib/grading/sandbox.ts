@@ -6,7 +6,8 @@
  *    `node_modules` link (for `@course/lib`) and whatever the student's code writes;
  *  - Node's permission model (`--experimental-permission`, `--permission` from Node 23.5):
  *    the kernel may read only that folder, the course library and node_modules, the
- *    datasets, a pre-filled compile cache, and its own connection file; it may write only
+ *    datasets and models the course ships, a pre-filled compile cache, the Hugging Face and
+ *    course caches, and its own connection file; it may write only
  *    its folder; it may not start processes or worker threads, use the inspector or WASI,
  *    or read /proc. Solutions, other submissions, the grader's output folder and the
  *    staff's home are out of reach; the check is done in C++, below anything JavaScript
@@ -88,6 +89,7 @@ export function sandboxNodeArgs(o: SandboxOptions): string[] {
     path.join(REPO_ROOT, "lib"),
     path.join(REPO_ROOT, "node_modules"),
     path.join(REPO_ROOT, "datasets"),
+    path.join(REPO_ROOT, "models"), // the course's own trained checkpoints
     path.join(REPO_ROOT, "package.json"),
     "/etc/alpine-release", // zeromq's loader probes it (existsSync throws when refused)
     ...cacheDirs(process.env),
