@@ -3,7 +3,7 @@
  * full marks, an untouched exercise, partial credit, an endless loop, a cheater, an edited
  * locked cell, a deleted locked cell, a memory hog, a broken file. One batch with --jobs 2, then assertions.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -16,6 +16,7 @@ import { COURSE, ROOT, SOLUTION, WRONG, cellIndex, cheaterCell, codeCell, soluti
 const started = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grading-grade-"));
 const subs = path.join(tmp, "submissions");
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const out = path.join(tmp, "out");
 const sol = solutionAnswers();
 const sha = (f: string) => crypto.createHash("sha256").update(fs.readFileSync(f)).digest("hex");

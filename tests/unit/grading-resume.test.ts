@@ -3,7 +3,7 @@
  * finishes the rest without regrading what was finished, leaves no kernel running, and the
  * gradebook has every student exactly once.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -13,6 +13,7 @@ import { COURSE, ROOT, WRONG, codeCell, solutionAnswers, submission, write } fro
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grading-resume-"));
 const subs = path.join(tmp, "submissions");
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const out = path.join(tmp, "out");
 const log = path.join(out, "grading.log");
 const sol = solutionAnswers();
