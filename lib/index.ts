@@ -14,3 +14,5 @@ export * as hub from "./hub";
 export * as embeddings from "./embeddings";
 export * as analysis from "./analysis";
 export * as landscape from "./landscape";
+export { check, assert, AssertionError } from "./grading/testing";
+export type { CheckOptions, Assert } from "./grading/testing";
