@@ -42,6 +42,7 @@ test("a few steps on real text lower the MLM loss and leak no tensors", async ()
   const corpus = prepareCorpus(docs, tok, { heldOutFraction: 0.2, seed: 1 });
   const model = new BertModel({ ...pretrainConfig("tiny", tok.vocabSize), hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, { seed: 1 });
   const trainer = new Pretrainer(model, tok, corpus, { steps: 30, batchSize: 8, seqLen: 32, longFraction: 0, lr: 3e-3, seed: 1, evalEvery: 30, evalBatches: 1 });
+  const e0 = trainer.evaluate(); // held-out loss before training
   trainer.trainStep(); // warm-up allocations
   const before = tf().memory().numTensors;
   const log = await trainer.run();
@@ -49,8 +50,9 @@ test("a few steps on real text lower the MLM loss and leak no tensors", async ()
   const first = log.steps.slice(0, 3).reduce((s, r) => s + r.mlmLoss, 0) / 3;
   const last = log.steps.slice(-5).reduce((s, r) => s + r.mlmLoss, 0) / 5;
   assert.ok(last < first - 0.2, `MLM loss ${first} → ${last}`); // deterministic: no dropout, seeded init and data
-  assert.equal(log.evals.length, 2); // step 0 and the end
-  assert.ok(log.evals[1].mlmLoss < log.evals[0].mlmLoss);
+  assert.equal(log.evals.length, 2); // before training and at the end
+  assert.equal(log.evals[0], e0);
+  assert.ok(log.evals[1].mlmLoss < e0.mlmLoss, `held-out MLM loss ${e0.mlmLoss} → ${log.evals[1].mlmLoss}`);
   trainer.optimizer.dispose();
   model.dispose();
 });
