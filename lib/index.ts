@@ -16,3 +16,5 @@ export * as analysis from "./analysis";
 export * as landscape from "./landscape";
 export { check, assert, AssertionError } from "./grading/testing";
 export type { CheckOptions, Assert } from "./grading/testing";
+export * as icl from "./icl";
+export * as gpt from "./models/gpt";
