@@ -18,3 +18,4 @@ export { check, assert, AssertionError } from "./grading/testing";
 export type { CheckOptions, Assert } from "./grading/testing";
 export * as icl from "./icl";
 export * as gpt from "./models/gpt";
+export * as pretraining from "./pretraining";
