@@ -19,6 +19,7 @@
  */
 import { kmeans as mlKmeans } from "ml-kmeans";
 import { checkInt, checkMatrix } from "./validate";
+import { mulberry32 } from "../data/split";
 
 export interface KMeansOptions {
   /** Restarts with different seeds; the lowest inertia wins. Default 10: scikit-learn's n_init before 1.4. */
@@ -77,7 +78,7 @@ export function kmeans(X: number[][], k: number, options: KMeansOptions = {}): K
   const data = flatten(X, n, d);
   // scikit-learn's _tolerance, shared among the k centroids (ml-kmeans tests each one)
   const tolerance = (tol * meanFeatureVariance(data, n, d)) / k;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let best: { labels: Int32Array; centres: Float64Array; inertia: number; iterations: number; converged: boolean } | null = null;
   let bestRun = 0;
   const inertias: number[] = [];
@@ -283,14 +284,8 @@ function countDistinct(X: number[][], enough: number): number {
   return seen.size;
 }
 
-// a small seeded PRNG (mulberry32), uniform in [0, 1); the restarts draw from one stream
-function mulberry32(seed: number): () => number {
-  let a = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+// The restarts draw from one mulberry32 stream (lib/data's PRNG), its seed first mixed with
+// the golden-ratio constant so that seed 0 does not start from state 0.
+function seededRandom(seed: number): () => number {
+  return mulberry32((Math.floor(seed) ^ 0x9e3779b9) >>> 0);
 }
