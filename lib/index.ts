@@ -19,3 +19,4 @@ export type { CheckOptions, Assert } from "./grading/testing";
 export * as icl from "./icl";
 export * as gpt from "./models/gpt";
 export * as pretraining from "./pretraining";
+export * as finetuning from "./finetuning";
