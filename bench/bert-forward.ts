@@ -9,10 +9,10 @@
  *
  * Prints a table and a JSON line; exits 0 even when PyTorch is missing (the ratio then says so).
  */
-import { spawnSync } from "child_process";
 import * as path from "path";
 import { backendReport, initBackend, tf } from "../lib/env";
 import { BertModel, disposeOutput } from "../lib/models/bert";
+import { runPythonReference } from "./python-reference";
 
 const SEQ = 128;
 const BATCH = 8;
@@ -62,17 +62,8 @@ function tfjsTokensPerSecond(s: Shape): { tokensPerS: number; msPerBatch: number
 }
 
 function torchTokensPerSecond(s: Shape): { tokensPerS: number; msPerBatch: number; version: string } | { error: string } {
-  const script = path.join(__dirname, "bert_forward_ref.py");
-  const r = spawnSync(
-    python,
-    [script, "--layers", `${s.layers}`, "--hidden", `${s.hidden}`, "--heads", `${s.heads}`, "--inter", `${s.inter}`, "--vocab", `${VOCAB}`, "--seq", `${SEQ}`, "--batch", `${BATCH}`, "--iters", `${s.iters}`, "--threads", `${threads}`],
-    { encoding: "utf8" },
-  );
-  if (r.error || r.status !== 0) {
-    const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
-    return { error: `PyTorch reference unavailable (${why}); install it with \`apt-get install -y python3-torch\` or pass --python` };
-  }
-  const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as { tokens_per_s: number; ms_per_batch: number; torch: string };
+  const j = runPythonReference<{ tokens_per_s: number; ms_per_batch: number; torch: string }>(python, path.join(__dirname, "bert_forward_ref.py"), { layers: s.layers, hidden: s.hidden, heads: s.heads, inter: s.inter, vocab: VOCAB, seq: SEQ, batch: BATCH, iters: s.iters, threads });
+  if ("error" in j) return j;
   return { tokensPerS: j.tokens_per_s, msPerBatch: j.ms_per_batch, version: j.torch };
 }
 

@@ -9,12 +9,12 @@
  *
  * Prints a table and a JSON line; exits 0 even when PyTorch is missing (the ratio then says so).
  */
-import { spawnSync } from "child_process";
 import * as path from "path";
 import type * as tfTypes from "@tensorflow/tfjs";
 import { backendReport, initBackend, tf } from "../lib/env";
 import { BertModel } from "../lib/models/bert/model";
 import { AdamW, BERT_ADAMW, pretrainForward, PretrainBatch } from "../lib/pretraining";
+import { runPythonReference } from "./python-reference";
 
 const SEQ = 128;
 const BATCH = 8;
@@ -79,17 +79,8 @@ function tfjsStep(vocab: number): { tokensPerS: number; msPerStep: number } {
 }
 
 function torchStep(vocab: number): { tokensPerS: number; msPerStep: number; version: string } | { error: string } {
-  const script = path.join(__dirname, "pretrain_step_ref.py");
-  const r = spawnSync(
-    python,
-    [script, "--layers", `${SHAPE.layers}`, "--hidden", `${SHAPE.hidden}`, "--heads", `${SHAPE.heads}`, "--inter", `${SHAPE.inter}`, "--vocab", `${vocab}`, "--seq", `${SEQ}`, "--batch", `${BATCH}`, "--iters", `${ITERS}`, "--threads", `${threads}`],
-    { encoding: "utf8" },
-  );
-  if (r.error || r.status !== 0) {
-    const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
-    return { error: `PyTorch reference unavailable (${why}); install it with \`apt-get install -y python3-torch\` or pass --python` };
-  }
-  const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as { tokens_per_s: number; ms_per_step: number; torch: string };
+  const j = runPythonReference<{ tokens_per_s: number; ms_per_step: number; torch: string }>(python, path.join(__dirname, "pretrain_step_ref.py"), { layers: SHAPE.layers, hidden: SHAPE.hidden, heads: SHAPE.heads, inter: SHAPE.inter, vocab, seq: SEQ, batch: BATCH, iters: ITERS, threads });
+  if ("error" in j) return j;
   return { tokensPerS: j.tokens_per_s, msPerStep: j.ms_per_step, version: j.torch };
 }
 

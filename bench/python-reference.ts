@@ -1,0 +1,12 @@
+/** Runs a PyTorch reference script of a benchmark and reads the JSON it prints last. */
+import { spawnSync } from "child_process";
+
+export function runPythonReference<T>(python: string, script: string, args: Record<string, string | number>): T | { error: string } {
+  const argv = [script, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, `${v}`])];
+  const r = spawnSync(python, argv, { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
+    return { error: `PyTorch reference unavailable (${why}); install it with \`apt-get install -y python3-torch\` or pass --python` };
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as T;
+}
