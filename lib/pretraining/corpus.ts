@@ -4,10 +4,11 @@
  * than a shuffled sentence-level one, because NSP and long sequences need contiguous text; so
  * the held-out split is by document too (no held-out sentence has its neighbours in training).
  */
-import type { Document } from "../data/corpus";
+import { loadCorpus, type Document } from "../data/corpus";
 import { trainTestSplit } from "../data/split";
 import type { BertTokenizer } from "../text/tokenizer";
 import { splitSentences } from "./sentences";
+import { excludeEvaluationText, type ExclusionReport } from "./contamination";
 
 /** One document as token ids, sentence by sentence, in the original order. */
 export interface TokenizedDocument {
@@ -78,4 +79,13 @@ export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenize
       heldOutTokens: count(heldOut),
     },
   };
+}
+
+/**
+ * The documents `course pretrain --corpus X` trains on: loadCorpus(X) less every document that
+ * quotes a labelled evaluation sentence (lib/pretraining/contamination.ts), with the report.
+ */
+export function loadPretrainingDocuments(source: string): { docs: Document[]; exclusion: ExclusionReport } {
+  const { docs, report } = excludeEvaluationText(loadCorpus(source));
+  return { docs, exclusion: report };
 }

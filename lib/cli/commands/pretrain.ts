@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
 import { initBackend, settings } from "../../env";
-import { loadCorpus, corpusStats } from "../../data/corpus";
+import { corpusStats } from "../../data/corpus";
 import { BertModel } from "../../models/bert/model";
 import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
-import { prepareCorpus } from "../../pretraining/corpus";
+import { loadPretrainingDocuments, prepareCorpus } from "../../pretraining/corpus";
 import { tokenizerIn, trainTokenizer } from "../../pretraining/tokenizer";
 import { Pretrainer, TrainingLog, writeTokenizerFiles } from "../../pretraining/trainer";
 import { writeTrainingRecord } from "../../pretraining/record";
@@ -27,11 +27,13 @@ export const command: Command = {
   name: "pretrain",
   summary: "pre-train a BERT (MLM 80/10/10 + NSP) on a corpus; writes a Hugging Face checkpoint + training log",
   usage: [
-    "usage: course pretrain --corpus sotu|moby|all|FILE --config tiny|mini|small --steps N --out DIR",
+    "usage: course pretrain --corpus sotu|moby|brown|imdb|all|course|FILE --config tiny|mini|small --steps N --out DIR",
     "                       [--seq-len L] [--batch B] [--lr X] [--seed S] [--resume]",
     "                       [--long-seq-len L2] [--long-fraction F] [--vocab-size V | --tokenizer DIR]",
     "                       [--eval-every N] [--eval-batches N] [--save-every N] [--save-minutes M] [--whole-word] [--held-out F]",
     "",
+    "  --corpus        all = sotu + moby (default); course = sotu + moby + brown + imdb; FILE: your own text (see datasets/README.md).",
+    "                  Documents that quote a labelled evaluation sentence (sentiment sets, chatbot FAQ) are left out.",
     "  --config        tiny (L2 H128), mini (L4 H256), small (L4 H512); defaults per config: tiny 30,522-token vocab (as BERT-Tiny),",
     "                  seq 64, batch 16, lr 2e-3; mini/small 8192 vocab, seq 128, batch 8, lr 5e-4",
     "  --seq-len       first-phase length (paper 128); the last --long-fraction (default 0.1, paper) of the steps run",
@@ -92,8 +94,9 @@ export const command: Command = {
     await initBackend();
 
     const t0 = Date.now();
-    const docs = loadCorpus(corpusArg);
+    const { docs, exclusion } = loadPretrainingDocuments(corpusArg);
     const st = corpusStats(docs);
+    if (exclusion.excluded.length && !quiet) console.log(`left out ${exclusion.excluded.length} of ${exclusion.documents} documents that quote labelled evaluation sentences (sentiment, chatbot FAQ)`);
     // The tokenizer: --tokenizer DIR, else the one a resumed run used, else learn one from the corpus.
     const tokDir = str(values, "tokenizer");
     const ckpt = path.join(out, "checkpoint");
