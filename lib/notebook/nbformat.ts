@@ -1,4 +1,5 @@
 /** Reading and writing Jupyter notebooks (nbformat 4), with clear errors for bad files. */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { Output } from "./kernel";
@@ -21,6 +22,30 @@ export interface Notebook {
 
 /** The kernelspec every course notebook names (registered by `course install-kernel`). */
 export const TSLAB_KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
+
+/** nbformat 4.5's cell id rule: 1–64 letters, digits, "-" or "_". */
+export const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
+
+/**
+ * Gives every cell an id (nbformat ≥ 4.5), keeping the ones it has: random 8 hex digits,
+ * unique in the notebook, as Jupyter makes them. Without ids Jupyter invents new ones on
+ * every read, so a notebook's Trust signature never matches again. Returns how many were added.
+ */
+export function ensureCellIds(nb: Notebook): number {
+  const used = new Set(nb.cells.map((c) => c.id).filter((id): id is string => typeof id === "string"));
+  let added = 0;
+  for (const c of nb.cells) {
+    if (typeof c.id === "string" && CELL_ID.test(c.id)) continue;
+    let id: string;
+    do id = crypto.randomBytes(4).toString("hex");
+    while (used.has(id));
+    used.add(id);
+    c.id = id;
+    added++;
+  }
+  if (nb.nbformat === 4 && nb.nbformat_minor < 5) nb.nbformat_minor = 5;
+  return added;
+}
 
 export function cellSource(cell: Cell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;

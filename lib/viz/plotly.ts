@@ -1,16 +1,17 @@
 /**
- * Plotly figures in notebooks, offline (no CDN).
+ * Plotly figures in notebooks, offline (no CDN needed), without plotly.js inside the outputs.
  *
- * How plotly.js reaches the page: the first figure shown by a kernel process carries the
- * plotly.js bundle from node_modules inline (once, ~4.8 MB; later figures reuse the loaded
- * `window.Plotly`), so an executed notebook does not grow by megabytes per figure. A
- * notebook reopened later (whose first figure may have been re-run without the bundle)
- * loads it from the Jupyter server's file route, which `npm start` roots at the course
- * folder. VS Code renders the `application/vnd.plotly.v1+json` part itself; where scripts
- * cannot run (untrusted notebooks, GitHub), a text summary stays visible.
+ * Each figure's HTML carries its data and a small loader (./plotly-loader.ts) that draws it
+ * with the page's `window.Plotly`, loading plotly.js once per page if needed: in Jupyter
+ * through the server's `/files/` route (the notebook's folder + the path to node_modules,
+ * or the course root that `npm start` serves), elsewhere from `plotly.min.js` beside the
+ * page (executed copies and the book ship one copy beside their notebooks). So a notebook
+ * stays small however many figures it shows. VS Code renders the
+ * `application/vnd.plotly.v1+json` part itself; where scripts cannot run (untrusted
+ * notebooks, GitHub), a text summary stays visible.
  */
-import * as fs from "fs";
 import { MimeBundle, display, escapeHtml, DisplayHandle } from "./display";
+import { LoaderConfig, loaderConfig, loaderScript } from "./plotly-loader";
 
 export interface Trace {
   type?: string;
@@ -30,13 +31,16 @@ export interface Figure {
   layout: Record<string, unknown>;
 }
 
-/** The server path of the bundle, relative to the course folder that `npm start` serves. */
-const SERVED_BUNDLE = "files/node_modules/plotly.js-dist-min/plotly.min.js";
+let loaderCache: { cfg: LoaderConfig; script: string } | null = null;
 
-let bundleSent = false;
-
-function plotlyBundle(): string {
-  return fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
+/** The loader script for this process (computed once: it depends only on the kernel's start). */
+function loader(cfg?: LoaderConfig): string {
+  if (cfg) return loaderScript(cfg);
+  if (!loaderCache) {
+    const c = loaderConfig();
+    loaderCache = { cfg: c, script: loaderScript(c) };
+  }
+  return loaderCache.script;
 }
 
 /** A short description of a figure, for text-only front ends. */
@@ -50,43 +54,46 @@ export function describeFigure(fig: Figure): string {
   return `[Plotly figure${t ? ` "${t}"` : ""}: ${parts.join(", ")}]`;
 }
 
-/** The MIME bundle for a figure. `withBundle` inlines plotly.js (once per kernel). */
-export function figureBundle(fig: Figure, withBundle: boolean): MimeBundle {
+/** A value as a JavaScript literal that is safe inside an HTML <script> element. */
+function jsLiteral(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/** The figure's HTML: a text summary, replaced by the drawn figure once plotly.js is there. */
+export function figureHtml(fig: Figure, cfg?: LoaderConfig): string {
   const id = `course-plot-${Math.random().toString(36).slice(2, 10)}`;
   const layout: Record<string, unknown> = { margin: { t: 48, r: 24, b: 48, l: 56 }, ...fig.layout };
-  const spec = JSON.stringify({ data: fig.data, layout }).replace(/</g, "\\u003c");
+  const spec = jsLiteral({ data: fig.data, layout });
   const text = describeFigure(fig);
-  // plotly.js 4 assigns window.Plotly; `module` is shadowed so a page that defines one
-  // (some front ends do) cannot capture it.
-  const lib = withBundle ? `<script type="text/javascript">(function(module){\n${plotlyBundle()}\n})(undefined);</script>` : "";
   const draw = `<script type="text/javascript">
+${loader(cfg)}
 (function () {
-  var el = document.getElementById(${JSON.stringify(id)});
-  var spec = ${spec};
-  function draw() {
-    el.innerHTML = "";
-    window.Plotly.newPlot(el, spec.data, spec.layout, {responsive: true, displaylogo: false});
+  var id = ${jsLiteral(id)}, spec = ${spec}, tries = 0;
+  function go(el) {
+    window.__coursePlotly.whenReady(function () {
+      el.innerHTML = "";
+      window.Plotly.newPlot(el, spec.data, spec.layout, {responsive: true, displaylogo: false});
+    }, function (tried) {
+      var pre = el.querySelector("pre");
+      if (pre) pre.textContent = ${jsLiteral(text)} + "\\n(plotly.js did not load; tried " + tried.join(", ") + ")";
+    });
   }
-  if (window.Plotly) { draw(); return; }
-  var base = (document.body && (document.body.getAttribute("data-base-url"))) || "/";
-  try { var cfg = document.getElementById("jupyter-config-data"); if (cfg) base = JSON.parse(cfg.textContent).baseUrl || base; } catch (e) {}
-  var waited = 0, timer = setInterval(function () {
-    if (window.Plotly) { clearInterval(timer); draw(); return; }
-    waited += 100;
-    if (waited === 1000 && !document.getElementById("course-plotly-lib")) {
-      var s = document.createElement("script"); s.id = "course-plotly-lib";
-      s.src = base.replace(/\\/?$/, "/") + ${JSON.stringify(SERVED_BUNDLE)};
-      document.head.appendChild(s);
-    }
-    if (waited > 20000) clearInterval(timer);
-  }, 100);
+  (function find() {
+    var el = document.getElementById(id);
+    if (el) go(el); else if (tries++ < 100) setTimeout(find, 50);
+  })();
 })();
 </script>`;
-  const html = `${lib}<div id="${id}" class="course-plot" style="width:100%;min-height:${Number(layout.height ?? 420)}px"><pre style="color:#666">${escapeHtml(text)}\n(plotly.js did not load: trust the notebook, or open it from \`npm start\`)</pre></div>${draw}`;
+  return `<div id="${id}" class="course-plot" style="width:100%;min-height:${Number(layout.height ?? 420)}px"><pre style="color:#666;white-space:pre-wrap">${escapeHtml(text)}\n(the figure draws when scripts may run: trust the notebook, or open it from \`npm start\`)</pre></div>${draw}`;
+}
+
+/** The MIME bundle for a figure: Plotly's own type (VS Code), HTML (Jupyter, the book), text. */
+export function figureBundle(fig: Figure, cfg?: LoaderConfig): MimeBundle {
+  const layout: Record<string, unknown> = { margin: { t: 48, r: 24, b: 48, l: 56 }, ...fig.layout };
   return {
     "application/vnd.plotly.v1+json": { data: fig.data, layout },
-    "text/html": html,
-    "text/plain": text,
+    "text/html": figureHtml(fig, cfg),
+    "text/plain": describeFigure(fig),
   };
 }
 
@@ -97,15 +104,13 @@ export function show(fig: Figure): void {
 
 /** Shows a figure and returns a handle whose `update(fig)` redraws it in place (live loss curves). */
 export function liveFigure(fig: Figure): FigureHandle {
-  const first = !bundleSent;
-  bundleSent = true;
-  return new FigureHandle(display(figureBundle(fig, first)));
+  return new FigureHandle(display(figureBundle(fig)));
 }
 
 export class FigureHandle {
   constructor(private handle: DisplayHandle) {}
   update(fig: Figure): void {
-    this.handle.update(figureBundle(fig, false));
+    this.handle.update(figureBundle(fig));
   }
 }
 

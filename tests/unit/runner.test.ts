@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runNotebook } from "../../lib/notebook/run";
+import { compileFailure, describeFailure, runNotebook } from "../../lib/notebook/run";
 import { readNotebook } from "../../lib/notebook/nbformat";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -41,10 +41,19 @@ test("an endless loop is stopped at --timeout and reported", () => {
   assert.ok(Date.now() - t0 < 30_000, "returns soon after the timeout");
 });
 
-test("TypeScript errors are reported with the compiler's message", async () => {
+test("TypeScript errors are reported as compile errors, with the compiler's message and the line", async () => {
   const r = await runNotebook(path.join(FIX, "type-error.ipynb"), { timeoutSec: 60 });
   assert.equal(r.ok, false);
-  assert.match(r.failure!.message, /Type 'string' is not assignable to type 'number'/);
+  assert.equal(r.failure!.kind, "compile");
+  assert.match(r.failure!.message, /does not compile, so none of it ran \(line 1, column 7\): Type 'string' is not assignable to type 'number'/);
+  assert.match(describeFailure(r.failure!), /COMPILE ERROR/);
+  assert.match(r.failure!.details, /1 \| const n: number = 'not a number';\n {2}\| {7}\^/);
+});
+
+test("a syntax error names its first diagnostic and counts the follow-on ones", () => {
+  const f = compileFailure("const a = 1;\nfunction f( {\n  return 2;\n}", ["3:9 - Duplicate identifier '(Missing)'.", "3:10 - ':' expected.", "5:1 - ',' expected."]);
+  assert.match(f.message, /line 3, column 9\): Duplicate identifier/);
+  assert.match(f.details, /^3 \|   return 2;\n {2}\| {9}\^\n\(2 more: 3:10 ':' expected\.; 5:1 ',' expected\.\)$/);
 });
 
 test("outputs, rich displays and in-place updates are saved; mode reaches the kernel", async () => {
@@ -56,11 +65,29 @@ test("outputs, rich displays and in-place updates are saved; mode reaches the ke
   assert.match(JSON.stringify(nb.cells[0].outputs), /fast wasm|fast tensorflow/);
   const plots = outputs.filter((o) => o.output_type === "display_data" && "application/vnd.plotly.v1+json" in o.data);
   assert.equal(plots.length, 2);
-  // plotly.js is inlined into the first figure only: the second is small.
+  // plotly.js is never inlined: figures load the one copy put beside the executed notebook.
   const sizes = plots.map((p) => JSON.stringify(p).length);
-  assert.ok(sizes[0] > 1_000_000 && sizes[1] < 50_000, `figure sizes ${sizes}`);
+  assert.ok(sizes.every((n) => n < 50_000), `figure sizes ${sizes}`);
+  assert.ok(fs.statSync(file).size < 200_000, `executed copy is ${fs.statSync(file).size} bytes`);
+  assert.match(JSON.stringify(plots[0]), /\\"src\\":\\"plotly\.min\.js\\"/);
+  assert.equal(fs.statSync(path.join(out, "plotly.min.js")).size, fs.statSync(require.resolve("plotly.js-dist-min/plotly.min.js")).size);
+  // Every cell has an nbformat 4.5 id (the fixture has none): Trust sticks across reloads.
+  assert.ok(nb.cells.every((c) => typeof c.id === "string" && /^[0-9a-f]{8}$/.test(c.id)), "cell ids");
+  assert.equal(new Set(nb.cells.map((c) => c.id)).size, nb.cells.length);
   // The progress bar updated one display in place: a single output, showing 20/20.
   const bars = outputs.filter((o) => o.output_type === "display_data" && String((o.data as Record<string, unknown>)["text/plain"]).startsWith("demo ["));
   assert.equal(bars.length, 1);
   assert.match(String((bars[0] as { data: Record<string, unknown> }).data["text/plain"]), /20\/20 100%/);
+});
+
+test("committed lecture notebooks carry unique nbformat 4.5 cell ids", () => {
+  const dir = path.join(ROOT, "notebooks");
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".ipynb"))) {
+    const nb = readNotebook(path.join(dir, f));
+    assert.ok(nb.nbformat > 4 || nb.nbformat_minor >= 5, `${f}: nbformat 4.${nb.nbformat_minor} has no cell ids`);
+    const ids = nb.cells.map((c) => c.id);
+    const bad = ids.findIndex((id) => typeof id !== "string" || !/^[a-zA-Z0-9-_]{1,64}$/.test(id));
+    assert.equal(bad, -1, `${f}: cell ${bad + 1} has no valid id (Jupyter would make a new one on every read, and Trust would not stick)`);
+    assert.equal(new Set(ids).size, ids.length, `${f}: cell ids repeat`);
+  }
 });

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as path from "path";
 import { viz } from "../../lib";
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 test("scatter makes one trace per group with hover text", () => {
   const fig = viz.scatter({ x: [1, 2, 3], y: [4, 5, 6], groups: ["a", "b", "a"], hover: ["p", "q", "r"] }, { title: "t" });
@@ -13,11 +16,27 @@ test("scatter makes one trace per group with hover text", () => {
 test("figures degrade to a readable text summary", () => {
   const fig = viz.line({ train: { x: [0, 1], y: [2, 1] }, test: { x: [0, 1], y: [3, 2] } }, { title: "loss" });
   assert.equal(viz.describeFigure(fig), '[Plotly figure "loss": scatter "train" (2 points), scatter "test" (2 points)]');
-  const b = viz.figureBundle(fig, false);
+  const b = viz.figureBundle(fig);
   assert.ok("application/vnd.plotly.v1+json" in b);
   assert.match(String(b["text/html"]), /window\.Plotly\.newPlot/);
-  assert.ok(String(b["text/html"]).length < 10_000, "no bundle unless asked");
-  assert.ok(String(viz.figureBundle(fig, true)["text/html"]).length > 1_000_000, "bundle inlined when asked");
+  assert.ok(String(b["text/html"]).length < 12_000, "plotly.js is never inlined");
+});
+
+test("figures load plotly.js from beside an executed copy, or from the live kernel's node_modules", () => {
+  const headless = viz.loaderConfig({ COURSE_PLOTLY_SRC: "plotly.min.js" }, ["node", "tslab", "kernel", "--config-path", "/tmp/course-kernel-1.json"], "/x");
+  assert.equal(headless.src, "plotly.min.js");
+  assert.equal(headless.kernelId, null);
+  const live = viz.loaderConfig({}, ["node", "tslab", "kernel", "--config-path", "/run/user/0/jupyter/kernel-0b8e8f5a-1c2d-4e5f-9a0b-123456789abc.json"], path.join(ROOT, "notebooks"));
+  assert.equal(live.src, "../node_modules/plotly.js-dist-min/plotly.min.js");
+  assert.equal(live.kernelId, "0b8e8f5a-1c2d-4e5f-9a0b-123456789abc");
+  assert.match(live.cdn, /^https:\/\/cdn\.jsdelivr\.net\/npm\/plotly\.js-dist-min@4\.\d+\.\d+\/plotly\.min\.js$/);
+  const html = viz.figureHtml({ data: [{ type: "bar", x: ["</script>"], y: [1] }], layout: { title: { text: "a </script> title" } } }, headless);
+  assert.equal(html.match(/<\/script>/g)!.length, 1, "data cannot close the script element early");
+  assert.match(html, /"src":"plotly\.min\.js"/);
+  // The loader runs as ES5 script text (the classic Notebook evaluates outputs with jQuery).
+  assert.doesNotThrow(() => new Function(viz.loaderScript(live)));
+  const script = /<script type="text\/javascript">([\s\S]*)<\/script>/.exec(html)![1];
+  assert.doesNotThrow(() => new Function(script));
 });
 
 test("bar and heatmap validate their inputs", () => {
