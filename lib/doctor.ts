@@ -31,6 +31,8 @@ export async function doctorReport() {
       notebook: jupyter.notebook ?? null,
       kernelRegistered: jupyter.kernelRegistered,
       kernelIsThisProject: jupyter.kernelIsThisProject,
+      kernelDir: jupyter.kernelDir ?? null,
+      kernelDetail: jupyter.kernelDetail ?? null,
     },
     cache: { hfHome: settings.hfHome, hubCache: settings.hubCache, courseCache: settings.cacheDir },
     network: { online: await isOnline(), forcedOffline: settings.forcedOffline },

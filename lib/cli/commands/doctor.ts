@@ -21,7 +21,7 @@ export const command: Command = {
     lines.push(`✓ tslab ${r.tslab.version}`);
     const j = r.jupyter;
     lines.push(`${ok(j.found)} Jupyter: ${j.found ? [j.jupyterlab && `JupyterLab ${j.jupyterlab}`, j.notebook && `Notebook ${j.notebook}`].filter(Boolean).join(", ") || "found, but neither JupyterLab nor Notebook" : "not found (pip install jupyterlab)"}`);
-    lines.push(`${ok(j.kernelRegistered && j.kernelIsThisProject)} TypeScript kernel: ${j.kernelRegistered ? (j.kernelIsThisProject ? "registered, runs this project's tslab" : "registered, but runs another tslab: run `npx course install-kernel`") : "not registered: run `npx course install-kernel`"}`);
+    lines.push(`${ok(j.kernelRegistered && j.kernelIsThisProject)} TypeScript kernel "tslab": ${j.kernelRegistered ? `registered in ${j.kernelDir}; ${j.kernelDetail}` : "not registered: run `npx course install-kernel`"}`);
     lines.push(`  cache: ${r.cache.hubCache} (models), ${r.cache.courseCache} (course)`);
     lines.push(`  network: ${r.network.online ? "online (Hugging Face Hub reachable)" : r.network.forcedOffline ? "offline (forced)" : "offline (Hub not reachable): the course runs on its offline models"}`);
     lines.push(`  mode: ${r.mode} (COURSE_MODE=fast for small, quick runs), seed ${r.seed}`);
