@@ -1,24 +1,23 @@
 /**
- * BERT (Devlin et al. 2019) in TensorFlow.js, numerically the same as transformers' BertForPreTraining:
+ * A BERT model object: its config, its parameters (named as in Hugging Face checkpoints), and two
+ * ways to run the one definition in ./bert.ts:
  *
- *   embeddings → L × encoder layer → (pooler) → (MLM head, NSP head)
- *
- * One object holds the config and the variables (named as in Hugging Face checkpoints);
- * `forward` is a pure function of the inputs and those variables, so it works under
- * tf.variableGrads / optimizer.minimize for training (pass `training: true` for dropout).
+ *   - `await model.run(batch)`: on the course's engine (ONNX Runtime when available, else tfjs);
+ *     returns plain arrays. What notebooks and tools use.
+ *   - `model.forward(batch)`: eagerly on TensorFlow.js, returning tf tensors that tf.variableGrads
+ *     can differentiate through (teaching, custom experiments). The caller disposes them.
  *
  * Shapes: B = batch, T = sequence length, H = hidden_size, nh = attention heads, V = vocab_size.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../../env";
-import { attentionMaskBias } from "./attention";
+import { engineFor, tf } from "../../env";
+import { HostTensor } from "../../engine/ops";
+import { AnyHook, EngineName, runModel } from "../../engine/run";
+import { TfjsOps } from "../../engine/tfjs/ops";
+import type { Ctx } from "../nn";
+import { bertEncoder, bertPooler, mlmHead, nspHead } from "./bert";
 import { BertConfig, makeConfig } from "./config";
-import { bertEmbeddings, ParamGetter } from "./embeddings";
-import { bertEncoder } from "./encoder";
-import { mlmHead, mlmLoss, nspHead, nspLoss } from "./heads";
 import { ALL_HEADS, BertParams, HeadsSpec } from "./params";
-import { embeddingLookup } from "./ops";
-import { bertPooler } from "./pooler";
 
 type IntMatrix = tfTypes.Tensor2D | number[][] | Int32Array[];
 
@@ -38,10 +37,7 @@ export interface ForwardOptions {
   outputAttentions?: boolean;
   /** Run the MLM/NSP heads the model has. Default true; false skips them (faster for embeddings). */
   heads?: boolean;
-  /**
-   * Score the MLM head only at these flat row indices into the B*T tokens (e.g. the masked
-   * positions); mlmLogits is then [N, V] instead of [B, T, V]. Saves most of the MLM cost.
-   */
+  /** Score the MLM head only at these flat row indices into the B*T tokens; mlmLogits is then [N, V]. */
   mlmRows?: tfTypes.Tensor1D | number[];
 }
 
@@ -58,6 +54,32 @@ export interface BertOutput {
   mlmLogits?: tfTypes.Tensor;
   /** [B, 2], when the model has the NSP head. */
   nspLogits?: tfTypes.Tensor2D;
+}
+
+export interface RunOptions {
+  /** Which hidden states to return (0 = embeddings … L; negative from the end). Default: all. */
+  layers?: number[];
+  /** Attention probabilities of every layer [B, nh, T, T]. Default false. */
+  attentions?: boolean;
+  /** Pooler output. Default true when the model has a pooler. */
+  pooler?: boolean;
+  /** MLM logits [B, T, V] (or [N, V] at mlmRows) and NSP logits. Default false. */
+  heads?: boolean;
+  mlmRows?: number[];
+  /** Engine to run on (default: the course's choice, lib/env). */
+  engine?: EngineName;
+  /** Extra dense-layer hooks (LoRA) and the key that identifies them. */
+  hooks?: AnyHook[];
+  hooksKey?: string;
+}
+
+export interface BertHostOutput {
+  /** The requested hidden states, each [B, T, H], keyed by layer index. */
+  hiddenStates: Map<number, HostTensor>;
+  poolerOutput?: HostTensor;
+  attentions?: HostTensor[];
+  mlmLogits?: HostTensor;
+  nspLogits?: HostTensor;
 }
 
 export interface CreateOptions {
@@ -84,59 +106,96 @@ export class BertModel {
     return this.params.heads;
   }
 
-  /** Runs BERT. Every returned tensor belongs to the caller: dispose with `disposeOutput(out)`. */
+  /** A context for the model definition on the tfjs engine (eager). */
+  tfjsContext(training: boolean, seed?: number): Ctx<tfTypes.Tensor> {
+    return { o: new TfjsOps({ training, seed }), p: (n) => this.params.get(n), has: (n) => this.params.has(n) };
+  }
+
+  /** Runs BERT eagerly on tfjs. Every returned tensor belongs to the caller: dispose with `disposeOutput(out)`. */
   forward(inputs: BertInputs, options: ForwardOptions = {}): BertOutput {
     const t = tf();
     const cfg = this.config;
-    const training = options.training ?? false;
     const runHeads = options.heads ?? true;
-    const p: ParamGetter = (name) => this.params.get(name);
     return t.tidy(() => {
       const ids = toInt2D(inputs.inputIds, "inputIds"); // [B, T]
       const [B, T] = ids.shape;
       const H = cfg.hidden_size;
       const mask = inputs.attentionMask ? toInt2D(inputs.attentionMask, "attentionMask", [B, T]) : t.ones([B, T], "int32"); // [B, T]
       const types = inputs.tokenTypeIds ? toInt2D(inputs.tokenTypeIds, "tokenTypeIds", [B, T]) : t.zeros([B, T], "int32"); // [B, T]
-
-      const emb = bertEmbeddings(p, cfg, ids as tfTypes.Tensor2D, types as tfTypes.Tensor2D, training); // [B*T, H]
-      const maskBias = attentionMaskBias(mask as tfTypes.Tensor2D); // [B, 1, 1, T]
-      const enc = bertEncoder(p, cfg, emb, maskBias, B, T, training, options.outputAttentions ?? false);
+      const c = this.tfjsContext(options.training ?? false);
+      const enc = bertEncoder(c, cfg, { inputIds: ids, tokenTypeIds: types, attentionMask: mask });
       const hiddenStates = enc.hidden.map((h) => t.reshape(h, [B, T, H]) as tfTypes.Tensor3D); // (L+1) × [B, T, H]
-      const last = hiddenStates[hiddenStates.length - 1]; // [B, T, H]
-      const out: BertOutput = { hiddenStates, lastHiddenState: last };
-      if (options.outputAttentions) out.attentions = enc.probs;
-      if (this.heads.pooler) out.poolerOutput = bertPooler(p, last); // [B, H]
+      const last = enc.hidden[enc.hidden.length - 1]; // [B*T, H]
+      const out: BertOutput = { hiddenStates, lastHiddenState: hiddenStates[hiddenStates.length - 1] };
+      if (options.outputAttentions) out.attentions = enc.probs as tfTypes.Tensor4D[];
+      if (this.heads.pooler) out.poolerOutput = bertPooler(c, last, B, T) as tfTypes.Tensor2D; // [B, H]
       if (runHeads && this.heads.mlm) {
-        const flat = enc.hidden[enc.hidden.length - 1]; // [B*T, H]
-        const rows = options.mlmRows === undefined ? null : options.mlmRows instanceof t.Tensor ? (t.cast(options.mlmRows, "int32") as tfTypes.Tensor1D) : t.tensor1d(options.mlmRows, "int32");
-        const scored = rows ? embeddingLookup(flat, rows) : flat; // [N, H] (a gather whose gradient runs on wasm)
-        const logits = mlmHead(p, cfg, scored, cfg.tie_word_embeddings !== false); // [N, V]
+        const rows = options.mlmRows === undefined ? null : options.mlmRows instanceof t.Tensor ? t.cast(options.mlmRows, "int32") : t.tensor1d(options.mlmRows, "int32");
+        const logits = mlmHead(c, cfg, rows ? c.o.gather(last, rows) : last); // [N, V]
         out.mlmLogits = rows ? logits : t.reshape(logits, [B, T, cfg.vocab_size]); // [B, T, V]
       }
-      if (runHeads && this.heads.nsp && out.poolerOutput) out.nspLogits = nspHead(p, out.poolerOutput); // [B, 2]
+      if (runHeads && this.heads.nsp && out.poolerOutput) out.nspLogits = nspHead(c, out.poolerOutput) as tfTypes.Tensor2D; // [B, 2]
       return out as unknown as tfTypes.TensorContainer;
     }) as unknown as BertOutput;
   }
 
-  /**
-   * The pre-training loss (MLM + NSP, BERT §3.1) for a batch; a scalar the caller disposes.
-   * mlmLabels [B, T] with -100 where not masked; nspLabels [B] (optional).
-   */
-  pretrainingLoss(inputs: BertInputs, labels: { mlmLabels?: tfTypes.Tensor | number[][]; nspLabels?: tfTypes.Tensor | number[] }, options: ForwardOptions = {}): tfTypes.Scalar {
-    const t = tf();
-    return t.tidy(() => {
-      const out = this.forward(inputs, options);
-      let loss: tfTypes.Scalar = t.scalar(0);
-      if (labels.mlmLabels !== undefined) {
-        if (!out.mlmLogits) throw new Error("this model has no MLM head (it was loaded from a bare BertModel checkpoint)");
-        loss = t.add(loss, mlmLoss(out.mlmLogits, labels.mlmLabels));
-      }
-      if (labels.nspLabels !== undefined) {
-        if (!out.nspLogits) throw new Error("this model has no NSP head");
-        loss = t.add(loss, nspLoss(out.nspLogits, labels.nspLabels));
-      }
-      return loss;
+  /** Runs BERT on the course's engine and returns plain arrays (no tensors to dispose). */
+  async run(inputs: { inputIds: ArrayLike<number>[]; attentionMask?: ArrayLike<number>[]; tokenTypeIds?: ArrayLike<number>[] }, options: RunOptions = {}): Promise<BertHostOutput> {
+    const cfg = this.config;
+    const B = inputs.inputIds.length;
+    if (B === 0) throw new Error("BertModel.run needs at least one sequence");
+    const T = inputs.inputIds[0].length;
+    const L = cfg.num_hidden_layers;
+    const flat = (rows: ArrayLike<number>[] | undefined, name: string, fill: number) => {
+      const out = new Int32Array(B * T).fill(fill);
+      if (!rows) return out;
+      if (rows.length !== B) throw new Error(`${name} has ${rows.length} rows, inputIds has ${B}`);
+      rows.forEach((r, i) => {
+        if (r.length !== T) throw new Error(`${name}: rows have different lengths; pad them (the tokenizer's padding option does it)`);
+        out.set(Array.from(r), i * T);
+      });
+      return out;
+    };
+    const layers = (options.layers ?? Array.from({ length: L + 1 }, (_, i) => i)).map((l) => {
+      const idx = l < 0 ? L + 1 + l : l;
+      if (!Number.isInteger(l) || idx < 0 || idx > L) throw new Error(`layer ${l} does not exist: hidden states are 0 (embeddings) … ${L}; -1 is the last`);
+      return idx;
     });
+    const wantPooler = (options.pooler ?? this.heads.pooler) && this.heads.pooler;
+    const wantHeads = options.heads ?? false;
+    const rows = options.mlmRows;
+    const feeds: Record<string, HostTensor> = {
+      inputIds: { data: flat(inputs.inputIds, "inputIds", 0), shape: [B, T] },
+      tokenTypeIds: { data: flat(inputs.tokenTypeIds, "tokenTypeIds", 0), shape: [B, T] },
+      attentionMask: { data: flat(inputs.attentionMask, "attentionMask", 1), shape: [B, T] },
+    };
+    if (wantHeads && rows) feeds.mlmRows = { data: Int32Array.from(rows), shape: [rows.length] };
+    const heads = this.heads;
+    const attentions = options.attentions ?? false;
+    const fn = <X>(c: Ctx<X>, x: Record<string, X>): Record<string, X> => {
+      const enc = bertEncoder(c, cfg, { inputIds: x.inputIds, tokenTypeIds: x.tokenTypeIds, attentionMask: x.attentionMask });
+      const out: Record<string, X> = {};
+      for (const l of layers) out[`hidden_${l}`] = c.o.reshape(enc.hidden[l], [B, T, cfg.hidden_size]);
+      if (attentions) enc.probs.forEach((p, i) => (out[`attention_${i}`] = p));
+      const last = enc.hidden[L];
+      const pooled = heads.pooler && (wantPooler || (wantHeads && heads.nsp)) ? bertPooler(c, last, B, T) : null;
+      if (wantPooler && pooled) out.pooler = pooled;
+      if (wantHeads && heads.mlm) {
+        const logits = mlmHead(c, cfg, x.mlmRows ? c.o.gather(last, x.mlmRows) : last);
+        out.mlm = x.mlmRows ? logits : c.o.reshape(logits, [B, T, cfg.vocab_size]);
+      }
+      if (wantHeads && heads.nsp && pooled) out.nsp = nspHead(c, pooled);
+      return out;
+    };
+    const engine = options.engine ?? (await engineFor());
+    const key = `bert-run|${JSON.stringify(cfg)}|${JSON.stringify(heads)}|L=${layers.join(",")}|a=${attentions}|p=${wantPooler}|h=${wantHeads}|rows=${!!rows}`;
+    const out = await runModel(engine, { key, fn, params: this.params, inputs: feeds, hooks: options.hooks, hooksKey: options.hooksKey });
+    const res: BertHostOutput = { hiddenStates: new Map(layers.map((l) => [l, out[`hidden_${l}`]])) };
+    if (out.pooler) res.poolerOutput = out.pooler;
+    if (attentions) res.attentions = Array.from({ length: L }, (_, i) => out[`attention_${i}`]);
+    if (out.mlm) res.mlmLogits = out.mlm;
+    if (out.nsp) res.nspLogits = out.nsp;
+    return res;
   }
 
   /** Frees the model's variables. */
@@ -152,7 +211,7 @@ export function disposeOutput(out: BertOutput): void {
   for (const x of new Set(all)) x.dispose();
 }
 
-function toInt2D(x: IntMatrix, name: string, shape?: [number, number]): tfTypes.Tensor {
+function toInt2D(x: IntMatrix, name: string, shape?: [number, number]): tfTypes.Tensor2D {
   const t = tf();
   let out: tfTypes.Tensor;
   if (x instanceof t.Tensor) {
@@ -169,5 +228,5 @@ function toInt2D(x: IntMatrix, name: string, shape?: [number, number]): tfTypes.
   if (shape && (out.shape[0] !== shape[0] || out.shape[1] !== shape[1])) {
     throw new Error(`${name} has shape [${out.shape}], expected [${shape}] like inputIds`);
   }
-  return out;
+  return out as tfTypes.Tensor2D;
 }

@@ -15,6 +15,7 @@
  */
 import type * as tfTypes from "@tensorflow/tfjs";
 import { tf, settings } from "../../env";
+import { assignVariable, ParamSource } from "../../engine/params";
 import type { BertConfig } from "./config";
 
 export type ParamKind = "linear" | "embedding" | "norm_weight" | "norm_bias" | "bias";
@@ -96,11 +97,13 @@ export function toCheckpointLayout(t: tfTypes.Tensor, kind: ParamKind): tfTypes.
 let modelCounter = 0;
 
 /** The variables of one model, by checkpoint name. */
-export class BertParams {
+export class BertParams implements ParamSource {
   readonly specs: ParamSpec[];
   private readonly byName = new Map<string, { spec: ParamSpec; v: tfTypes.Variable }>();
   /** Prefix that keeps variable names unique in the tfjs engine when several models coexist. */
   readonly scope: string;
+  /** Grows whenever a value or a trainable flag changes (engines cache host copies by it). */
+  version = 0;
 
   constructor(readonly config: BertConfig, readonly heads: HeadsSpec, seed: number = settings.seed) {
     const t = tf();
@@ -169,6 +172,7 @@ export class BertParams {
         throw new Error(`parameter "${spec.name}": cannot set a value of shape [${tensor.shape}], expected [${spec.shape}]`);
       }
       v.assign(tensor.dtype === "float32" ? tensor : t.cast(tensor, "float32"));
+      this.version++;
     } finally {
       if (tensor !== value) tensor.dispose();
     }
@@ -182,10 +186,37 @@ export class BertParams {
   /** Marks the groups' variables untrainable (optimizers and tf.variableGrads skip them). */
   freeze(group: string | string[] = "all"): void {
     for (const n of this.names(group)) this.get(n).trainable = false;
+    this.version++;
   }
 
   unfreeze(group: string | string[] = "all"): void {
     for (const n of this.names(group)) this.get(n).trainable = true;
+    this.version++;
+  }
+
+  // ---- ParamSource (lib/engine/params.ts)
+
+  variable(name: string): tfTypes.Variable {
+    return this.get(name);
+  }
+
+  isTrainable(name: string): boolean {
+    return this.get(name).trainable;
+  }
+
+  /** Weight decay for weight matrices and embeddings; not for biases or LayerNorm (BERT's optimization.py). */
+  decays(name: string): boolean {
+    const k = this.spec(name).kind;
+    return k === "linear" || k === "embedding";
+  }
+
+  assign(name: string, values: Float32Array): void {
+    assignVariable(this.get(name), values, name);
+    this.version++;
+  }
+
+  touch(): void {
+    this.version++;
   }
 
   /** Trainable variables (for optimizer.minimize's varList). */

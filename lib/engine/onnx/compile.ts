@@ -1,0 +1,173 @@
+/**
+ * From a model function to ONNX Runtime sessions:
+ *
+ *  - `forwardSession`: trace the function once for the batch's shapes → a graph whose inputs are
+ *    the batch and the parameters, whose outputs are what the function returns;
+ *  - `trainSession`: the same forward graph, then its reverse-mode gradient (./autodiff.ts) for
+ *    the trainable parameters, then AdamW with clipping (lib/training/adamw.ts) — one native graph
+ *    per training step, whose outputs are the updated parameters and moments.
+ *
+ * Sessions are cached by a key that covers everything the graph depends on (function identity,
+ * shapes, which parameters train, options), so a training loop compiles once per batch shape.
+ */
+import { adamwUpdate, AdamWConfig } from "../../training/adamw";
+import type { Ctx, DenseHook } from "../../models/nn";
+import { HostTensor } from "../ops";
+import { gradients } from "./autodiff";
+import { Graph, Val } from "./graph";
+import { OnnxOps } from "./ops";
+import { serialize } from "./serialize";
+import { Session } from "./session";
+
+/** A model function written against Ops: the same code runs eagerly (tfjs) or traced (onnx). */
+export type ModelFn = <X>(c: Ctx<X>, inputs: Record<string, X>) => Record<string, X>;
+
+export interface ParamShape {
+  name: string;
+  shape: number[];
+}
+
+export interface TraceSpec {
+  /** Identity of the function and its options (part of the cache key). */
+  key: string;
+  fn: ModelFn;
+  /** Batch inputs: shapes and types (values are fed at run time). */
+  inputs: Record<string, { shape: number[]; dtype: "float32" | "int32" }>;
+  /** Every parameter the function may read (fed as inputs). */
+  params: ParamShape[];
+  canonical: (name: string) => string;
+  hooks?: DenseHook<Val>[];
+  training: boolean;
+  seed?: number;
+}
+
+export interface TrainSpec extends TraceSpec {
+  /** Parameters to update (a subset of params). */
+  trainable: string[];
+  /** Which ones get weight decay. */
+  decay: (name: string) => boolean;
+  optimizer: AdamWConfig;
+  /** The function's output that is minimized (a scalar). */
+  lossOutput: string;
+}
+
+/** Feed names of the optimizer state and step scalars. */
+export const M = (name: string) => `adam_m/${name}`;
+export const V = (name: string) => `adam_v/${name}`;
+export const NEW_P = (name: string) => `new/${name}`;
+export const NEW_M = (name: string) => `new_m/${name}`;
+export const NEW_V = (name: string) => `new_v/${name}`;
+export const GRAD = (name: string) => `grad/${name}`;
+export const GRAD_NORM = "grad_norm";
+export const LR = "lr";
+export const BC1 = "bias_correction1";
+export const BC2 = "bias_correction2";
+
+/** Records the function into a fresh graph; returns the graph and its named outputs. */
+export function trace(spec: TraceSpec): { g: Graph; params: Map<string, Val>; outputs: Record<string, Val> } {
+  const g = new Graph();
+  const o = new OnnxOps(g, { training: spec.training, seed: spec.seed });
+  const params = new Map<string, Val>();
+  for (const p of spec.params) params.set(p.name, g.input(p.name, p.shape, "float32", "param"));
+  const inputs: Record<string, Val> = {};
+  for (const [name, s] of Object.entries(spec.inputs)) inputs[name] = g.input(name, s.shape, s.dtype, "data");
+  const ctx: Ctx<Val> = {
+    o,
+    p: (name) => {
+      const v = params.get(spec.canonical(name));
+      if (!v) throw new Error(`the model reads parameter "${name}", which was not provided`);
+      return v;
+    },
+    has: (name) => params.has(spec.canonical(name)),
+    hooks: spec.hooks,
+  };
+  const outputs = spec.fn(ctx, inputs);
+  return { g, params, outputs };
+}
+
+const cache = new Map<string, Promise<Session>>();
+const MAX_SESSIONS = 24;
+
+function cached(key: string, make: () => Promise<Session>): Promise<Session> {
+  let s = cache.get(key);
+  if (s) {
+    cache.delete(key); // most recently used goes last
+    cache.set(key, s);
+    return s;
+  }
+  s = make();
+  cache.set(key, s);
+  s.catch(() => cache.delete(key));
+  while (cache.size > MAX_SESSIONS) {
+    const oldest = cache.keys().next().value as string;
+    const victim = cache.get(oldest)!;
+    cache.delete(oldest);
+    victim.then((x) => x.release()).catch(() => undefined);
+  }
+  return s;
+}
+
+function shapeKey(spec: TraceSpec): string {
+  const ins = Object.entries(spec.inputs).map(([k, v]) => `${k}:${v.dtype}[${v.shape}]`).join(";");
+  const ps = spec.params.map((p) => `${p.name}[${p.shape}]`).join(";");
+  return `${spec.key}|train=${spec.training}|seed=${spec.seed ?? 0}|${ins}|${ps}`;
+}
+
+/** A session computing the function's outputs (and, with `withGradients`, ∂loss/∂p as `grad/<name>`). */
+export function forwardSession(spec: TraceSpec, withGradients?: { loss: string; wrt: string[] }): Promise<Session> {
+  const key = `fwd|${shapeKey(spec)}|grads=${withGradients ? `${withGradients.loss}:${withGradients.wrt.join(",")}` : ""}`;
+  return cached(key, async () => {
+    const { g, params, outputs } = trace(spec);
+    for (const [name, v] of Object.entries(outputs)) g.output(name, v);
+    if (withGradients) {
+      const loss = outputs[withGradients.loss];
+      if (!loss) throw new Error(`the function has no output "${withGradients.loss}"`);
+      const wrt = withGradients.wrt.map((n) => params.get(n)!);
+      gradients(g, loss, wrt).forEach((d, i) => g.output(GRAD(withGradients.wrt[i]), d));
+    }
+    return Session.create(serialize(g, spec.key));
+  });
+}
+
+/** A session for one training step: forward, backward, clipping and AdamW, all native. */
+export function trainSession(spec: TrainSpec): Promise<Session> {
+  const key = `train|${shapeKey(spec)}|${spec.lossOutput}|${spec.trainable.join(",")}|${JSON.stringify(spec.optimizer)}|${spec.trainable.map((n) => (spec.decay(n) ? 1 : 0)).join("")}`;
+  return cached(key, async () => {
+    const { g, params, outputs } = trace(spec);
+    const loss = outputs[spec.lossOutput];
+    if (!loss) throw new Error(`the function has no output "${spec.lossOutput}"`);
+    for (const [name, v] of Object.entries(outputs)) if (v.rank === 0) g.output(name, v); // scalar metrics only
+    const wrt = spec.trainable.map((n) => {
+      const v = params.get(n);
+      if (!v) throw new Error(`trainable parameter "${n}" is not among the model's parameters`);
+      return v;
+    });
+    const grads = gradients(g, loss, wrt);
+    const o = new OnnxOps(g, { training: false });
+    const step = { lr: g.input(LR, [], "float32", "state"), bc1: g.input(BC1, [], "float32", "state"), bc2: g.input(BC2, [], "float32", "state") };
+    const slots = spec.trainable.map((n, i) => ({
+      p: wrt[i],
+      g: grads[i],
+      m: g.input(M(n), wrt[i].shape, "float32", "state"),
+      v: g.input(V(n), wrt[i].shape, "float32", "state"),
+      decay: spec.decay(n),
+    }));
+    const upd = adamwUpdate(o, slots, step, spec.optimizer);
+    g.output(GRAD_NORM, upd.norm);
+    spec.trainable.forEach((n, i) => {
+      g.output(NEW_P(n), upd.next[i].p);
+      g.output(NEW_M(n), upd.next[i].m);
+      g.output(NEW_V(n), upd.next[i].v);
+    });
+    return Session.create(serialize(g, spec.key));
+  });
+}
+
+/** Drops every cached session (tests; after changing threads). */
+export async function clearSessions(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
+}
+
+export type { HostTensor };

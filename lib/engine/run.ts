@@ -1,0 +1,415 @@
+/**
+ * Running a model function on an engine, and training it.
+ *
+ *   const out = await runModel("onnx", { key, fn, params, inputs });           // inference
+ *   const trainer = createTrainer("onnx", { key, fn, params, lossOutput, optimizer });
+ *   const r = await trainer.step(batch, lr);                                     // one update
+ *
+ * The same `fn` (a model + loss written against Ops) runs on both engines. On tfjs it runs eagerly
+ * and tf.variableGrads differentiates it; on onnx it is traced once per batch shape into a native
+ * graph that includes the backward pass and the optimizer.
+ */
+import type * as tfTypes from "@tensorflow/tfjs";
+import { tf } from "../env";
+import type { Ctx, DenseHook } from "../models/nn";
+import { adamwUpdate, AdamWConfig, biasCorrections } from "../training/adamw";
+import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, ModelFn, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
+import { Val } from "./onnx/graph";
+import { HostTensor, sizeOf } from "./ops";
+import { hostValues, ParamSource } from "./params";
+import { TfjsOps } from "./tfjs/ops";
+
+export type EngineName = "tfjs" | "onnx";
+export const ENGINES: readonly EngineName[] = ["onnx", "tfjs"];
+export type { ModelFn };
+
+/** A dense-layer hook written for any engine (LoRA). */
+export type AnyHook = <X>(c: Ctx<X>, prefix: string, x: X, y: X) => X;
+
+export interface RunRequest {
+  /** Identity of `fn` and its options: sessions are cached by it. */
+  key: string;
+  fn: ModelFn;
+  params: ParamSource;
+  inputs: Record<string, HostTensor>;
+  /** Outputs to return (default: all). */
+  outputs?: string[];
+  hooks?: AnyHook[];
+  /** Part of the key: which hooks are attached and how (e.g. "lora:8:merged=false"). */
+  hooksKey?: string;
+  /** Dropout on (default false). */
+  training?: boolean;
+  seed?: number;
+}
+
+function inputSpecs(inputs: Record<string, HostTensor>): Record<string, { shape: number[]; dtype: "float32" | "int32" }> {
+  const out: Record<string, { shape: number[]; dtype: "float32" | "int32" }> = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    if (v.data.length !== sizeOf(v.shape)) throw new Error(`input "${k}" has ${v.data.length} values for shape [${v.shape}]`);
+    out[k] = { shape: v.shape, dtype: v.data instanceof Float32Array ? "float32" : "int32" };
+  }
+  return out;
+}
+
+function paramShapes(src: ParamSource): { name: string; shape: number[] }[] {
+  return src.names().map((name) => ({ name, shape: [...src.variable(name).shape] }));
+}
+
+/** Runs `fn` once on a batch; returns host copies of its outputs. */
+export async function runModel(engine: EngineName, r: RunRequest): Promise<Record<string, HostTensor>> {
+  if (engine === "onnx") {
+    const session = await forwardSession({
+      key: `${r.key}|${r.hooksKey ?? ""}`,
+      fn: r.fn,
+      inputs: inputSpecs(r.inputs),
+      params: paramShapes(r.params),
+      canonical: (n) => r.params.canonical(n),
+      hooks: r.hooks as DenseHook<Val>[] | undefined,
+      training: r.training ?? false,
+      seed: r.seed,
+    });
+    const feeds: Record<string, HostTensor> = { ...r.inputs };
+    for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    return session.run(feeds, r.outputs);
+  }
+  return runTfjs(r);
+}
+
+function tfjsCtx(o: TfjsOps, src: ParamSource, hooks?: AnyHook[], override?: Map<string, tfTypes.Tensor>): Ctx<tfTypes.Tensor> {
+  return {
+    o,
+    p: (name) => override?.get(src.canonical(name)) ?? src.variable(src.canonical(name)),
+    has: (name) => {
+      try {
+        src.canonical(name);
+        return src.names().includes(src.canonical(name));
+      } catch {
+        return false;
+      }
+    },
+    hooks: hooks as DenseHook<tfTypes.Tensor>[] | undefined,
+  };
+}
+
+function toTf(inputs: Record<string, HostTensor>): Record<string, tfTypes.Tensor> {
+  const t = tf();
+  const out: Record<string, tfTypes.Tensor> = {};
+  for (const [k, v] of Object.entries(inputs)) out[k] = t.tensor(v.data, v.shape, v.data instanceof Float32Array ? "float32" : "int32");
+  return out;
+}
+
+async function runTfjs(r: RunRequest): Promise<Record<string, HostTensor>> {
+  const t = tf();
+  const outs = t.tidy(() => {
+    const o = new TfjsOps({ training: r.training ?? false, seed: r.seed });
+    const res = r.fn(tfjsCtx(o, r.params, r.hooks), toTf(r.inputs));
+    const keep: Record<string, tfTypes.Tensor> = {};
+    for (const name of r.outputs ?? Object.keys(res)) {
+      if (!res[name]) throw new Error(`the function has no output "${name}"`);
+      keep[name] = res[name];
+    }
+    return keep as unknown as tfTypes.TensorContainer;
+  }) as unknown as Record<string, tfTypes.Tensor>;
+  const host: Record<string, HostTensor> = {};
+  for (const [k, v] of Object.entries(outs)) {
+    const data = await v.data();
+    host[k] = { data: data instanceof Float32Array || data instanceof Int32Array ? data : Int32Array.from(data as Uint8Array), shape: [...v.shape] };
+    v.dispose();
+  }
+  return host;
+}
+
+/** ∂(output `loss`)/∂p for the named parameters, on either engine (parity tests, teaching). */
+export async function gradientsOf(engine: EngineName, r: RunRequest & { loss: string; wrt: string[] }): Promise<Record<string, HostTensor>> {
+  if (engine === "onnx") {
+    const session = await forwardSession(
+      { key: `${r.key}|${r.hooksKey ?? ""}`, fn: r.fn, inputs: inputSpecs(r.inputs), params: paramShapes(r.params), canonical: (n) => r.params.canonical(n), hooks: r.hooks as DenseHook<Val>[] | undefined, training: r.training ?? false, seed: r.seed },
+      { loss: r.loss, wrt: r.wrt },
+    );
+    const feeds: Record<string, HostTensor> = { ...r.inputs };
+    for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    const out = await session.run(feeds, r.wrt.map(GRAD));
+    return Object.fromEntries(r.wrt.map((n) => [n, out[GRAD(n)]]));
+  }
+  const t = tf();
+  const vars = r.wrt.map((n) => r.params.variable(n));
+  const inputs = toTf(r.inputs);
+  const { value, grads } = t.variableGrads(() => {
+    const o = new TfjsOps({ training: r.training ?? false, seed: r.seed });
+    return r.fn(tfjsCtx(o, r.params, r.hooks), inputs)[r.loss] as tfTypes.Scalar;
+  }, vars);
+  const out: Record<string, HostTensor> = {};
+  for (let i = 0; i < vars.length; i++) {
+    const g = grads[vars[i].name];
+    out[r.wrt[i]] = { data: g ? Float32Array.from(g.dataSync() as Float32Array) : new Float32Array(vars[i].size), shape: [...vars[i].shape] };
+  }
+  t.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
+  return out;
+}
+
+// ------------------------------------------------------------------ training
+
+export interface TrainerOptions {
+  key: string;
+  fn: ModelFn;
+  params: ParamSource;
+  /** The output minimized (a scalar); other scalar outputs are reported as metrics. */
+  lossOutput: string;
+  optimizer: AdamWConfig;
+  hooks?: AnyHook[];
+  hooksKey?: string;
+  /** Dropout during training (default true; the rates come from the model's config). */
+  dropout?: boolean;
+  seed?: number;
+}
+
+export interface StepResult {
+  /** Every scalar output of the function (the loss and any metrics). */
+  metrics: Record<string, number>;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface OptimizerState {
+  t: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
+export interface Trainer {
+  readonly engine: EngineName;
+  /** Names of the parameters it updates. */
+  readonly trainable: string[];
+  /** Updates done so far. */
+  readonly updates: number;
+  step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult>;
+  /** Runs a function with the current weights, dropout off (evaluation). */
+  evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>>;
+  /** Writes the current weights into the model's variables (no-op on tfjs, where they live there). */
+  sync(): void;
+  optimizerState(): OptimizerState;
+  loadOptimizerState(s: OptimizerState): void;
+  dispose(): void;
+}
+
+export function createTrainer(engine: EngineName, o: TrainerOptions): Trainer {
+  return engine === "onnx" ? new OnnxTrainer(o) : new TfjsTrainer(o);
+}
+
+function trainableNames(src: ParamSource): string[] {
+  const seen = new Set<string>();
+  return src.names().filter((n) => {
+    const c = src.canonical(n);
+    if (seen.has(c) || !src.isTrainable(c)) return false;
+    seen.add(c);
+    return true;
+  });
+}
+
+/** Weights and optimizer state stay on the host between steps, fed to and returned by one native graph. */
+class OnnxTrainer implements Trainer {
+  readonly engine = "onnx" as const;
+  readonly trainable: string[];
+  updates = 0;
+  private values = new Map<string, Float32Array>();
+  private m = new Map<string, Float32Array>();
+  private v = new Map<string, Float32Array>();
+  private dirty = false;
+
+  constructor(readonly o: TrainerOptions) {
+    this.trainable = trainableNames(o.params);
+    if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
+    for (const name of o.params.names()) this.values.set(name, Float32Array.from(hostValues(o.params, name)));
+    for (const name of this.trainable) {
+      this.m.set(name, new Float32Array(this.values.get(name)!.length));
+      this.v.set(name, new Float32Array(this.values.get(name)!.length));
+    }
+  }
+
+  private paramFeeds(feeds: Record<string, HostTensor>): void {
+    for (const name of this.o.params.names()) feeds[name] = { data: this.values.get(name)!, shape: [...this.o.params.variable(name).shape] };
+  }
+
+  async step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult> {
+    const p = this.o.params;
+    const session = await trainSession({
+      key: `${this.o.key}|${this.o.hooksKey ?? ""}`,
+      fn: this.o.fn,
+      inputs: inputSpecs(inputs),
+      params: paramShapes(p),
+      canonical: (n) => p.canonical(n),
+      hooks: this.o.hooks as DenseHook<Val>[] | undefined,
+      training: this.o.dropout ?? true,
+      seed: this.o.seed,
+      trainable: this.trainable,
+      decay: (n) => p.decays(n),
+      optimizer: this.o.optimizer,
+      lossOutput: this.o.lossOutput,
+    });
+    const { bc1, bc2 } = biasCorrections(this.updates + 1, this.o.optimizer);
+    const feeds: Record<string, HostTensor> = { ...inputs };
+    this.paramFeeds(feeds);
+    for (const name of this.trainable) {
+      const shape = [...p.variable(name).shape];
+      feeds[M(name)] = { data: this.m.get(name)!, shape };
+      feeds[V(name)] = { data: this.v.get(name)!, shape };
+    }
+    feeds[LR] = { data: new Float32Array([lr]), shape: [] };
+    feeds[BC1] = { data: new Float32Array([bc1]), shape: [] };
+    feeds[BC2] = { data: new Float32Array([bc2]), shape: [] };
+    const out = await session.run(feeds);
+    for (const name of this.trainable) {
+      this.values.set(name, out[NEW_P(name)].data as Float32Array);
+      this.m.set(name, out[NEW_M(name)].data as Float32Array);
+      this.v.set(name, out[NEW_V(name)].data as Float32Array);
+    }
+    this.updates++;
+    this.dirty = true;
+    const metrics: Record<string, number> = {};
+    for (const [k, x] of Object.entries(out)) if (x.shape.length === 0 && k !== GRAD_NORM && !k.includes("/")) metrics[k] = x.data[0];
+    return { metrics, gradNorm: out[GRAD_NORM].data[0] };
+  }
+
+  async evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>> {
+    const p = this.o.params;
+    const session = await forwardSession({
+      key: `${r.key}|${r.hooksKey ?? ""}`,
+      fn: r.fn,
+      inputs: inputSpecs(r.inputs),
+      params: paramShapes(p),
+      canonical: (n) => p.canonical(n),
+      hooks: r.hooks as DenseHook<Val>[] | undefined,
+      training: false,
+    });
+    const feeds: Record<string, HostTensor> = { ...r.inputs };
+    this.paramFeeds(feeds);
+    return session.run(feeds, r.outputs);
+  }
+
+  sync(): void {
+    if (!this.dirty) return;
+    for (const name of this.trainable) this.o.params.assign(name, this.values.get(name)!);
+    this.dirty = false;
+  }
+
+  optimizerState(): OptimizerState {
+    return { t: this.updates, m: new Map(this.m), v: new Map(this.v) };
+  }
+
+  loadOptimizerState(s: OptimizerState): void {
+    for (const name of this.trainable) {
+      const m = s.m.get(name);
+      const v = s.v.get(name);
+      if (m && m.length === this.m.get(name)!.length) this.m.set(name, Float32Array.from(m));
+      if (v && v.length === this.v.get(name)!.length) this.v.set(name, Float32Array.from(v));
+    }
+    this.updates = s.t;
+    // The model's variables may have been restored too: take them as the starting weights.
+    for (const name of this.o.params.names()) this.values.set(name, Float32Array.from(hostValues(this.o.params, name)));
+  }
+
+  dispose(): void {
+    this.sync();
+    this.values.clear();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Eager training: tf.variableGrads, then the same AdamW, assigned into the variables. */
+class TfjsTrainer implements Trainer {
+  readonly engine = "tfjs" as const;
+  readonly trainable: string[];
+  updates = 0;
+  private m = new Map<string, tfTypes.Variable>();
+  private v = new Map<string, tfTypes.Variable>();
+
+  constructor(readonly o: TrainerOptions) {
+    const t = tf();
+    this.trainable = trainableNames(o.params);
+    if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
+    for (const name of this.trainable) {
+      const p = o.params.variable(name);
+      this.m.set(name, t.variable(t.zerosLike(p), false));
+      this.v.set(name, t.variable(t.zerosLike(p), false));
+    }
+  }
+
+  async step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult> {
+    const t = tf();
+    const src = this.o.params;
+    const vars = this.trainable.map((n) => src.variable(n));
+    const x = toTf(inputs);
+    const kept: Record<string, tfTypes.Tensor> = {};
+    const { value, grads } = t.variableGrads(() => {
+      const ops = new TfjsOps({ training: this.o.dropout ?? true, seed: (this.o.seed ?? 0) + this.updates });
+      const res = this.o.fn(tfjsCtx(ops, src, this.o.hooks), x);
+      for (const [k, y] of Object.entries(res)) if (y.rank === 0 && k !== this.o.lossOutput) kept[k] = t.keep(y);
+      return res[this.o.lossOutput] as tfTypes.Scalar;
+    }, vars);
+    const { bc1, bc2 } = biasCorrections(this.updates + 1, this.o.optimizer);
+    const normT = t.tidy(() => {
+      const ops = new TfjsOps({ training: false });
+      const slots = this.trainable.map((n, i) => ({ p: vars[i] as tfTypes.Tensor, g: grads[vars[i].name] ?? t.zerosLike(vars[i]), m: this.m.get(n)! as tfTypes.Tensor, v: this.v.get(n)! as tfTypes.Tensor, decay: src.decays(n) }));
+      const upd = adamwUpdate(ops, slots, { lr: t.scalar(lr), bc1: t.scalar(bc1), bc2: t.scalar(bc2) }, this.o.optimizer);
+      this.trainable.forEach((n, i) => {
+        vars[i].assign(upd.next[i].p);
+        this.m.get(n)!.assign(upd.next[i].m);
+        this.v.get(n)!.assign(upd.next[i].v);
+      });
+      return upd.norm;
+    });
+    const metrics: Record<string, number> = { [this.o.lossOutput]: (await value.data())[0] };
+    for (const [k, y] of Object.entries(kept)) metrics[k] = (await y.data())[0];
+    const gradNorm = (await normT.data())[0];
+    t.dispose([value, normT, ...Object.values(grads), ...Object.values(kept), ...Object.values(x)]);
+    this.updates++;
+    touch(src);
+    return { metrics, gradNorm };
+  }
+
+  evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>> {
+    return runTfjs({ ...r, params: this.o.params, training: false });
+  }
+
+  sync(): void {
+    /* the variables are the weights */
+  }
+
+  optimizerState(): OptimizerState {
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const n of this.trainable) {
+      m.set(n, Float32Array.from(this.m.get(n)!.dataSync() as Float32Array));
+      v.set(n, Float32Array.from(this.v.get(n)!.dataSync() as Float32Array));
+    }
+    return { t: this.updates, m, v };
+  }
+
+  loadOptimizerState(s: OptimizerState): void {
+    const t = tf();
+    for (const n of this.trainable) {
+      for (const [mine, theirs] of [[this.m, s.m], [this.v, s.v]] as const) {
+        const x = theirs.get(n);
+        const target = mine.get(n)!;
+        if (!x || x.length !== target.size) continue;
+        const tt = t.tensor(x, target.shape, "float32");
+        target.assign(tt);
+        tt.dispose();
+      }
+    }
+    this.updates = s.t;
+  }
+
+  dispose(): void {
+    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Marks the source's values as changed (its host copies are stale). */
+function touch(src: ParamSource): void {
+  const s = src as unknown as { touch?: () => void };
+  if (typeof s.touch === "function") s.touch();
+}

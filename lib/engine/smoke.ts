@@ -1,0 +1,41 @@
+/**
+ * The smoke step that decides whether an engine works here: a two-parameter model, one AdamW
+ * update, checked (finite loss, the weights moved, ONNX Runtime's answer equal to the formula).
+ */
+import { tf } from "../env";
+import type { Ctx } from "../models/nn";
+import { createTrainer, EngineName } from "./run";
+import { VariableParams } from "./params";
+import { FINETUNE_ADAMW } from "../training/adamw";
+
+export async function smokeTest(engine: EngineName): Promise<string> {
+  const t = tf();
+  const params = new VariableParams();
+  params.add("w", t.variable(t.tensor2d([[0.5], [-0.25]]), true, `smoke_w_${engine}_${Date.now()}`), true); // [2, 1]
+  try {
+    const fn = <X>(c: Ctx<X>, x: Record<string, X>) => {
+      const y = c.o.linear(x.x, c.p("w")); // [2, 1]
+      return { loss: c.o.mean(c.o.square(c.o.sub(y, x.y))) };
+    };
+    const trainer = createTrainer(engine, { key: "smoke", fn, params, lossOutput: "loss", optimizer: { ...FINETUNE_ADAMW, weightDecay: 0 }, dropout: false });
+    const r = await trainer.step({ x: { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }, y: { data: new Float32Array([1, 1]), shape: [2, 1] } }, 0.1);
+    trainer.sync();
+    trainer.dispose();
+    // x·w = [0, 0.5] → loss = ((0−1)² + (0.5−1)²)/2 = 0.625; Adam's first step moves each weight by lr·sign(g) = 0.1.
+    const loss = r.metrics.loss;
+    const w = Array.from(params.variable("w").dataSync());
+    if (!Number.isFinite(loss) || Math.abs(loss - 0.625) > 1e-5) throw new Error(`the smoke step's loss was ${loss}, expected 0.625`);
+    if (Math.abs(Math.abs(w[0] - 0.5) - 0.1) > 1e-4 || Math.abs(Math.abs(w[1] + 0.25) - 0.1) > 1e-4) throw new Error(`the smoke step moved the weights to [${w}]`);
+    if (engine === "onnx") {
+      const { providerReport } = await import("./onnx/session");
+      const rep = providerReport();
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const version = (require("onnxruntime-node/package.json") as { version: string }).version;
+      return `ONNX Runtime ${version}, ${rep?.chosen ?? "cpu"} provider, ${rep?.threads ?? 1} thread(s): a training step passed`;
+    }
+    const { backendReport } = await import("../env");
+    return `TensorFlow.js on ${backendReport()?.chosen ?? "?"}: a training step passed`;
+  } finally {
+    params.variable("w").dispose();
+  }
+}
