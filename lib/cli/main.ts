@@ -1,5 +1,5 @@
 /** `course <command>`: dispatches to the commands in ./commands. */
-import { Command, UsageError, parse } from "./command";
+import { Command, UsageError, didYouMean, parse, suggest } from "./command";
 
 // One line per command; each module exports `command: Command`.
 const COMMANDS: Record<string, () => Command> = {
@@ -21,8 +21,17 @@ const COMMANDS: Record<string, () => Command> = {
   pretrain: () => require("./commands/pretrain").command,
 };
 
+/** A command's one-line summary; a command that fails to load says so instead of breaking help. */
+function summary(name: string): string {
+  try {
+    return COMMANDS[name]().summary;
+  } catch (err) {
+    return `(cannot load: ${(err as Error).message.split("\n")[0]})`;
+  }
+}
+
 function help(): string {
-  const lines = Object.keys(COMMANDS).map((n) => `  ${n.padEnd(16)} ${COMMANDS[n]().summary}`);
+  const lines = Object.keys(COMMANDS).map((n) => `  ${n.padEnd(16)} ${summary(n)}`);
   return `usage: course <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`course help <command>\` shows a command's options.`;
 }
 
@@ -31,12 +40,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === "help" || name === "--help" || name === "-h") {
     const which = rest[0];
     if (which && COMMANDS[which]) console.log(COMMANDS[which]().usage);
-    else console.log(help());
+    else if (which) {
+      console.error(`course help: no command "${which}".${didYouMean(suggest(which, Object.keys(COMMANDS)).map((c) => `\`course help ${c}\``))}\n\n${help()}`);
+      return 2;
+    } else console.log(help());
     return 0;
   }
   const factory = COMMANDS[name];
   if (!factory) {
-    console.error(`course: unknown command "${name}".\n\n${help()}`);
+    const guesses = suggest(name, Object.keys(COMMANDS));
+    console.error(`course: unknown command "${name}".${didYouMean(guesses.map((c) => `\`course ${c}\``))}\n\n${help()}`);
     return 2;
   }
   const cmd = factory();
