@@ -7,10 +7,18 @@
  *   COURSE_MODE      fast | full   (fast: small sizes for CI and workshops; default full)
  *   COURSE_BACKEND   tensorflow-gpu | tensorflow | wasm | cpu   (force one backend)
  *   COURSE_SEED      integer seed for data order, masking, initialisation (default 42)
- *   HF_HOME          Hugging Face cache root (default ~/.cache/huggingface); models in $HF_HOME/hub
+ *   COURSE_ENGINE    onnx | tfjs   (the engine models run and train on; default: the fastest that works)
+ *   COURSE_THREADS   threads ONNX Runtime uses (default: every core)
+ *   HF_HOME          Hugging Face cache root (default $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface);
+ *                    models in $HF_HOME/hub (or $HF_HUB_CACHE), the token in $HF_HOME/token (or $HF_TOKEN_PATH)
  *   COURSE_CACHE_DIR the course's own cache (embeddings, executed notebooks; default ~/.cache/llm-course)
- *   HF_HUB_OFFLINE / COURSE_OFFLINE = 1   never touch the network
+ *   HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE / COURSE_OFFLINE = 1   never touch the network
+ *   HF_ENDPOINT      the Hub or a mirror (default https://huggingface.co); HF_TOKEN a token (else the token file)
+ *   HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT   seconds to wait for metadata / between bytes (default 10 each)
+ *   HTTPS_PROXY / HTTP_PROXY / NO_PROXY             proxies for Hub requests (lower-case names too)
+ * The Hub variables mean what they mean to Python's huggingface_hub, so both share one cache and one login.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as tfTypes from "@tensorflow/tfjs";
@@ -35,9 +43,23 @@ export interface Settings {
   hfHome: string;
   hubCache: string;
   cacheDir: string;
-  /** true: forced offline by HF_HUB_OFFLINE / COURSE_OFFLINE. Use `isOnline()` to probe. */
+  /** true: forced offline by HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE / COURSE_OFFLINE. Use `isOnline()` to probe. */
   forcedOffline: boolean;
   requestedBackend: BackendName | null;
+  /** COURSE_ENGINE: the engine models run on, or null to pick the fastest that works. */
+  requestedEngine: EngineChoice | null;
+  /** The Hub's address ($HF_ENDPOINT, no trailing slash): downloads and the online probe go there. */
+  hfEndpoint: string;
+  /** A token from $HF_TOKEN (or the older $HUGGING_FACE_HUB_TOKEN); null: `hubToken()` reads the token file. */
+  hfToken: string | null;
+  /** The token file `hf auth login` writes ($HF_TOKEN_PATH, default $HF_HOME/token). */
+  hfTokenPath: string;
+  /** Seconds to wait for a metadata answer ($HF_HUB_ETAG_TIMEOUT; huggingface_hub's default 10). */
+  hubMetadataTimeout: number;
+  /** Seconds a download may go without a byte before it counts as stalled ($HF_HUB_DOWNLOAD_TIMEOUT; default 10). */
+  hubReadTimeout: number;
+  /** Proxies for Hub requests ($HTTPS_PROXY, $HTTP_PROXY, $NO_PROXY or their lower-case forms), null when unset. */
+  proxy: { https: string | null; http: string | null; noProxy: string | null };
 }
 
 function readMode(v: string | undefined): Mode {
@@ -70,16 +92,67 @@ function truthy(v: string | undefined): boolean {
 
 /** Reads the settings from an environment (process.env by default). */
 export function readSettings(e: NodeJS.ProcessEnv = process.env): Settings {
-  const hfHome = e.HF_HOME || path.join(os.homedir(), ".cache", "huggingface");
+  // Same precedence as huggingface_hub's constants.py, so Python and the course find the same cache.
+  const hfHome = e.HF_HOME || path.join(e.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "huggingface");
   return {
     mode: readMode(e.COURSE_MODE),
     seed: readSeed(e.COURSE_SEED),
     hfHome,
-    hubCache: e.HF_HUB_CACHE || path.join(hfHome, "hub"),
+    hubCache: e.HF_HUB_CACHE || e.HUGGINGFACE_HUB_CACHE || path.join(hfHome, "hub"),
     cacheDir: e.COURSE_CACHE_DIR || path.join(os.homedir(), ".cache", "llm-course"),
-    forcedOffline: truthy(e.HF_HUB_OFFLINE) || truthy(e.COURSE_OFFLINE),
+    forcedOffline: truthy(e.HF_HUB_OFFLINE) || truthy(e.TRANSFORMERS_OFFLINE) || truthy(e.COURSE_OFFLINE),
     requestedBackend: readBackend(e.COURSE_BACKEND),
+    requestedEngine: readEngine(e.COURSE_ENGINE),
+    ...readHubNetwork(e, hfHome),
   };
+}
+
+// ---------------------------------------------------------------- Hub network settings
+
+type HubNetwork = Pick<Settings, "hfEndpoint" | "hfToken" | "hfTokenPath" | "hubMetadataTimeout" | "hubReadTimeout" | "proxy">;
+
+function readSeconds(e: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const v = e[name];
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}="${v}" is not a number of seconds. Set it to a positive number, e.g. ${name}=30, or unset it (default ${dflt}).`);
+  return n;
+}
+
+function readEndpoint(v: string | undefined): string {
+  const endpoint = (v || "https://huggingface.co").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`HF_ENDPOINT="${v}" is not an http(s) address. Use e.g. HF_ENDPOINT=https://huggingface.co, or unset it.`);
+  return endpoint;
+}
+
+function readHubNetwork(e: NodeJS.ProcessEnv, hfHome: string): HubNetwork {
+  const token = (e.HF_TOKEN || e.HUGGING_FACE_HUB_TOKEN || "").trim();
+  return {
+    hfEndpoint: readEndpoint(e.HF_ENDPOINT),
+    hfToken: token || null,
+    hfTokenPath: e.HF_TOKEN_PATH || path.join(hfHome, "token"),
+    hubMetadataTimeout: readSeconds(e, "HF_HUB_ETAG_TIMEOUT", 10), // huggingface_hub DEFAULT_ETAG_TIMEOUT
+    hubReadTimeout: readSeconds(e, "HF_HUB_DOWNLOAD_TIMEOUT", 10), // huggingface_hub DEFAULT_DOWNLOAD_TIMEOUT
+    proxy: {
+      https: e.HTTPS_PROXY || e.https_proxy || null,
+      http: e.HTTP_PROXY || e.http_proxy || null,
+      noProxy: e.NO_PROXY || e.no_proxy || null,
+    },
+  };
+}
+
+/**
+ * The Hub token: settings.hfToken ($HF_TOKEN), else the token file ($HF_HOME/token, written by
+ * `hf auth login`), read at each call so a login made while a notebook runs is seen. null: anonymous.
+ */
+export function hubToken(s: Settings = settings): string | null {
+  if (s.hfToken) return s.hfToken;
+  try {
+    const t = fs.readFileSync(s.hfTokenPath, "utf8").replace(/[\r\n]/g, "").trim();
+    return t || null;
+  } catch {
+    return null;
+  }
 }
 
 /** The live settings. Notebooks may change fields (e.g. `settings.mode = "fast"`). */
@@ -224,27 +297,96 @@ export function backendReport(): BackendReport | null {
 
 // ---------------------------------------------------------------- network
 
-let onlineProbe: Promise<boolean> | null = null;
+const onlineProbes = new Map<string, Promise<boolean>>();
 
 /**
- * Whether the Hugging Face Hub answers (HEAD request, 3 s limit); false when forced offline.
- * Probed once per process.
+ * Whether the Hub at settings.hfEndpoint ($HF_ENDPOINT) answers (HEAD request through the configured
+ * proxy, 3 s limit; any HTTP answer below 500 counts); false when forced offline. Probed once per
+ * endpoint and process.
  */
 export function isOnline(): Promise<boolean> {
   if (settings.forcedOffline) return Promise.resolve(false);
-  if (!onlineProbe) {
-    onlineProbe = (async () => {
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), 3000);
-      try {
-        const res = await fetch("https://huggingface.co/api/models/bert-base-uncased", { method: "HEAD", signal: ctl.signal });
-        return res.status < 500;
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
-    })();
+  const endpoint = settings.hfEndpoint;
+  let probe = onlineProbes.get(endpoint);
+  if (!probe) {
+    // lib/hub/http holds the one HTTP client (proxy, timeouts); loaded lazily, as it imports this file.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { probeHub } = require("./hub/http") as typeof import("./hub/http");
+    probe = probeHub(endpoint, 3000);
+    onlineProbes.set(endpoint, probe);
   }
-  return onlineProbe;
+  return probe;
+}
+
+// ---------------------------------------------------------------- engine choice
+
+/** The engines models run and train on (lib/engine): ONNX Runtime (native, graphs built in TypeScript) or TensorFlow.js. */
+export type EngineChoice = "onnx" | "tfjs";
+export const ENGINE_ORDER: readonly EngineChoice[] = ["onnx", "tfjs"];
+
+function readEngine(v: string | undefined): EngineChoice | null {
+  if (v === undefined || v === "") return null;
+  const name = v.toLowerCase() === "ort" || v.toLowerCase() === "onnxruntime" ? "onnx" : v.toLowerCase();
+  if (!ENGINE_ORDER.includes(name as EngineChoice)) throw new Error(`COURSE_ENGINE="${v}" is not an engine. Supported: ${ENGINE_ORDER.join(", ")}.`);
+  return name as EngineChoice;
+}
+
+export interface EngineReport {
+  chosen: EngineChoice;
+  forced: boolean;
+  attempts: { name: EngineChoice; ok: boolean; reason: string }[];
+}
+
+let engineRep: EngineReport | null = null;
+let enginePending: Promise<EngineReport> | null = null;
+
+/**
+ * Chooses the engine once per process: the forced one (COURSE_ENGINE or `--engine`), else the first
+ * of onnx → tfjs that loads and passes a smoke training step (a tiny model, one AdamW update, checked).
+ */
+export function initEngine(): Promise<EngineReport> {
+  if (engineRep) return Promise.resolve(engineRep);
+  if (!enginePending) enginePending = chooseEngine().then((r) => (engineRep = r));
+  return enginePending;
+}
+
+/** The engine to use now (after the choice); `requested` overrides it for one call. */
+export async function engineFor(requested?: EngineChoice | null): Promise<EngineChoice> {
+  if (requested) return requested;
+  return (await initEngine()).chosen;
+}
+
+export function engineReport(): EngineReport | null {
+  return engineRep;
+}
+
+/** Forces an engine for the rest of the process (the CLI's --engine). */
+export function setEngine(name: EngineChoice): void {
+  settings.requestedEngine = readEngine(name);
+  engineRep = null;
+  enginePending = null;
+}
+
+async function chooseEngine(): Promise<EngineReport> {
+  await initBackend(); // tfjs holds the weights on either engine
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { smokeTest } = require("./engine/smoke") as typeof import("./engine/smoke");
+  const forced = settings.requestedEngine;
+  const attempts: EngineReport["attempts"] = [];
+  for (const name of forced ? [forced] : ENGINE_ORDER) {
+    try {
+      const how = await smokeTest(name);
+      attempts.push({ name, ok: true, reason: forced ? `forced by COURSE_ENGINE; ${how}` : how });
+      return { chosen: name, forced: !!forced, attempts };
+    } catch (err) {
+      const reason = (err as Error).message.split("\n")[0];
+      attempts.push({ name, ok: false, reason });
+      if (forced) {
+        enginePending = null;
+        throw new Error(`COURSE_ENGINE=${forced} does not work here: ${reason}. Unset COURSE_ENGINE to pick automatically${forced === "onnx" ? ", or use COURSE_ENGINE=tfjs" : ""}.`);
+      }
+    }
+  }
+  enginePending = null;
+  throw new Error(`No engine works here:\n${attempts.map((a) => `  ${a.name}: ${a.reason}`).join("\n")}\nRun \`npm ci\` again.`);
 }

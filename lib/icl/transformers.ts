@@ -3,89 +3,53 @@
  * LanguageModel interface as the lab's GPT: label scoring by log-probabilities, greedy generation,
  * and chat mode (the tokenizer's chat template, multi-turn messages).
  *
- * Where models live (one decision for the whole course): in the Hugging Face cache, $HF_HOME/hub
- * (`settings.hubCache`), laid out as huggingface_hub lays it out (models--org--name/snapshots/<commit>/…),
- * downloaded by lib/hub's resumable, hash-checked downloader. transformers.js is then pointed at the
- * snapshot FOLDER with `local_files_only`, so it never downloads on its own and never writes its own
- * cache (its default would be inside node_modules); Python tools share the same files. A folder
- * argument (like the test fixture tests/fixtures/tiny-decoder) goes through exactly the same loader.
+ * Where models live (one decision for the whole course): in the Hugging Face cache, $HF_HOME/hub,
+ * laid out as huggingface_hub lays it out, downloaded by lib/hub (the one Hub client: resumable,
+ * hash-checked, with the dtype chosen from the files the repo actually lists). transformers.js is
+ * configured once, in lib/transformers.ts, with remote loading off, and reads the snapshot folder.
+ * A folder argument (like the test fixture tests/fixtures/tiny-decoder) goes through the same loader.
  *
  *   HuggingFaceTB/SmolLM2-135M-Instruct    ~135M parameters, ChatML template
  *   onnx-community/Qwen2.5-0.5B-Instruct   ~0.5B parameters, ChatML template
  */
-import * as fs from "fs";
 import * as path from "path";
 import { isOnline, settings } from "../env";
-import { resolveRevision, snapshotDir } from "../hub/cache";
-import { downloadFile, fileMetadata, repoInfo } from "../hub/download";
-import type { DownloadProgress } from "../hub/download";
+import { cachedModel, chooseDtype, downloadCommand, DTYPE_ORDER, DTYPE_SUFFIX, ensureModel, isLocalFolder, repoFolderName, selectOnnxFiles } from "../hub";
+import type { DownloadProgress } from "../hub";
+import { loadSnapshot, transformers } from "../transformers";
 import type { LanguageModel } from "./lm";
 import type { ChatMessage } from "./prompt";
 
 /** The small instruction-tuned LLMs the lab suggests (the first is the default). */
 export const SUGGESTED_LLMS = ["HuggingFaceTB/SmolLM2-135M-Instruct", "onnx-community/Qwen2.5-0.5B-Instruct"] as const;
 
-/** transformers.js's file suffix per dtype (DEFAULT_DTYPE_SUFFIX_MAPPING in transformers.js). */
-export const DTYPE_SUFFIX: Record<string, string> = {
-  fp32: "",
-  fp16: "_fp16",
-  int8: "_int8",
-  uint8: "_uint8",
-  q8: "_quantized",
-  q4: "_q4",
-  q4f16: "_q4f16",
-  bnb4: "_bnb4",
-};
+export { DTYPE_SUFFIX };
+/** The order in which an LLM's ONNX weights are preferred when no dtype is asked for (see lib/hub/files.ts). */
+export const LLM_DTYPE_ORDER = DTYPE_ORDER.llm;
 
-/** Default weights for downloads: 8-bit (about a quarter of fp32's size, close to fp32's accuracy on CPU). */
-export const DEFAULT_DTYPE = "q8";
-
-const CONFIG_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
-
-/** Files of an ONNX causal-LM repo needed for one dtype (external-data files included when the repo has them). */
-export function causalLMFiles(repoFiles: readonly string[], dtype: string): string[] {
-  const suffix = DTYPE_SUFFIX[dtype];
-  if (suffix === undefined) throw new Error(`unknown dtype "${dtype}": use one of ${Object.keys(DTYPE_SUFFIX).join(", ")}`);
-  const onnx = `onnx/model${suffix}.onnx`;
-  if (!repoFiles.includes(onnx)) {
-    const have = repoFiles.filter((f) => /^onnx\/.*\.onnx$/.test(f));
-    throw new Error(`the repo has no ${onnx}${have.length ? ` (it has ${have.join(", ")}; pick that dtype)` : " and no onnx/ folder: use an ONNX export, e.g. from onnx-community/"}`);
-  }
-  const extra = repoFiles.filter((f) => f.startsWith(`${onnx}_data`));
-  return [...CONFIG_FILES.filter((f) => repoFiles.includes(f)), onnx, ...extra];
+/** Files of an ONNX causal-LM repo for one dtype (default: the preferred one the repo lists), external data included. */
+export function causalLMFiles(repoFiles: readonly string[], dtype?: string, repoId = "the repo"): string[] {
+  return selectOnnxFiles(repoId, "llm", repoFiles, chooseDtype(repoId, "llm", repoFiles, dtype));
 }
 
-/** The folder of a complete cached snapshot of `repoId` (config, tokenizer, the dtype's ONNX file), or null. */
-export function cachedCausalLM(repoId: string, dtype = DEFAULT_DTYPE, cacheDir = settings.hubCache): string | null {
-  const commit = resolveRevision(repoId, "main", cacheDir);
-  if (!commit) return null;
-  const dir = snapshotDir(repoId, commit, cacheDir);
-  const need = ["config.json", "tokenizer.json", `onnx/model${DTYPE_SUFFIX[dtype] ?? ""}.onnx`];
-  return need.every((f) => fs.existsSync(path.join(dir, f))) ? dir : null;
+/** The folder of a complete cached snapshot of `repoId` (config, tokenizer, ONNX weights of `dtype` or the best cached), or null. */
+export function cachedCausalLM(repoId: string, dtype?: string, cacheDir = settings.hubCache): string | null {
+  return cachedModel(repoId, "llm", { dtype, cacheDir })?.dir ?? null;
 }
 
 /** Downloads (or finds in the cache) an ONNX causal LM into $HF_HOME/hub; returns the snapshot folder. */
 export async function downloadCausalLM(repoId: string, o: { dtype?: string; cacheDir?: string; onProgress?: (p: DownloadProgress) => void } = {}): Promise<string> {
-  const dtype = o.dtype ?? DEFAULT_DTYPE;
-  const cacheDir = o.cacheDir ?? settings.hubCache;
-  const info = await repoInfo(repoId, { cacheDir });
-  for (const f of causalLMFiles(info.files, dtype)) {
-    const meta = await fileMetadata(repoId, f, { cacheDir, revision: info.sha });
-    await downloadFile(repoId, f, { cacheDir, revision: "main", onProgress: o.onProgress }, meta);
-  }
-  const dir = cachedCausalLM(repoId, dtype, cacheDir);
-  if (!dir) throw new Error(`${repoId}: downloaded, but the snapshot is incomplete in ${cacheDir}`);
-  return dir;
+  return (await ensureModel(repoId, { kind: "llm", dtype: o.dtype, cacheDir: o.cacheDir, onProgress: o.onProgress })).dir;
 }
 
 /** What a student should do to get `repoId` (printed when a notebook section is skipped). */
-export function howToGetModel(repoId: string, dtype = DEFAULT_DTYPE): string {
+export function howToGetModel(repoId: string, dtype?: string): string {
   return [
-    `The model ${repoId} (${dtype}) is not in the Hugging Face cache (${settings.hubCache}).`,
+    `The model ${repoId}${dtype ? ` (${dtype})` : ""} is not in the Hugging Face cache (${settings.hubCache}).`,
     `On a machine with internet, from the course folder:`,
-    `    npx course icl --download ${repoId}${dtype === DEFAULT_DTYPE ? "" : ` --dtype ${dtype}`}`,
+    `    ${downloadCommand(repoId, "llm", dtype)}`,
     `This stores it in $HF_HOME/hub (here ${settings.hubCache}). To use it on an offline machine, copy the folder`,
-    `    ${path.join(settings.hubCache, `models--${repoId.replace(/\//g, "--")}`)}`,
+    `    ${path.join(settings.hubCache, repoFolderName(repoId))}`,
     `into that machine's $HF_HOME/hub (or point HF_HOME at a copy), then run this again.`,
   ].join("\n");
 }
@@ -93,8 +57,8 @@ export function howToGetModel(repoId: string, dtype = DEFAULT_DTYPE): string {
 export type Availability = { status: "cached" | "downloadable"; dir?: string } | { status: "unavailable"; instructions: string };
 
 /** Whether `idOrDir` can be used now: a folder or cached snapshot; else downloadable (online), else instructions. */
-export async function llmAvailability(idOrDir: string, dtype = DEFAULT_DTYPE): Promise<Availability> {
-  if (fs.existsSync(idOrDir) && fs.statSync(idOrDir).isDirectory()) return { status: "cached", dir: path.resolve(idOrDir) };
+export async function llmAvailability(idOrDir: string, dtype?: string): Promise<Availability> {
+  if (isLocalFolder(idOrDir)) return { status: "cached", dir: path.resolve(idOrDir) };
   const dir = cachedCausalLM(idOrDir, dtype);
   if (dir) return { status: "cached", dir };
   if (await isOnline()) return { status: "downloadable" };
@@ -128,21 +92,13 @@ interface HFModule {
   AutoModelForCausalLM: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HFModel> };
 }
 
-let hfModule: HFModule | null = null;
-/** transformers.js, configured for the course: local folders only, cache under the course's cache dir. */
-export function transformersJs(): HFModule {
-  if (!hfModule) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    hfModule = require("@huggingface/transformers") as HFModule;
-    hfModule.env.allowLocalModels = true;
-    hfModule.env.allowRemoteModels = false; // downloads go through lib/hub into $HF_HOME/hub
-    hfModule.env.cacheDir = path.join(settings.cacheDir, "transformers-js");
-  }
-  return hfModule;
+/** transformers.js as configured once for the course (lib/transformers.ts), typed with the shapes used here. */
+function hf(): HFModule {
+  return transformers() as unknown as HFModule;
 }
 
 function idsTensor(ids: number[]): HFTensor {
-  const { Tensor } = transformersJs();
+  const { Tensor } = hf();
   return new Tensor("int64", BigInt64Array.from(ids.map((i) => BigInt(i))), [1, ids.length]);
 }
 
@@ -156,27 +112,13 @@ function logSoftmaxRow(data: ArrayLike<number>, offset: number, V: number): (tok
 }
 
 export interface LoadLLMOptions {
-  /** Weights to load (file onnx/model<suffix>.onnx); default: the config's transformers.js_config.dtype, else "q8" for Hub ids, else whichever exists. */
+  /** Weights to load (file onnx/model<suffix>.onnx); default: the config's transformers.js_config.dtype, else the first of LLM_DTYPE_ORDER that the repo lists (or the folder has). */
   dtype?: string;
   /** "cpu" (default); "cuda" / "webgpu" where onnxruntime supports them. */
   device?: string;
-  /** Download when not cached and online (default true). */
+  /** Download when not cached and the Hub answers (default true). */
   download?: boolean;
   onProgress?: (p: DownloadProgress) => void;
-}
-
-/** Picks the dtype of a local folder: the requested one, the config's, or the first ONNX file present. */
-function folderDtype(dir: string, requested?: string): string {
-  if (requested) return requested;
-  try {
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { "transformers.js_config"?: { dtype?: string } };
-    const d = cfg["transformers.js_config"]?.dtype;
-    if (typeof d === "string") return d;
-  } catch {
-    /* no config: the loader will say so */
-  }
-  for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX)) if (fs.existsSync(path.join(dir, "onnx", `model${suffix}.onnx`))) return dtype;
-  return DEFAULT_DTYPE;
 }
 
 export class TransformersLM implements LanguageModel {
@@ -184,23 +126,11 @@ export class TransformersLM implements LanguageModel {
 
   /** Loads a Hub id (cached, or downloaded when online) or a local folder in the Hub layout. */
   static async load(idOrDir: string, o: LoadLLMOptions = {}): Promise<TransformersLM> {
-    const isDir = fs.existsSync(idOrDir) && fs.statSync(idOrDir).isDirectory();
-    let dir: string;
-    let dtype: string;
-    if (isDir) {
-      dir = path.resolve(idOrDir);
-      dtype = folderDtype(dir, o.dtype);
-    } else {
-      dtype = o.dtype ?? DEFAULT_DTYPE;
-      const cached = cachedCausalLM(idOrDir, dtype);
-      if (cached) dir = cached;
-      else if (o.download !== false && (await isOnline())) dir = await downloadCausalLM(idOrDir, { dtype, onProgress: o.onProgress });
-      else throw new Error(howToGetModel(idOrDir, dtype));
-    }
-    const hf = transformersJs();
-    const tokenizer = await hf.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-    const model = await hf.AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype, device: o.device ?? "cpu" });
-    return new TransformersLM(isDir ? path.basename(dir) : idOrDir, dir, dtype, tokenizer, model);
+    const { dir, dtype, name } = await loadSnapshot(idOrDir, "llm", { dtype: o.dtype, download: o.download, onProgress: o.onProgress });
+    const t = hf();
+    const tokenizer = await t.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    const model = await t.AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype, device: o.device ?? "cpu" });
+    return new TransformersLM(name, dir, dtype, tokenizer, model);
   }
 
   /** Token ids of the prompt (with the tokenizer's own special tokens, e.g. a BOS for Llama-2-style tokenizers). */
