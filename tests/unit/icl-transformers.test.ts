@@ -80,9 +80,9 @@ test("a model that is not cached, offline: unavailable, with instructions to dow
   try {
     const a = await llmAvailability("HuggingFaceTB/SmolLM2-135M-Instruct");
     assert.equal(a.status, "unavailable");
-    assert.match((a as { instructions: string }).instructions, /npx course icl --download HuggingFaceTB\/SmolLM2-135M-Instruct/);
+    assert.match((a as { instructions: string }).instructions, /npx course download HuggingFaceTB\/SmolLM2-135M-Instruct\n/);
     assert.equal(cachedCausalLM("HuggingFaceTB/SmolLM2-135M-Instruct"), null);
-    await assert.rejects(TransformersLM.load("HuggingFaceTB/SmolLM2-135M-Instruct"), /not in the Hugging Face cache/);
+    await assert.rejects(TransformersLM.load("HuggingFaceTB/SmolLM2-135M-Instruct"), /is not cached in .* offline.*npx course download HuggingFaceTB\/SmolLM2-135M-Instruct`/);
     assert.match(howToGetModel("onnx-community/Qwen2.5-0.5B-Instruct", "q4"), /--dtype q4/);
     // A cached snapshot in the Hub layout is found without the network.
     const snap = path.join(settings.hubCache, "models--org--tiny", "snapshots", "abc123");
@@ -91,6 +91,8 @@ test("a model that is not cached, offline: unavailable, with instructions to dow
     fs.mkdirSync(path.join(settings.hubCache, "models--org--tiny", "refs"), { recursive: true });
     fs.writeFileSync(path.join(settings.hubCache, "models--org--tiny", "refs", "main"), "abc123");
     assert.equal(cachedCausalLM("org/tiny", "fp32"), snap);
+    assert.equal(cachedCausalLM("org/tiny"), snap, "no dtype asked: the config's transformers.js_config.dtype (fp32) is cached");
+    assert.equal(cachedCausalLM("org/tiny", "q4"), null);
     const cached = await TransformersLM.load("org/tiny", { dtype: "fp32" });
     assert.equal(await cached.generate(REF.prompt, { maxNewTokens: 12, stop: "\n" }), REF.instruct_greedy_text.split("\n")[0]);
     await cached.dispose();
@@ -99,10 +101,14 @@ test("a model that is not cached, offline: unavailable, with instructions to dow
   }
 });
 
-test("file selection for ONNX repos: config, tokenizer, the dtype's model and its external data", () => {
+test("file selection for ONNX repos: config, tokenizer, the dtype's model and its external data; the default dtype is one the repo lists", () => {
   const files = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx", "onnx/model.onnx_data", "README.md"];
-  assert.deepEqual(causalLMFiles(files, "q8"), ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model_quantized.onnx"]);
+  assert.deepEqual(causalLMFiles(files, "q8"), ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "onnx/model_quantized.onnx"]);
   assert.deepEqual(causalLMFiles(files, "fp32").slice(-2), ["onnx/model.onnx", "onnx/model.onnx_data"]);
-  assert.throws(() => causalLMFiles(files, "fp16"), /has no onnx\/model_fp16.onnx \(it has/);
+  assert.throws(() => causalLMFiles(files, "fp16"), /has no onnx\/model_fp16.onnx; it has the dtypes fp32, q8, q4/);
+  // No dtype asked: 8-bit when listed; SmolLM2-135M-Instruct's export (model, _fp16, _q4, _q4f16) gets q4.
+  assert.ok(causalLMFiles(files).includes("onnx/model_quantized.onnx"));
+  const smol = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "onnx/model_fp16.onnx", "onnx/model_q4.onnx", "onnx/model_q4f16.onnx"];
+  assert.deepEqual(causalLMFiles(smol).slice(-1), ["onnx/model_q4.onnx"]);
   assert.throws(() => causalLMFiles(files, "fp8"), /unknown dtype/);
 });
