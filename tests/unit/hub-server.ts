@@ -4,6 +4,7 @@
  * file_download.py and _http.py are the reference for what a client must handle):
  *
  *   GET  /api/models/{repo}/revision/{rev}     {sha, siblings:[{rfilename}]}, gzip-encoded when asked
+ *   GET  /api/models/{repo}/tree/{rev}         [{type, path, size, oid, lfs?}] (huggingface_hub 1.x lists this)
  *   HEAD /{repo}/resolve/{rev}/{file}          regular file: 307 with a RELATIVE Location to
  *                                              /api/resolve-cache/models/{repo}/{sha}/{file}, which
  *                                              answers with ETag (git blob sha1), X-Repo-Commit, size;
@@ -133,7 +134,9 @@ export class FakeHub {
       return void res.writeHead(401, { "x-error-message": "Invalid credentials in Authorization header" }).end();
     }
     const path = decodeURIComponent(url.split("?")[0]);
-    let m = path.match(/^\/api\/models\/(.+)\/revision\/([^/]+)$/);
+    let m = path.match(/^\/api\/models\/(.+?)\/tree\/([^/]+)(?:\/(.*))?$/);
+    if (m) return this.tree(res, m[1], m[2], auth);
+    m = path.match(/^\/api\/models\/(.+)\/revision\/([^/]+)$/);
     if (m) return this.listing(req, res, entry, m[1], m[2], auth);
     m = path.match(/^\/api\/resolve-cache\/models\/([^/]+(?:\/[^/]+)?)\/([0-9a-f]{40})\/(.+)$/);
     if (m) return this.regularFile(req, res, m[1], m[2], m[3]);
@@ -169,6 +172,23 @@ export class FakeHub {
       const gz = zlib.gzipSync(body);
       return void res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-encoding": "gzip", "content-length": gz.length }).end(gz);
     }
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": body.length }).end(body);
+  }
+
+  /** GET /api/models/{repo}/tree/{rev}?recursive=true: what huggingface_hub 1.x's snapshot_download lists. */
+  private tree(res: http.ServerResponse, id: string, rev: string, auth: string | undefined): void {
+    const renamed = this.renames.get(id);
+    if (renamed) return void res.writeHead(307, { location: `/api/models/${renamed}/tree/${encodeURIComponent(rev)}?recursive=true` }).end();
+    const repo = this.repoOr(res, id, auth, decodeURIComponent(rev));
+    if (!repo) return;
+    const entries = [...repo.files.entries()].map(([p, b]) => ({
+      type: "file",
+      path: p,
+      size: b.length,
+      oid: isLfsPath(p) ? gitSha1(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(b)}\nsize ${b.length}\n`)) : gitSha1(b),
+      ...(isLfsPath(p) ? { lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } } : {}),
+    }));
+    const body = Buffer.from(JSON.stringify(entries));
     res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": body.length }).end(body);
   }
 
