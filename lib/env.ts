@@ -204,6 +204,8 @@ function loadBackendPackage(name: BackendName): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const meta = require(pkgJsonPath) as { name: string; version: string };
   if (meta.name !== pkg) throw new Error(`${pkg} resolves to ${meta.name}, not the real package`);
+  // danfojs' stand-in (shims/danfojs-tfjs, version 0.0.0-…) may sit in tfjs-node's place.
+  if (/^0\.0\.0-/.test(meta.version)) throw new Error(`${pkg} is not installed (a stand-in is in its place)`);
   require(pkg);
 }
 
@@ -226,10 +228,10 @@ function describeFailure(name: BackendName, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split("\n")[0];
   if (name === "tensorflow-gpu" && /not installed/.test(first)) {
-    return "@tensorflow/tfjs-node-gpu is not installed (optional: needs Linux, CUDA 11.2 + cuDNN 8.1, and network at install time)";
+    return "@tensorflow/tfjs-node-gpu is not installed (opt in: `npx course gpu --install`; needs Linux, an NVIDIA GPU, CUDA 11.2 + cuDNN 8.1)";
   }
   if (name === "tensorflow" && /not installed/.test(first)) {
-    return "@tensorflow/tfjs-node is not installed (optional: its install downloads libtensorflow, which fails offline)";
+    return "@tensorflow/tfjs-node is not installed (opt in: `npx course gpu --install tfjs-node`; its install downloads libtensorflow)";
   }
   return first;
 }

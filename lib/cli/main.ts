@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require("./commands/run").command,
   start: () => require("./commands/start").command,
   "install-kernel": () => require("./commands/install-kernel").command,
+  gpu: () => require("./commands/gpu").command,
   assign: () => require("./commands/assign").command,
   check: () => require("./commands/check").command,
   grade: () => require("./commands/grade").command,
