@@ -41,8 +41,7 @@ export function cleanReview(raw: string): string {
     .replace(/&([a-z]+);/g, (m, name: string) => ENTITIES[name] ?? m)
     .replace(/[\x80-\x9f]/g, (ch) => CP1252[ch] ?? " ")
     .replace(/[ \t]+/g, " ")
-    .replace(/ *\n[\s]*\n */g, "\n\n")
-    .replace(/ *\n */g, "\n\n")
+    .replace(/[ \t]*\n\s*/g, "\n\n") // one or more line breaks: a paragraph break
     .trim();
 }
 

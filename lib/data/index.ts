@@ -1,9 +1,10 @@
 /**
  * lib/data: the course's datasets and the loaders behind them.
  *
- *   loadDataset("sotu" | "moby" | "imdb" | "yelp" | "amazon" | "sentiment" | "chatbot")
+ *   loadDataset("sotu" | "moby" | "brown" | "imdb-reviews" | "imdb" | "yelp" | "amazon" | "sentiment" | "chatbot")
  *   listDatasets()                       name, kind, description, source, licence of each
- *   loadCorpus / corpusStats             pre-training documents, kept whole
+ *   loadCorpus / corpusStats             pre-training documents, kept whole ("sotu", "moby", "brown", "imdb", "all", "course")
+ *   findOverlaps / matchWords            does an evaluation sentence occur in a corpus (normalised text)
  *   loadSentiment                        labelled sentences (0/1)
  *   loadChatbot                          question → intent, from any question,answer CSV
  *   readCsv / readJsonRecords            strict loaders: file, line and problem on bad input
@@ -13,6 +14,9 @@ export * from "./paths";
 export * from "./csv";
 export * from "./split";
 export * from "./corpus";
+export * from "./overlap";
+export { loadBrownFrom, brownFileText, detokenizeBrown, BROWN_GENRES } from "./brown";
+export { loadImdbReviews, cleanReview } from "./imdb-reviews";
 export * from "./sentiment";
 export * from "./chatbot";
 export * from "./registry";

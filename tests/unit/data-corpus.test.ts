@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { corpusStats, DataError, loadCorpus, splitDocuments } from "../../lib/data";
+import { brownFileText, cleanReview, corpusStats, DataError, detokenizeBrown, loadCorpus, splitDocuments } from "../../lib/data";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "data-corpus-"));
 process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -74,4 +74,39 @@ test("bad sources fail clearly", () => {
 
 test("splitDocuments keeps text without separators whole", () => {
   assert.deepEqual(splitDocuments("one\n\ntwo\n"), ["one\n\ntwo"]);
+});
+
+test("Brown: 500 samples in 15 genres, tags removed, quotes and punctuation re-attached", () => {
+  const docs = loadCorpus("brown");
+  const stats = corpusStats(docs);
+  assert.equal(stats.documents, 500);
+  assert.ok(stats.words > 950_000 && stats.words < 1_100_000, `${stats.words} words`);
+  assert.equal(docs[0].id, "brown-ca01");
+  assert.equal(docs[0].title, "Brown ca01 (press: reportage)");
+  assert.ok(docs[0].text.startsWith(`The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary election produced "no evidence" that any irregularities took place.`));
+  assert.ok(!docs.some((d) => /\w\/(at|nn|vbd|in)\b/.test(d.text)), "no word/tag pairs left");
+  assert.equal(new Set(docs.map((d) => d.title.replace(/^Brown c.\d\d /, ""))).size, 15);
+});
+
+test("detokenizeBrown: tags dropped, `` '' become quotes, punctuation attached; a headline stays its own paragraph", () => {
+  assert.equal(detokenizeBrown("``/`` Only/rb a/at handful/nn ''/'' ,/, the/at jury/nn said/vbd (/( twice/rb )/) ./."), '"Only a handful", the jury said (twice).');
+  assert.equal(brownFileText("\n\n\tMerger/nn-hl proposed/vbn-hl\nHowever/wrb ,/, it/pps is/bez ./.\nSo/rb it/pps goes/vbz ./.\n"), "Merger proposed\n\nHowever, it is. So it goes.");
+});
+
+test("IMDb reviews: 49,580 distinct reviews, HTML and Windows-1252 bytes cleaned", () => {
+  const docs = loadCorpus("imdb");
+  assert.equal(docs.length, 49_580, "50,000 less 420 exact repeats");
+  assert.equal(new Set(docs.map((d) => d.text)).size, docs.length);
+  assert.equal(docs[0].id, "imdb-00000");
+  assert.match(docs[0].title, /^negative review: Once again Mr\. Costner/);
+  assert.ok(!docs.some((d) => /<br|&#\d+;|[\x80-\x9f]/.test(d.text)), "no <br />, entities or C1 control bytes");
+  assert.equal(cleanReview("Good.<br /><br />Really \x96 good &amp; <i>fun</i>\x85"), "Good.\n\nReally - good & fun...");
+});
+
+test('"course" is sotu + moby + brown + imdb, in that order; "all" is still sotu + moby', () => {
+  const docs = loadCorpus("course");
+  assert.equal(docs.length, 233 + 139 + 500 + 49_580);
+  assert.deepEqual([docs[0].id, docs[233].id, docs[372].id, docs[872].id], ["sotu-1790-george-washington", "moby-000", "brown-ca01", "imdb-00000"]);
+  assert.equal(new Set(docs.map((d) => d.id)).size, docs.length, "ids are unique");
+  assert.equal(loadCorpus("all").length, 372);
 });

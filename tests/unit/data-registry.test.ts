@@ -5,7 +5,7 @@ import { DATASET_NAMES, getDataset, listDatasets, loadDataset } from "../../lib/
 
 test("lists every dataset with kind, description, source and licence", () => {
   const list = listDatasets();
-  assert.deepEqual(list.map((d) => d.name), ["sotu", "moby", "imdb", "yelp", "amazon", "sentiment", "chatbot"]);
+  assert.deepEqual(list.map((d) => d.name), ["sotu", "moby", "brown", "imdb-reviews", "imdb", "yelp", "amazon", "sentiment", "chatbot"]);
   assert.deepEqual(DATASET_NAMES, list.map((d) => d.name));
   for (const d of list) {
     assert.ok(["corpus", "classification", "faq"].includes(d.kind), d.name);
@@ -23,6 +23,6 @@ test("loads by name, typed per dataset", () => {
 });
 
 test("an unknown name fails listing the known names", () => {
-  assert.throws(() => loadDataset("wikitext"), /unknown dataset "wikitext"\. Known datasets: sotu, moby, imdb, yelp, amazon, sentiment, chatbot/);
+  assert.throws(() => loadDataset("wikitext"), /unknown dataset "wikitext"\. Known datasets: sotu, moby, brown, imdb-reviews, imdb, yelp, amazon, sentiment, chatbot/);
   assert.throws(() => loadDataset("imbd"), /did you mean "imdb"/);
 });

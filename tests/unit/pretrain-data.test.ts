@@ -4,7 +4,10 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { mulberry32 } from "../../lib/data/split";
 import { loadCorpus } from "../../lib/data/corpus";
+import { findOverlaps, matchWords } from "../../lib/data/overlap";
 import { BertTokenizer } from "../../lib/text";
+import { excludeEvaluationText, labelledEvaluationSentences, QUOTE_MIN_WORDS } from "../../lib/pretraining/contamination";
+import { loadPretrainingDocuments } from "../../lib/pretraining/corpus";
 import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule, learningRate } from "../../lib/pretraining";
 
 const tok = BertTokenizer.fromDir(path.join(__dirname, "..", "fixtures", "tokenizers", "bert-base-uncased"));
@@ -75,4 +78,37 @@ test("sequence-length schedule (90% short, 10% long) and the warm-up + linear-de
   assert.equal(learningRate(9, 100, 1e-3, 10), 1e-3);
   assert.ok(Math.abs(learningRate(55, 100, 1e-3, 10) - 0.5e-3) < 1e-12);
   assert.ok(learningRate(99, 100, 1e-3, 10) > 0 && learningRate(99, 100, 1e-3, 10) < 2e-5);
+});
+
+test("contamination rule: long or rare labelled sentences are quotations (documents left out); common short ones are stock phrases", () => {
+  const d = (id: string, text: string) => ({ id, title: id, text });
+  const docs = [
+    d("r1", "I saw it twice. The acting was superb and the plot kept me guessing until the end. Loved it."),
+    d("r2", "Honestly the soundtrack alone is worth the price. You won't be disappointed."),
+    d("r3", "You won't be disappointed."),
+    d("r4", "You won't be disappointed, I promise."),
+    d("r5", "You won't be disappointed at all."),
+    d("r6", "Nothing to see here."),
+  ];
+  const sets = { reviews: ["The acting was superb and the plot kept me guessing.", "the soundtrack alone is worth the price", "You won't be disappointed.", "Not in the corpus at all, this one."] };
+  const { docs: kept, report } = excludeEvaluationText(docs, sets);
+  assert.deepEqual(report.excluded, ["r1", "r2"]);
+  assert.deepEqual(kept.map((x) => x.id), ["r3", "r4", "r5", "r6"]);
+  assert.deepEqual(report.sets.reviews, { sentences: 4, checked: 4, quoted: 2, stockPhrases: 1, documents: 2 });
+});
+
+test("the course mix holds no labelled evaluation sentence after exclusion (UCI sentiment, chatbot FAQ)", () => {
+  const { docs, exclusion } = loadPretrainingDocuments("course");
+  // Measured: 259 of 50,452 documents quote a labelled sentence, 256 of them for UCI's IMDb sentences.
+  assert.ok(exclusion.excluded.length >= 200 && exclusion.excluded.length <= 320, `${exclusion.excluded.length} left out`);
+  assert.ok(exclusion.sets["sentiment-imdb"].quoted > 800, "most UCI IMDb sentences were cut from these reviews");
+  assert.equal(exclusion.sets["chatbot-questions"].quoted, 0);
+  assert.equal(docs.length, exclusion.kept);
+  const kept = new Set(docs.map((x) => x.id));
+  for (const id of exclusion.excluded) assert.ok(!kept.has(id));
+  // Re-check the kept documents from scratch: no quotation is left in them.
+  const again = excludeEvaluationText(docs);
+  assert.equal(again.report.excluded.length, 0, `still quoted in: ${again.report.excluded.slice(0, 5).join(", ")}`);
+  const long = Object.values(labelledEvaluationSentences()).flat().filter((s) => matchWords(s).length >= QUOTE_MIN_WORDS);
+  assert.equal(findOverlaps(docs, long).found.length, 0, "no labelled sentence of 8+ words occurs in the pre-training text");
 });
