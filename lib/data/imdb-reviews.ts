@@ -4,7 +4,7 @@
  * 25,000 positive, as `{ t: text, s: 0 | 1 }`. The reviews are raw web text, so each is cleaned:
  * `<br />` line breaks become paragraph breaks, other HTML tags are dropped, HTML entities and
  * Windows-1252 punctuation bytes (0x85 "…", 0x91–0x97 quotes and dashes) become plain characters.
- * The 418 reviews that occur twice are kept once (first occurrence), so a held-out review never has
+ * Reviews that occur twice (420 after cleaning) are kept once (first occurrence), so a held-out review never has
  * a copy in training. One review is one pre-training document.
  */
 import type { Document } from "./corpus";

