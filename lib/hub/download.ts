@@ -128,7 +128,9 @@ export async function fileMetadata(repoId: string, filename: string, o: HubOptio
   if (!etag || !Number.isFinite(size) || !commit) {
     throw new HubError(`${repoId}/${filename}: the server did not send the etag, size and commit headers the Hub sends (is HF_ENDPOINT=${endpointOf(o)} a Hugging Face Hub, or is a proxy rewriting answers?)`);
   }
-  const location = redirected ? new URL(res.headers.get("location")!, res.url || url).toString() : res.url || url;
+  const loc = res.headers.get("location");
+  if (redirected && !loc) throw new HubError(`${repoId}/${filename}: the server answered HTTP ${res.status} without a Location to download from`);
+  const location = redirected ? new URL(loc!, res.url || url).toString() : res.url || url;
   return { commit, etag, size, location };
 }
 

@@ -11,8 +11,7 @@
  *  - 429 and 5xx are retried with exponential back-off, honouring `Retry-After` (delay-seconds);
  *  - error answers become the classes in errors.ts, chosen by the `X-Error-Code` header.
  */
-import { Agent, Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
-import type { Response as UndiciResponse, RequestInit as UndiciRequestInit } from "undici";
+import type { Dispatcher, Response as UndiciResponse, RequestInit as UndiciRequestInit } from "undici";
 import { hubToken, settings } from "../env";
 import { EntryNotFoundError, GatedRepoError, HubError, HubUnavailableError, InvalidTokenError, RepoNotFoundError, RevisionNotFoundError } from "./errors";
 
@@ -26,6 +25,12 @@ export const DEFAULT_RETRIES = 3;
 export const MAX_RETRY_AFTER_S = 60;
 
 const USER_AGENT = "llm-course/0.1 (huggingface_hub-compatible cache; +undici)";
+
+/** undici, loaded on first request (about 0.1-0.2 s), so importing lib/hub for an offline BERT costs nothing. */
+function undici(): typeof import("undici") {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require("undici") as typeof import("undici");
+}
 
 // ---------------------------------------------------------------- connection (proxy, timeouts)
 
@@ -41,6 +46,7 @@ export function hubDispatcher(): Dispatcher {
     const timeouts = { connect: { timeout: metaMs }, headersTimeout: Math.max(metaMs, readMs), bodyTimeout: readMs };
     const { https, http, noProxy } = settings.proxy;
     // "" (not undefined) so undici does not read process.env behind lib/env's back.
+    const { Agent, EnvHttpProxyAgent } = undici();
     d = https || http ? new EnvHttpProxyAgent({ ...timeouts, httpsProxy: https ?? "", httpProxy: http ?? "", noProxy: noProxy ?? "" }) : new Agent(timeouts);
     dispatchers.set(key, d);
   }
@@ -144,7 +150,7 @@ async function followRedirects(start: string, req: HubRequest, ctx: RequestConte
     };
     let res: HubResponse;
     try {
-      res = await undiciFetch(url, init);
+      res = await undici().fetch(url, init);
     } catch (err) {
       throw new HubUnavailableError(`could not reach ${new URL(url).origin} for ${ctx.what}: ${describeNetworkError(err)}`);
     }
@@ -256,7 +262,7 @@ export function suggestRepo(repoId: string): string | null {
 /** Whether `endpoint` gives any HTTP answer below 500 within `timeoutMs` (through the proxy). */
 export async function probeHub(endpoint: string, timeoutMs: number): Promise<boolean> {
   try {
-    const res = await undiciFetch(`${endpoint}/api/models/google-bert/bert-base-uncased`, {
+    const res = await undici().fetch(`${endpoint}/api/models/google-bert/bert-base-uncased`, {
       method: "HEAD",
       headers: { "user-agent": USER_AGENT },
       redirect: "manual",

@@ -88,20 +88,17 @@ function notCached(repoId: string, kind: ModelKind, reason: string, o: EnsureOpt
   return new NotCachedError(repoId, missing, reason, cacheDir, downloadCommand(repoId, kind, o.dtype), commit !== null && missing.length > 0);
 }
 
-/** Decides the kind of a repo the course does not know, from its files and config.json (downloaded first). */
-async function detectKind(repoId: string, info: RepoInfo, o: EnsureOptions): Promise<ModelKind> {
+/** Decides the kind of a repo the course does not know, from its files and its config.json (already in `dir`). */
+function detectKind(repoId: string, info: RepoInfo, dir: string): ModelKind {
   const byId = kindFromId(repoId);
   if (byId) return byId;
   const hasOnnx = info.files.some((f) => /^onnx\/model[^/]*\.onnx$/.test(f));
   const hasSafetensors = info.files.includes("model.safetensors") || info.files.includes("model.safetensors.index.json");
   let architectures: string[] = [];
-  if (info.files.includes("config.json")) {
-    const dir = await downloadFiles(repoId, info.sha, ["config.json"], o);
-    try {
-      architectures = ((JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { architectures?: string[] }).architectures ?? []).map(String);
-    } catch {
-      /* unreadable config: decided by files */
-    }
+  try {
+    architectures = ((JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { architectures?: string[] }).architectures ?? []).map(String);
+  } catch {
+    /* no or unreadable config: decided by the files */
   }
   if (architectures.some((a) => /(ForCausalLM|LMHeadModel)$/.test(a))) return "llm";
   if (hasSafetensors && architectures.some((a) => /^Bert/.test(a))) return "bert";
@@ -148,9 +145,9 @@ export async function ensureModel(repoId: string, o: EnsureOptions = {}): Promis
   }
   const cacheDir = o.cacheDir ?? settings.hubCache;
   try {
-    const kind = o.kind ?? (await detectKind(repoId, info, o));
-    // config.json first: its transformers.js_config may name the dtype the authors intend.
+    // config.json first: it tells an unknown repo's kind, and its transformers.js_config may name the dtype the authors intend.
     const dir = info.files.includes("config.json") ? await downloadFiles(repoId, info.sha, ["config.json"], o) : snapshotDir(repoId, info.sha, cacheDir);
+    const kind = o.kind ?? detectKind(repoId, info, dir);
     const { files, dtype } = selectFiles(repoId, kind, info, o, kind === "bert" ? undefined : transformersJsConfig(dir).dtype);
     await downloadFiles(repoId, info.sha, files.filter((f) => f !== "config.json"), o);
     writeRef(repoId, o.revision ?? "main", info.sha, cacheDir);

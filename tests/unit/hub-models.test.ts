@@ -220,8 +220,10 @@ test("course download bert-base-uncased (a renamed repo) fetches safetensors, no
 });
 
 test("course download --all fetches the course's whole list (what a workshop copies), and says how to copy it", async () => {
-  const r = await course(["download", "--all"]);
+  const r = await course(["download", "--all"], { HF_TOKEN: VALID_TOKEN });
   ok(r, "download --all");
+  const cdn = hub.requests.filter((q) => q.origin === "cdn");
+  assert.ok(cdn.length >= 3 && cdn.every((q) => q.headers.authorization === undefined), "no request to the second origin carries Authorization");
   assert.match(r.stdout, /5 of 5 models in .*MB downloaded, .*MB already there\)/);
   assert.match(r.stdout, /copy .*hf to the same place on each .* HF_HUB_OFFLINE=1/);
   for (const [id, kind] of [["bert-base-uncased", "bert"], ["Xenova/all-MiniLM-L6-v2", "encoder"], ["Xenova/all-mpnet-base-v2", "encoder"], ["HuggingFaceTB/SmolLM2-135M-Instruct", "llm"], ["onnx-community/Qwen2.5-0.5B-Instruct", "llm"]] as const) {
@@ -267,4 +269,18 @@ test("the file lists match what transformers.js itself loads (ModelRegistry.get_
     assert.deepEqual([...mine].sort(), [...js].sort(), dtype);
   }
   assert.throws(() => chooseDtype("x", "llm", ["config.json", "model.onnx"]), (err: Error) => err instanceof HubError && /no ONNX weights under onnx\//.test(err.message));
+});
+
+test("a repo the course does not know: its kind from config.json and its files", async () => {
+  hub.addRepo("someone/tiny-chat", smolFiles());
+  hub.addRepo("someone/tiny-sentences", encoderFiles());
+  hub.addRepo("someone/tiny-bert", read(BERT, ["config.json", "model.safetensors", "vocab.txt"]));
+  const llm = await ensureModel("someone/tiny-chat");
+  assert.deepEqual([llm.kind, llm.dtype], ["llm", "q4"]);
+  const enc = await ensureModel("someone/tiny-sentences");
+  assert.deepEqual([enc.kind, enc.dtype], ["encoder", "fp32"]);
+  const bert = await ensureModel("someone/tiny-bert");
+  assert.equal(bert.kind, "bert");
+  // As a BERT, an ONNX-only repo says what it is and how to get it as an encoder.
+  await assert.rejects(ensureModel("someone/tiny-sentences", { kind: "bert" }), /no safetensors weights.*It has ONNX weights: as a sentence encoder, `npx course download someone\/tiny-sentences --kind encoder`/);
 });
