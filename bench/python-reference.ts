@@ -1,9 +1,11 @@
 /** Runs a PyTorch reference script of a benchmark and reads the JSON it prints last. */
 import { spawnSync } from "child_process";
 
-export function runPythonReference<T>(python: string, script: string, args: Record<string, string | number>): T | { error: string } {
+export function runPythonReference<T>(python: string, script: string, args: Record<string, string | number>, o: { unsetEnv?: string[] } = {}): T | { error: string } {
   const argv = [script, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, `${v}`])];
-  const r = spawnSync(python, argv, { encoding: "utf8" });
+  const env = { ...process.env };
+  for (const k of o.unsetEnv ?? []) delete env[k];
+  const r = spawnSync(python, argv, { encoding: "utf8", env });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || "").trim().split("\n").pop();
     return { error: `PyTorch reference unavailable (${why}); install it with \`apt-get install -y python3-torch\` or pass --python` };

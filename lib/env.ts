@@ -9,6 +9,7 @@
  *   COURSE_SEED      integer seed for data order, masking, initialisation (default 42)
  *   COURSE_ENGINE    onnx | tfjs   (the engine models run and train on; default: the fastest that works)
  *   COURSE_THREADS   threads ONNX Runtime uses (default: every core)
+ *   COURSE_ONNX_PROVIDER  cpu: never use the CUDA provider even where it is installed
  *   HF_HOME          Hugging Face cache root (default $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface);
  *                    models in $HF_HOME/hub (or $HF_HUB_CACHE), the token in $HF_HOME/token (or $HF_TOKEN_PATH)
  *   COURSE_CACHE_DIR the course's own cache (embeddings, executed notebooks; default ~/.cache/llm-course)
@@ -25,6 +26,10 @@ import type * as tfTypes from "@tensorflow/tfjs";
 
 export type Mode = "fast" | "full";
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+
+/** The engines models run and train on (lib/engine): ONNX Runtime (native, graphs built in TypeScript) or TensorFlow.js. */
+export type EngineChoice = "onnx" | "tfjs";
+export const ENGINE_ORDER: readonly EngineChoice[] = ["onnx", "tfjs"];
 
 /** Backends in the order they are tried: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
@@ -48,6 +53,10 @@ export interface Settings {
   requestedBackend: BackendName | null;
   /** COURSE_ENGINE: the engine models run on, or null to pick the fastest that works. */
   requestedEngine: EngineChoice | null;
+  /** COURSE_THREADS: threads for ONNX Runtime (null: every core). */
+  threads: number | null;
+  /** COURSE_ONNX_PROVIDER=cpu: keep ONNX Runtime on the CPU even where the CUDA provider is installed. */
+  onnxCpuOnly: boolean;
   /** The Hub's address ($HF_ENDPOINT, no trailing slash): downloads and the online probe go there. */
   hfEndpoint: string;
   /** A token from $HF_TOKEN (or the older $HUGGING_FACE_HUB_TOKEN); null: `hubToken()` reads the token file. */
@@ -86,6 +95,13 @@ function readBackend(v: string | undefined): BackendName | null {
   return name;
 }
 
+function readThreads(v: string | undefined): number | null {
+  if (v === undefined || v === "") return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`COURSE_THREADS="${v}" is not a positive whole number. Set e.g. COURSE_THREADS=2, or unset it to use every core.`);
+  return n;
+}
+
 function truthy(v: string | undefined): boolean {
   return v !== undefined && ["1", "true", "yes", "on"].includes(v.toLowerCase());
 }
@@ -103,6 +119,8 @@ export function readSettings(e: NodeJS.ProcessEnv = process.env): Settings {
     forcedOffline: truthy(e.HF_HUB_OFFLINE) || truthy(e.TRANSFORMERS_OFFLINE) || truthy(e.COURSE_OFFLINE),
     requestedBackend: readBackend(e.COURSE_BACKEND),
     requestedEngine: readEngine(e.COURSE_ENGINE),
+    threads: readThreads(e.COURSE_THREADS),
+    onnxCpuOnly: (e.COURSE_ONNX_PROVIDER ?? "").toLowerCase() === "cpu",
     ...readHubNetwork(e, hfHome),
   };
 }
@@ -322,9 +340,6 @@ export function isOnline(): Promise<boolean> {
 
 // ---------------------------------------------------------------- engine choice
 
-/** The engines models run and train on (lib/engine): ONNX Runtime (native, graphs built in TypeScript) or TensorFlow.js. */
-export type EngineChoice = "onnx" | "tfjs";
-export const ENGINE_ORDER: readonly EngineChoice[] = ["onnx", "tfjs"];
 
 function readEngine(v: string | undefined): EngineChoice | null {
   if (v === undefined || v === "") return null;

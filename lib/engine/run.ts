@@ -15,6 +15,7 @@ import type { Ctx, DenseHook } from "../models/nn";
 import { adamwUpdate, AdamWConfig, biasCorrections } from "../training/adamw";
 import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, ModelFn, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
 import { Val } from "./onnx/graph";
+import { MaskPool } from "./onnx/random";
 import { HostTensor, sizeOf } from "./ops";
 import { hostValues, ParamSource } from "./params";
 import { TfjsOps } from "./tfjs/ops";
@@ -70,6 +71,7 @@ export async function runModel(engine: EngineName, r: RunRequest): Promise<Recor
     });
     const feeds: Record<string, HostTensor> = { ...r.inputs };
     for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    new MaskPool().fill(session.random, r.seed ?? 0, 0, feeds);
     return session.run(feeds, r.outputs);
   }
   return runTfjs(r);
@@ -128,6 +130,7 @@ export async function gradientsOf(engine: EngineName, r: RunRequest & { loss: st
     );
     const feeds: Record<string, HostTensor> = { ...r.inputs };
     for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    new MaskPool().fill(session.random, r.seed ?? 0, 0, feeds);
     const out = await session.run(feeds, r.wrt.map(GRAD));
     return Object.fromEntries(r.wrt.map((n) => [n, out[GRAD(n)]]));
   }
@@ -215,6 +218,7 @@ class OnnxTrainer implements Trainer {
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
   private dirty = false;
+  private readonly masks = new MaskPool();
 
   constructor(readonly o: TrainerOptions) {
     this.trainable = trainableNames(o.params);
@@ -257,6 +261,7 @@ class OnnxTrainer implements Trainer {
     feeds[LR] = { data: new Float32Array([lr]), shape: [] };
     feeds[BC1] = { data: new Float32Array([bc1]), shape: [] };
     feeds[BC2] = { data: new Float32Array([bc2]), shape: [] };
+    this.masks.fill(session.random, this.o.seed ?? 0, this.updates, feeds);
     const out = await session.run(feeds);
     for (const name of this.trainable) {
       this.values.set(name, out[NEW_P(name)].data as Float32Array);

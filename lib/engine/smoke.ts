@@ -27,13 +27,15 @@ export async function smokeTest(engine: EngineName): Promise<string> {
     if (!Number.isFinite(loss) || Math.abs(loss - 0.625) > 1e-5) throw new Error(`the smoke step's loss was ${loss}, expected 0.625`);
     if (Math.abs(Math.abs(w[0] - 0.5) - 0.1) > 1e-4 || Math.abs(Math.abs(w[1] + 0.25) - 0.1) > 1e-4) throw new Error(`the smoke step moved the weights to [${w}]`);
     if (engine === "onnx") {
-      const { providerReport } = await import("./onnx/session");
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { providerReport } = require("./onnx/session") as typeof import("./onnx/session");
       const rep = providerReport();
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const version = (require("onnxruntime-node/package.json") as { version: string }).version;
       return `ONNX Runtime ${version}, ${rep?.chosen ?? "cpu"} provider, ${rep?.threads ?? 1} thread(s): a training step passed`;
     }
-    const { backendReport } = await import("../env");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { backendReport } = require("../env") as typeof import("../env");
     return `TensorFlow.js on ${backendReport()?.chosen ?? "?"}: a training step passed`;
   } finally {
     params.variable("w").dispose();

@@ -10,7 +10,7 @@
  * words (a token and its "##" continuations), chosen until the 15% budget is met.
  * Everything is seeded: the same rng state gives the same masks.
  */
-import { IGNORE_INDEX } from "../models/bert/heads";
+import { IGNORE_INDEX } from "../engine/ops";
 
 /** 15%: BERT paper §3.1. */
 export const MASK_PROB = 0.15;

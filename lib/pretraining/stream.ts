@@ -13,7 +13,24 @@ import { mulberry32, shuffle } from "../data/split";
 import type { TokenizedDocument } from "./corpus";
 import { maskTokens, MaskingOptions } from "./masking";
 import { createNspInstances, NspInstance } from "./nsp";
-import type { PretrainBatch } from "./forward";
+
+/** A batch as flat typed arrays (no nested JS arrays: cheap to build and to upload). */
+export interface PretrainBatch {
+  B: number;
+  T: number;
+  /** [B*T] token ids after masking. */
+  inputIds: Int32Array;
+  /** [B*T] 0 = sentence A, 1 = sentence B. */
+  tokenTypeIds: Int32Array;
+  /** [B*T] 1 = token, 0 = padding. */
+  attentionMask: Int32Array;
+  /** [N] flat row indices (b*T + t) of the positions chosen for MLM. */
+  mlmRows: Int32Array;
+  /** [N] the original token id at each chosen position. */
+  mlmLabels: Int32Array;
+  /** [B] 0 = IsNext, 1 = NotNext (transformers' convention). */
+  nspLabels: Int32Array;
+}
 
 export interface StreamOptions {
   seed: number;
@@ -90,10 +107,10 @@ export class PretrainStream {
     return { ids: m.inputIds, types, labels: m.labels, positions: m.positions, nsp: x.label };
   }
 
-  /** Examples [first, first + B) as a batch padded to its longest sequence. */
-  batch(first: number, B: number): PretrainBatch {
+  /** Examples [first, first + B) as a batch padded to `padTo` tokens (default: its longest sequence). */
+  batch(first: number, B: number, padTo?: number): PretrainBatch {
     const ex = Array.from({ length: B }, (_, i) => this.example(first + i));
-    return collate(ex, this.options.padId);
+    return collate(ex, this.options.padId, padTo);
   }
 }
 

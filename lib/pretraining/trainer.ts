@@ -1,28 +1,36 @@
 /**
- * The pre-training loop (BERT paper §3.1 + Appendix A.2): MLM + NSP loss, AdamW with warm-up and
- * linear decay, gradient clipping, the two-phase sequence-length schedule ("we pre-train with
- * sequence length 128 for 90% of the steps, then 512 for the rest"), held-out MLM and NSP
- * accuracy, checkpoints that a killed run resumes from with the same data order.
+ * BERT pre-training (paper §3.1 + Appendix A.2): MLM + NSP loss, AdamW with warm-up and decay,
+ * gradient clipping, the short-then-long sequence-length schedule ("we pre-train with sequence
+ * length 128 for 90% of the steps, then 512 for the rest"), held-out MLM and NSP accuracy, and
+ * checkpoints that a killed run resumes from with the same data order.
+ *
+ * The model and loss are lib/models/bert's `pretrainingLoss`, the update is lib/training's AdamW,
+ * the loop is lib/training's `trainLoop`; the engine (ONNX Runtime or tfjs) runs them.
  *
  * Output folder (`outDir`):
  *   config.json, model.safetensors, vocab.txt, tokenizer.json, tokenizer_config.json  final model (HF layout)
- *   training-log.json                                                                  every step and evaluation
- *   checkpoint/  model + optimizer.safetensors + state.json                            the latest checkpoint
+ *   training-log.json                                                                  every step, evaluation and segment
+ *   checkpoint/  model + optimizer.safetensors + state.json                            the latest checkpoint (written as a set)
  */
 import * as fs from "fs";
 import * as path from "path";
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, backendReport } from "../env";
+import { engineFor } from "../env";
+import { HostTensor, IGNORE_INDEX } from "../engine/ops";
+import { createTrainer, EngineName, Trainer } from "../engine/run";
+import { providerReport } from "../engine/onnx/session";
+import { pretrainingLoss, PretrainTensors } from "../models/bert/bert";
 import { BertModel } from "../models/bert/model";
 import { loadBert, saveBert } from "../models/bert/checkpoint";
-import { parseSafetensors, serializeSafetensors } from "../models/bert/safetensors";
+import type { Ctx } from "../models/nn";
 import type { BertTokenizer } from "../text/tokenizer";
 import { vocabText, tokenizerJsonFor, tokenizerConfigFor } from "../text/wordpiece-trainer";
+import { AdamWConfig, BERT_PRETRAIN_ADAMW } from "../training/adamw";
+import { findCheckpointDir, optimizerStateBytes, OPTIMIZER_FILE, readOptimizerState, STATE_FILE, writeAtomic, writeCheckpointDir } from "../training/checkpoint";
+import { EvalRecord as LoopEval, Segment, StepRecord as LoopStep, trainLoop } from "../training/loop";
+import { Decay, learningRate } from "../training/schedule";
 import type { PreparedCorpus } from "./corpus";
-import { pretrainForward, PretrainBatch } from "./forward";
-import { specialIdSet } from "./masking";
-import { AdamW, BERT_ADAMW, learningRate } from "./optimizer";
-import { batchHash, PretrainStream } from "./stream";
+import { MASK_PROB, specialIdSet } from "./masking";
+import { batchHash, PretrainBatch, PretrainStream } from "./stream";
 
 export interface TrainOptions {
   steps: number;
@@ -38,8 +46,14 @@ export interface TrainOptions {
   lr: number;
   /** Warm-up steps as a fraction of all steps (paper: 10k of 1M = 1%; short runs need more, default 10%). */
   warmupFraction?: number;
+  /** Warm-up as a number of steps (overrides warmupFraction). */
+  warmupSteps?: number;
+  /** After the warm-up: linear decay to 0 (paper), cosine, or constant. */
+  decay?: Decay;
   weightDecay?: number;
   clipNorm?: number;
+  /** Dropout during pre-training (default: the config's rates; false turns it off). */
+  dropout?: boolean;
   seed: number;
   /** Whole-word masking. */
   wholeWord?: boolean;
@@ -55,6 +69,8 @@ export interface TrainOptions {
   saveEveryMinutes?: number;
   /** Continue from outDir/checkpoint if it exists. */
   resume?: boolean;
+  /** Engine (default: the course's choice, lib/env). */
+  engine?: EngineName;
   /** Called after every step / evaluation (progress bars, live plots, console lines). */
   onStep?: (r: StepRecord, t: Pretrainer) => void | Promise<void>;
   onEval?: (r: EvalRecord, t: Pretrainer) => void | Promise<void>;
@@ -62,23 +78,16 @@ export interface TrainOptions {
   meta?: Record<string, unknown>;
 }
 
-export interface StepRecord {
-  step: number; // 1-based: the number of updates done
+export interface StepRecord extends LoopStep {
   mlmLoss: number;
   nspLoss: number;
-  lr: number;
-  gradNorm: number;
   seqLen: number;
   batch: number;
   /** Fingerprint of the batch (inputs, masks, labels): the data order. */
   hash: string;
-  /** Tokens in the batch (B × T) and milliseconds the step took. */
-  tokens: number;
-  ms: number;
 }
 
-export interface EvalRecord {
-  step: number;
+export interface EvalRecord extends LoopEval {
   mlmLoss: number;
   mlmAccuracy: number;
   nspLoss: number;
@@ -91,12 +100,13 @@ export interface TrainingLog {
   config: Record<string, unknown>;
   options: Record<string, unknown>;
   corpus: PreparedCorpus["stats"];
+  /** The engine of the last segment ("onnx (cpu, 2 threads)", "tfjs (wasm)"). */
   backend: string;
   steps: StepRecord[];
   evals: EvalRecord[];
   /** Wall-clock seconds spent training, summed over resumed segments. */
   wallSeconds: number;
-  segments: { startStep: number; endStep: number; seconds: number; startedAt: string }[];
+  segments: Segment[];
   meta?: Record<string, unknown>;
 }
 
@@ -115,17 +125,37 @@ export function sequenceSchedule(steps: number, seqLen: number, batchSize: numbe
   return phases.filter((p) => p.to > p.from);
 }
 
+/** Most masked positions a sequence of length T can have (15% of its tokens, rounded up). */
+export function maxPredictions(T: number): number {
+  return Math.max(1, Math.ceil(T * MASK_PROB));
+}
+
+/** A batch as the model function's inputs: padded to a fixed number of MLM rows (label −100) so every batch of a phase has one shape. */
+export function batchTensors(b: PretrainBatch, rows = b.B * maxPredictions(b.T)): Record<string, HostTensor> {
+  if (b.mlmRows.length > rows) throw new Error(`the batch has ${b.mlmRows.length} masked positions, more than the ${rows} planned`);
+  const mlmRows = new Int32Array(rows);
+  const mlmLabels = new Int32Array(rows).fill(IGNORE_INDEX);
+  mlmRows.set(b.mlmRows);
+  mlmLabels.set(b.mlmLabels);
+  return {
+    inputIds: { data: b.inputIds, shape: [b.B, b.T] },
+    tokenTypeIds: { data: b.tokenTypeIds, shape: [b.B, b.T] },
+    attentionMask: { data: b.attentionMask, shape: [b.B, b.T] },
+    mlmRows: { data: mlmRows, shape: [rows] },
+    mlmLabels: { data: mlmLabels, shape: [rows] },
+    nspLabels: { data: b.nspLabels, shape: [b.B] },
+  };
+}
+
 export class Pretrainer {
   readonly phases: Phase[];
   readonly log: TrainingLog;
-  readonly optimizer: AdamW;
+  readonly optimizer: AdamWConfig;
   step = 0;
-  private streams = new Map<number, PretrainStream>();
+  private trainer: Trainer | null = null;
+  private engine: EngineName | null = null;
+  private streams = new Map<string, PretrainStream>();
   private heldOutBatches: PretrainBatch[] | null = null;
-  private readonly names: string[];
-  private lastSave = Date.now();
-  private segmentStart = Date.now();
-  private segmentStep = 0;
 
   constructor(readonly model: BertModel, readonly tokenizer: BertTokenizer, readonly corpus: PreparedCorpus, readonly options: TrainOptions) {
     const o = options;
@@ -133,20 +163,12 @@ export class Pretrainer {
     const longLen = Math.min(o.longSeqLen ?? o.seqLen * 4, maxPos);
     if (o.seqLen > maxPos) throw new Error(`--seq-len ${o.seqLen} exceeds the model's max_position_embeddings (${maxPos})`);
     this.phases = sequenceSchedule(o.steps, o.seqLen, o.batchSize, longLen, o.longFraction ?? 0.1);
-    const vars = new Map<string, tfTypes.Variable>();
-    this.names = model.params.names().filter((n) => model.params.get(n).trainable);
-    for (const n of this.names) vars.set(n, model.params.get(n));
-    const kind = (n: string) => model.params.spec(n).kind;
-    this.optimizer = new AdamW(vars, (n) => kind(n) === "linear" || kind(n) === "embedding", {
-      ...BERT_ADAMW,
-      weightDecay: o.weightDecay ?? BERT_ADAMW.weightDecay,
-      clipNorm: o.clipNorm ?? BERT_ADAMW.clipNorm,
-    });
+    this.optimizer = { ...BERT_PRETRAIN_ADAMW, weightDecay: o.weightDecay ?? BERT_PRETRAIN_ADAMW.weightDecay, clipNorm: o.clipNorm ?? BERT_PRETRAIN_ADAMW.clipNorm };
     this.log = {
       config: { ...model.config },
       options: Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== "function")),
       corpus: corpus.stats,
-      backend: backendReport()?.chosen ?? "unknown",
+      backend: "unknown",
       steps: [],
       evals: [],
       wallSeconds: 0,
@@ -156,7 +178,12 @@ export class Pretrainer {
   }
 
   get warmup(): number {
-    return Math.round(this.options.steps * (this.options.warmupFraction ?? 0.1));
+    return this.options.warmupSteps ?? Math.round(this.options.steps * (this.options.warmupFraction ?? 0.1));
+  }
+
+  /** Learning rate of update `step` (0-based). */
+  lrAt(step: number): number {
+    return learningRate(step, { peak: this.options.lr, warmup: this.warmup, total: this.options.steps, decay: this.options.decay ?? "linear" });
   }
 
   phaseAt(step: number): Phase {
@@ -164,7 +191,7 @@ export class Pretrainer {
   }
 
   private stream(seqLen: number, docs = this.corpus.train, seedOffset = 0): PretrainStream {
-    const key = seqLen * 2 + seedOffset;
+    const key = `${seqLen}/${seedOffset}`;
     let s = this.streams.get(key);
     if (!s) {
       const tk = this.tokenizer;
@@ -181,50 +208,92 @@ export class Pretrainer {
     return s;
   }
 
-  /** The batch of a step (0-based): a pure function of the seed, the schedule and the step. */
+  /** The batch of a step (0-based): a pure function of the seed, the schedule and the step, padded to the phase's length. */
   batchAt(step: number): PretrainBatch {
     const ph = this.phaseAt(step);
-    return this.stream(ph.seqLen).batch((step - ph.from) * ph.batchSize, ph.batchSize);
+    return this.stream(ph.seqLen).batch((step - ph.from) * ph.batchSize, ph.batchSize, ph.seqLen);
+  }
+
+  private lossFn() {
+    const cfg = this.model.config;
+    return <X>(c: Ctx<X>, x: Record<string, X>) => {
+      const r = pretrainingLoss(c, cfg, x as unknown as PretrainTensors<X>);
+      return { loss: r.loss, mlmLoss: r.mlmLoss, nspLoss: r.nspLoss };
+    };
+  }
+
+  private evalFn() {
+    const cfg = this.model.config;
+    return <X>(c: Ctx<X>, x: Record<string, X>) => {
+      const r = pretrainingLoss(c, cfg, x as unknown as PretrainTensors<X>);
+      return { mlmLoss: r.mlmLoss, nspLoss: r.nspLoss, mlmLogits: r.mlmLogits, nspLogits: r.nspLogits };
+    };
+  }
+
+  private async ensureTrainer(): Promise<Trainer> {
+    if (this.trainer) return this.trainer;
+    this.engine = await engineFor(this.options.engine);
+    this.trainer = createTrainer(this.engine, {
+      key: `bert-pretrain|${JSON.stringify(this.model.config)}`,
+      fn: this.lossFn(),
+      params: this.model.params,
+      lossOutput: "loss",
+      optimizer: this.optimizer,
+      dropout: this.options.dropout ?? true,
+      seed: this.options.seed,
+    });
+    return this.trainer;
+  }
+
+  /** The engine in words, for the log. */
+  engineDescription(): string {
+    if (this.engine === "onnx") {
+      const p = providerReport();
+      return `onnx (${p?.chosen ?? "cpu"}, ${p?.threads ?? "?"} threads)`;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { backendReport } = require("../env") as typeof import("../env");
+    return `tfjs (${backendReport()?.chosen ?? "?"})`;
   }
 
   /** One training step; returns its record. */
-  trainStep(): StepRecord {
-    const t = tf();
+  async trainStep(): Promise<StepRecord> {
+    const trainer = await this.ensureTrainer();
     const t0 = Date.now();
     const s = this.step;
     const batch = this.batchAt(s);
-    const lr = learningRate(s, this.options.steps, this.options.lr, this.warmup);
-    const vars = this.names.map((n) => this.model.params.get(n));
-    let mlm!: tfTypes.Scalar;
-    let nsp!: tfTypes.Scalar;
-    const { value, grads } = t.variableGrads(() => {
-      const out = pretrainForward(this.model, batch, true);
-      mlm = t.keep(out.mlmLoss);
-      nsp = t.keep(out.nspLoss);
-      return t.add(out.mlmLoss, out.nspLoss) as tfTypes.Scalar;
-    }, vars);
-    const byName: Record<string, tfTypes.Tensor> = {};
-    this.names.forEach((n, i) => (byName[n] = grads[vars[i].name]));
-    const norm = this.optimizer.step(byName, lr);
-    const packed = t.tidy(() => t.stack([mlm, nsp, norm]));
-    const [mlmLoss, nspLoss, gradNorm] = packed.dataSync(); // the one download of the step: three numbers
-    t.dispose([value, mlm, nsp, norm, packed, ...Object.values(grads)]);
+    const lr = this.lrAt(s);
+    const r = await trainer.step(batchTensors(batch), lr);
     this.step++;
-    const rec: StepRecord = { step: this.step, mlmLoss, nspLoss, lr, gradNorm, seqLen: batch.T, batch: batch.B, hash: batchHash(batch), tokens: batch.B * batch.T, ms: Date.now() - t0 };
+    const rec: StepRecord = {
+      step: this.step,
+      loss: r.metrics.loss,
+      losses: { mlmLoss: r.metrics.mlmLoss, nspLoss: r.metrics.nspLoss },
+      mlmLoss: r.metrics.mlmLoss,
+      nspLoss: r.metrics.nspLoss,
+      lr,
+      gradNorm: r.gradNorm,
+      seqLen: batch.T,
+      batch: batch.B,
+      hash: batchHash(batch),
+      tokens: batch.B * batch.T,
+      ms: Date.now() - t0,
+    };
+    if (!Number.isFinite(rec.loss)) throw new Error(`the loss became ${rec.loss} at step ${this.step}: lower the learning rate (--lr) or raise the warm-up`);
     this.log.steps.push(rec);
     return rec;
   }
 
   /** Held-out MLM accuracy (argmax = original token at the chosen positions) and NSP accuracy. */
-  evaluate(): EvalRecord {
-    const t = tf();
+  async evaluate(): Promise<EvalRecord> {
+    const trainer = await this.ensureTrainer();
     const o = this.options;
     if (!this.heldOutBatches) {
       const docs = this.corpus.heldOut.length >= 2 ? this.corpus.heldOut : this.corpus.train;
       const st = new PretrainStream(docs, { ...this.stream(o.seqLen).options, seed: o.seed + 1000003 });
       const n = o.evalBatches ?? 4;
       const per = Math.min(o.batchSize, Math.max(1, Math.floor(st.epochSize() / n)));
-      this.heldOutBatches = Array.from({ length: n }, (_, i) => st.batch(i * per, per));
+      this.heldOutBatches = Array.from({ length: n }, (_, i) => st.batch(i * per, per, o.seqLen));
     }
     let mlmLoss = 0;
     let nspLoss = 0;
@@ -233,19 +302,12 @@ export class Pretrainer {
     let masked = 0;
     let pairs = 0;
     for (const b of this.heldOutBatches) {
-      const r = t.tidy(() => {
-        const out = pretrainForward(this.model, b, false);
-        const mlmOk = t.sum(t.cast(t.equal(t.argMax(out.mlmLogits, -1), t.tensor1d(b.mlmLabels, "int32")), "float32"));
-        const nspOk = t.sum(t.cast(t.equal(t.argMax(out.nspLogits, -1), t.tensor1d(b.nspLabels, "int32")), "float32"));
-        return t.stack([out.mlmLoss, out.nspLoss, mlmOk, nspOk]);
-      });
-      const [ml, nl, mc, nc] = r.dataSync();
-      r.dispose();
+      const out = await trainer.evaluate({ key: `bert-pretrain-eval|${JSON.stringify(this.model.config)}`, fn: this.evalFn(), inputs: batchTensors(b) });
       const N = b.mlmLabels.length;
-      mlmLoss += ml * N;
-      nspLoss += nl * b.B;
-      mlmCorrect += mc;
-      nspCorrect += nc;
+      mlmCorrect += countCorrect(out.mlmLogits, b.mlmLabels);
+      nspCorrect += countCorrect(out.nspLogits, b.nspLabels);
+      mlmLoss += out.mlmLoss.data[0] * N;
+      nspLoss += out.nspLoss.data[0] * b.B;
       masked += N;
       pairs += b.B;
     }
@@ -257,89 +319,101 @@ export class Pretrainer {
   /** Runs (or continues) training to options.steps. */
   async run(): Promise<TrainingLog> {
     const o = this.options;
-    if (o.resume && o.outDir && fs.existsSync(path.join(o.outDir, "checkpoint", "state.json"))) await this.restore(path.join(o.outDir, "checkpoint"));
-    this.segmentStart = Date.now();
-    this.segmentStep = this.step;
-    this.lastSave = Date.now();
-    const evalEvery = o.evalEvery ?? Math.max(1, Math.round(o.steps / 10));
-    if (this.step === 0 && this.log.evals.length === 0) {
-      const e = this.evaluate();
-      await o.onEval?.(e, this);
-    }
-    while (this.step < o.steps) {
-      const r = this.trainStep();
-      await o.onStep?.(r, this);
-      if (this.step % evalEvery === 0 || this.step === o.steps) {
-        const e = this.evaluate();
-        await o.onEval?.(e, this);
+    const ckpt = o.outDir ? findCheckpointDir(path.join(o.outDir, "checkpoint")) : null;
+    if (o.resume && ckpt) await this.restore(ckpt);
+    await this.ensureTrainer();
+    this.log.backend = this.engineDescription();
+    let segmentStart = Date.now();
+    let segmentStep = this.step;
+    const closeSegment = () => {
+      const seconds = (Date.now() - segmentStart) / 1000;
+      if (this.step > segmentStep) {
+        this.log.segments.push({ startStep: segmentStep, endStep: this.step, seconds, startedAt: new Date(segmentStart).toISOString(), engine: this.log.backend });
+        this.log.wallSeconds += seconds;
       }
-      const dueSteps = o.saveEvery && this.step % o.saveEvery === 0;
-      const dueTime = o.saveEveryMinutes && Date.now() - this.lastSave >= o.saveEveryMinutes * 60_000;
-      if (o.outDir && (dueSteps || dueTime) && this.step < o.steps) await this.saveCheckpoint();
-    }
-    this.closeSegment();
-    if (o.outDir) {
-      await this.saveCheckpoint();
-      await this.saveModel(o.outDir);
-    }
+      segmentStart = Date.now();
+      segmentStep = this.step;
+    };
+    await trainLoop({
+      startStep: this.step,
+      steps: o.steps,
+      step: () => this.trainStep(),
+      evaluate: () => this.evaluate(),
+      evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
+      evalAtStart: this.log.evals.length === 0,
+      save: o.outDir
+        ? async (_step, reason) => {
+            closeSegment();
+            await this.saveCheckpoint();
+            if (reason === "end") await this.saveModel(o.outDir!);
+          }
+        : undefined,
+      saveEvery: o.saveEvery,
+      saveEveryMinutes: o.saveEveryMinutes,
+      onStep: (r) => o.onStep?.(r as StepRecord, this),
+      onEval: (e) => o.onEval?.(e as EvalRecord, this),
+    });
+    if (!o.outDir) closeSegment();
+    this.trainer?.sync();
     return this.log;
-  }
-
-  private closeSegment(): void {
-    const seconds = (Date.now() - this.segmentStart) / 1000;
-    if (this.step > this.segmentStep) {
-      this.log.segments.push({ startStep: this.segmentStep, endStep: this.step, seconds, startedAt: new Date(this.segmentStart).toISOString() });
-      this.log.wallSeconds += seconds;
-    }
-    this.segmentStart = Date.now();
-    this.segmentStep = this.step;
   }
 
   /** The final model in Hugging Face layout + tokenizer files + training-log.json. */
   async saveModel(dir: string): Promise<void> {
+    this.trainer?.sync();
     await saveBert(this.model, dir, { tokenizerFrom: null });
     writeTokenizerFiles(this.tokenizer, dir);
     writeAtomic(path.join(dir, "training-log.json"), JSON.stringify(this.log));
   }
 
-  /** Model, optimizer state and the step count, so `run()` with resume continues exactly here. */
+  /** Model, optimizer state, step count and log, written as one set, so `run()` with resume continues exactly here. */
   async saveCheckpoint(): Promise<void> {
+    const trainer = await this.ensureTrainer();
+    trainer.sync();
     const dir = path.join(this.options.outDir!, "checkpoint");
-    this.closeSegment();
-    await saveBert(this.model, dir, { tokenizerFrom: null });
-    writeTokenizerFiles(this.tokenizer, dir);
-    const tensors = [];
-    const slots: [string, tfTypes.Variable][] = [];
-    for (const [n, x] of this.optimizer.m) slots.push([`m.${n}`, x]);
-    for (const [n, x] of this.optimizer.v) slots.push([`v.${n}`, x]);
-    for (const [n, v] of slots) {
-      tensors.push({ name: n, shape: v.shape, data: v.dataSync() as Float32Array, dtype: "F32" as const });
-    }
-    writeAtomic(path.join(dir, "optimizer.safetensors"), serializeSafetensors(tensors));
-    writeAtomic(path.join(dir, "state.json"), JSON.stringify({ step: this.step, adamT: this.optimizer.t, log: this.log }));
-    this.lastSave = Date.now();
+    await writeCheckpointDir(
+      dir,
+      {
+        [OPTIMIZER_FILE]: optimizerStateBytes(trainer.optimizerState()),
+        [STATE_FILE]: JSON.stringify({ step: this.step, adamT: trainer.updates, log: this.log }),
+      },
+      async (staging) => {
+        await saveBert(this.model, staging, { tokenizerFrom: null });
+        writeTokenizerFiles(this.tokenizer, staging);
+      },
+    );
   }
 
   private async restore(dir: string): Promise<void> {
-    const state = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) as { step: number; adamT: number; log: TrainingLog };
+    const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as { step: number; adamT: number; log: TrainingLog };
     const saved = await loadBert(dir);
     for (const n of this.model.params.names()) this.model.params.set(n, saved.params.get(n));
     saved.dispose();
-    const opt = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, "optimizer.safetensors"))));
-    const t = tf();
-    for (const [name, raw] of opt.tensors) {
-      const [kind, ...rest] = name.split(".");
-      const target = (kind === "m" ? this.optimizer.m : this.optimizer.v).get(rest.join("."));
-      if (!target) continue;
-      const x = t.tensor(raw.data as Float32Array, raw.shape, "float32");
-      target.assign(x);
-      x.dispose();
-    }
-    this.optimizer.t = state.adamT;
+    const trainer = await this.ensureTrainer();
+    const opt = readOptimizerState(dir);
+    trainer.loadOptimizerState({ ...opt, t: state.adamT });
     this.step = state.step;
     const keepOptions = this.log.options;
     Object.assign(this.log, state.log, { options: keepOptions, meta: this.options.meta ?? state.log.meta });
   }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = null;
+  }
+}
+
+/** Rows of logits [N, C] whose argmax equals the label (labels −100 do not count). */
+function countCorrect(logits: HostTensor, labels: Int32Array): number {
+  const [N, C] = logits.shape;
+  let ok = 0;
+  for (let i = 0; i < N; i++) {
+    if (labels[i] === IGNORE_INDEX) continue;
+    let best = 0;
+    for (let j = 1; j < C; j++) if (logits.data[i * C + j] > logits.data[i * C + best]) best = j;
+    if (best === labels[i]) ok++;
+  }
+  return ok;
 }
 
 /** vocab.txt, tokenizer.json and tokenizer_config.json for a tokenizer. */
@@ -351,8 +425,3 @@ export function writeTokenizerFiles(tokenizer: BertTokenizer, dir: string): void
   writeAtomic(path.join(dir, "tokenizer_config.json"), JSON.stringify(tokenizerConfigFor(tokenizer.modelMaxLength), null, 2) + "\n");
 }
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}

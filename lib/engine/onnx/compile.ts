@@ -66,7 +66,7 @@ export const BC2 = "bias_correction2";
 /** Records the function into a fresh graph; returns the graph and its named outputs. */
 export function trace(spec: TraceSpec): { g: Graph; params: Map<string, Val>; outputs: Record<string, Val> } {
   const g = new Graph();
-  const o = new OnnxOps(g, { training: spec.training, seed: spec.seed });
+  const o = new OnnxOps(g, { training: spec.training });
   const params = new Map<string, Val>();
   for (const p of spec.params) params.set(p.name, g.input(p.name, p.shape, "float32", "param"));
   const inputs: Record<string, Val> = {};
@@ -125,7 +125,7 @@ export function forwardSession(spec: TraceSpec, withGradients?: { loss: string; 
       const wrt = withGradients.wrt.map((n) => params.get(n)!);
       gradients(g, loss, wrt).forEach((d, i) => g.output(GRAD(withGradients.wrt[i]), d));
     }
-    return Session.create(serialize(g, spec.key));
+    return withRandom(await Session.create(serialize(g, spec.key)), g);
   });
 }
 
@@ -159,8 +159,13 @@ export function trainSession(spec: TrainSpec): Promise<Session> {
       g.output(NEW_M(n), upd.next[i].m);
       g.output(NEW_V(n), upd.next[i].v);
     });
-    return Session.create(serialize(g, spec.key));
+    return withRandom(await Session.create(serialize(g, spec.key)), g);
   });
+}
+
+function withRandom(s: Session, g: Graph): Session {
+  s.random = g.randomInputs.map((r) => ({ ...r }));
+  return s;
 }
 
 /** Drops every cached session (tests; after changing threads). */

@@ -7,19 +7,14 @@ import { Graph, Val } from "./graph";
 
 export interface OnnxOpsOptions {
   training: boolean;
-  /** Base seed of the dropout nodes (each node gets its own, derived from this). */
-  seed?: number;
 }
 
 export class OnnxOps implements Ops<Val> {
   readonly engine = "onnx" as const;
   readonly training: boolean;
-  private dropoutCount = 0;
-  private readonly seed: number;
 
   constructor(readonly g: Graph, o: OnnxOpsOptions) {
     this.training = o.training;
-    this.seed = o.seed ?? 0;
   }
 
   shape(x: Val): number[] {
@@ -166,7 +161,7 @@ export class OnnxOps implements Ops<Val> {
 
   dropout(x: Val, rate: number): Val {
     if (!this.training || rate <= 0) return x;
-    return this.g.dropout(x, rate, this.seed * 7919 + this.dropoutCount++)[0];
+    return this.g.binary("Mul", x, this.g.dropoutMask(x.shape, rate)); // the mask is 0 or 1/(1 − rate): its gradient rule is Mul's
   }
 
   crossEntropy(logits: Val, labels: Val): Val {

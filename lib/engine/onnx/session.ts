@@ -11,7 +11,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as ortTypes from "onnxruntime-node";
+import { settings } from "../../env";
 import { HostTensor } from "../ops";
+import { Graph } from "./graph";
+import { serialize } from "./serialize";
+import type { RandomInput } from "./random";
 
 export type Provider = "cuda" | "cpu";
 
@@ -47,10 +51,18 @@ export function cudaProviderInstalled(): boolean {
 
 let report: ProviderReport | null = null;
 
-/** Threads ONNX Runtime uses inside one operator (COURSE_THREADS, default: every core). */
+let threadOverride: number | null = null;
+
+/** Sets the threads of sessions created from now on (benchmarks; the CLI's --threads). */
+export function setThreads(n: number | null): void {
+  if (n !== null && !(Number.isInteger(n) && n > 0)) throw new Error(`threads must be a positive whole number, got ${n}`);
+  threadOverride = n;
+}
+
+/** Threads ONNX Runtime uses inside one operator (setThreads, else COURSE_THREADS, else every core). */
 export function defaultThreads(): number {
-  const v = process.env.COURSE_THREADS;
-  if (v && /^\d+$/.test(v) && Number(v) > 0) return Number(v);
+  if (threadOverride) return threadOverride;
+  if (settings.threads) return settings.threads;
   return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
 }
 
@@ -59,7 +71,7 @@ export async function chooseProvider(threads = defaultThreads()): Promise<Provid
   if (report && report.threads === threads) return report;
   const attempts: ProviderReport["attempts"] = [];
   let chosen: Provider = "cpu";
-  if (process.env.COURSE_ONNX_PROVIDER === "cpu") {
+  if (settings.onnxCpuOnly) {
     attempts.push({ name: "cuda", ok: false, reason: "skipped: COURSE_ONNX_PROVIDER=cpu" });
   } else if (!cudaProviderInstalled()) {
     attempts.push({ name: "cuda", ok: false, reason: "the CUDA 12 provider is not installed (opt in with `npx course gpu --install`; needs an NVIDIA GPU, CUDA 12 and cuDNN 9)" });
@@ -83,9 +95,6 @@ export function providerReport(): ProviderReport | null {
 
 /** A 1-node graph (Add of two floats) run on the given providers. */
 async function smokeRun(providers: Provider[]): Promise<void> {
-  // Serialized by hand-free means: reuse the builder to stay in one format.
-  const { Graph } = await import("./graph");
-  const { serialize } = await import("./serialize");
   const g = new Graph();
   const a = g.input("a", [2], "float32", "data");
   const b = g.input("b", [2], "float32", "data");
@@ -99,6 +108,9 @@ async function smokeRun(providers: Provider[]): Promise<void> {
 
 /** A compiled graph ready to run. */
 export class Session {
+  /** Dropout masks to feed at every run (lib/engine/onnx/random.ts). */
+  random: RandomInput[] = [];
+
   private constructor(readonly inner: ortTypes.InferenceSession, readonly provider: Provider, readonly outputNames: string[]) {}
 
   static async create(model: Uint8Array, o: { threads?: number } = {}): Promise<Session> {

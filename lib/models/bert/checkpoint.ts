@@ -18,7 +18,7 @@ import { tf } from "../../env";
 import { BertConfig, configFromJson, configToJson } from "./config";
 import { BertModel } from "./model";
 import { HeadsSpec, TIED_DECODER, WORD_EMBEDDINGS, fromCheckpointLayout, toCheckpointLayout } from "./params";
-import { DType, FloatDType, RawTensor, parseSafetensors, serializeSafetensors, TensorToWrite } from "./safetensors";
+import { DType, FloatDType, RawTensor, parseSafetensors, serializeSafetensors, TensorToWrite } from "../safetensors";
 
 export const WEIGHTS_NAME = "model.safetensors";
 export const WEIGHTS_INDEX_NAME = "model.safetensors.index.json";

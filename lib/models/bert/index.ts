@@ -13,17 +13,18 @@ import { loadBert, LoadOptions, LoadReport } from "./checkpoint";
 import { BertModel } from "./model";
 
 export { BertModel, disposeOutput } from "./model";
-export type { BertInputs, BertOutput, ForwardOptions, CreateOptions } from "./model";
+export type { BertInputs, BertOutput, ForwardOptions, CreateOptions, RunOptions, BertHostOutput } from "./model";
+export { bertEmbeddings, bertAttention, bertLayer, bertEncoder, bertPooler, clsRows, mlmHead, nspHead, pretrainingLoss } from "./bert";
+export type { BertTensors, PretrainTensors, EncoderOutput } from "./bert";
 export { BERT_BASE, BERT_MINI, makeConfig, configFromJson, configToJson, validateConfig } from "./config";
 export type { BertConfig } from "./config";
 export { BertParams, paramSpecs, ALL_HEADS, NO_HEADS, WORD_EMBEDDINGS, TIED_DECODER, fromCheckpointLayout, toCheckpointLayout } from "./params";
 export type { HeadsSpec, ParamSpec, ParamKind } from "./params";
 export { loadBert, saveBert, readConfig, readWeights, normalizeName, checkpointTensors, WEIGHTS_NAME, WEIGHTS_INDEX_NAME, CONFIG_NAME } from "./checkpoint";
 export type { LoadOptions, LoadReport, SaveOptions } from "./checkpoint";
-export { parseSafetensors, serializeSafetensors, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "./safetensors";
-export type { DType, FloatDType, RawTensor, SafetensorsFile, TensorToWrite } from "./safetensors";
-export { crossEntropy, mlmLoss, nspLoss, IGNORE_INDEX } from "./heads";
-export { linear, embeddingLookup, layerNorm, activation, dropout } from "./ops";
+export { parseSafetensors, serializeSafetensors, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "../safetensors";
+export type { DType, FloatDType, RawTensor, SafetensorsFile, TensorToWrite } from "../safetensors";
+export { IGNORE_INDEX } from "../../engine/ops";
 
 /** Loads a BERT from a local folder or a Hub repo id (downloading into the Hub cache, or offline from it). */
 export async function fromPretrained(idOrDir: string, options: LoadOptions & HubOptions = {}): Promise<BertModel & { loadReport: LoadReport }> {

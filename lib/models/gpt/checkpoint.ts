@@ -12,7 +12,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { tf } from "../../env";
-import { parseSafetensors, serializeSafetensors } from "../bert/safetensors";
+import { parseSafetensors, serializeSafetensors } from "../safetensors";
 import { GptConfig, makeGptConfig } from "./config";
 import { GPT, gptParamSpecs } from "./model";
 
