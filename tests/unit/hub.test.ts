@@ -159,7 +159,7 @@ test("a connection cut mid-file is resumed with Range; cut every time, it says t
 
 test("a transfer that stalls is stopped by the read-inactivity limit and resumed", async () => {
   forgetWeights();
-  settings.hubReadTimeout = 0.5;
+  settings.hubReadTimeout = 1.5; // short for the test; generous enough that a busy machine does not trip it
   try {
     hub.stallBody = { match: new RegExp(sha256(weights)), afterBytes: 10_000, times: 1 };
     await downloadModel("course-test/tiny-bert", { onNote });
