@@ -219,7 +219,7 @@ async function fetchInto(partial: string, m: FileMeta, ctx: RequestContext, repo
 }
 
 function interrupted(what: string, have: number, total: number, why: string): DownloadInterruptedError {
-  return new DownloadInterruptedError(`the download of ${what} stopped at ${mb(have)} of ${mb(total)} (${why}); the partial file is kept: run the same command again to resume`);
+  return new DownloadInterruptedError(`the download of ${what} stopped at ${mb(have)} of ${mb(total)} (${why}); the partial file is kept: run the same command again to resume (in a notebook, run the cell again)`);
 }
 
 /** Size, then sha256 (LFS etag, 64 hex) or git blob sha1 (40 hex); a bad file is deleted. */
