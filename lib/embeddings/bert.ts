@@ -7,8 +7,6 @@
  * encoder layers' outputs; -1 = the last layer.
  * Shapes: B = batch, T = tokens, H = hidden size, n = number of texts.
  */
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
 import type { BertModel } from "../models/bert";
 import type { BertTokenizer } from "../text";
 import { progress } from "../viz/progress";
@@ -43,22 +41,25 @@ function resolveLayer(layer: number, numLayers: number): number {
   return idx;
 }
 
-/** Mean of token vectors where mask = 1: [B, T, H] × [B, T] → [B, H]. */
-export function meanPool(h: tfTypes.Tensor3D, mask: tfTypes.Tensor2D): tfTypes.Tensor2D {
-  const t = tf();
-  return t.tidy(() => {
-    const m = t.expandDims(t.cast(mask, "float32"), 2); // [B, T, 1]
-    const summed = t.sum(t.mul(h, m), 1); // [B, H]
-    const counts = t.maximum(t.sum(m, 1), 1e-9); // [B, 1]
-    return t.div(summed, counts) as tfTypes.Tensor2D;
-  });
+/** Mean of the token vectors of one sequence where mask = 1: h [T, H] (row-major) → [H]. */
+export function meanPool(h: ArrayLike<number>, mask: ArrayLike<number>, H: number): number[] {
+  const out = new Array<number>(H).fill(0);
+  let n = 0;
+  for (let t = 0; t < mask.length; t++) {
+    if (!mask[t]) continue;
+    n++;
+    for (let j = 0; j < H; j++) out[j] += h[t * H + j];
+  }
+  return out.map((x) => x / Math.max(n, 1e-9));
 }
 
-/** The [CLS] (first) token's vector: [B, T, H] → [B, H]. */
-export function clsPool(h: tfTypes.Tensor3D): tfTypes.Tensor2D {
-  const t = tf();
-  return t.tidy(() => t.squeeze(t.slice(h, [0, 0, 0], [-1, 1, -1]), [1]) as tfTypes.Tensor2D);
+/** The [CLS] (first) token's vector of one sequence: h [T, H] → [H]. */
+export function clsPool(h: ArrayLike<number>, H: number): number[] {
+  return Array.from({ length: H }, (_, j) => h[j]);
 }
+
+/** Sequence lengths are padded up to a multiple of this, so the engine compiles few graph shapes. */
+const LENGTH_BUCKET = 16;
 
 /**
  * Embeds texts. Returns one layer's vectors [n][H], or with `layer: "all"` every hidden
@@ -88,28 +89,36 @@ export async function embedTexts(model: BertModel, tokenizer: BertTokenizer, tex
   }
 
   await Promise.resolve(); // let a caller's progress output render first
-  const t = tf();
   const out: Vectors[] = layers.map(() => []);
   const batches = Math.ceil(texts.length / batchSize);
   const bar = (options.progress ?? batches > 1) ? progress(texts.length, `embedding ${texts.length} texts`) : null;
+  const H = model.config.hidden_size;
   for (let b = 0; b < texts.length; b += batchSize) {
     const chunk = texts.slice(b, b + batchSize);
     const enc = tokenizer.encodeBatch(chunk, { maxLength, truncation: true });
-    const pooled = t.tidy(() => {
-      const inputIds = t.tensor2d(enc.inputIds, undefined, "int32"); // [B, T]
-      const attentionMask = t.tensor2d(enc.attentionMask, undefined, "int32"); // [B, T]
-      const tokenTypeIds = t.tensor2d(enc.tokenTypeIds, undefined, "int32"); // [B, T]
-      const o = model.forward({ inputIds, attentionMask, tokenTypeIds }, { heads: false });
-      return layers.map((l) => {
-        if (pooling === "pooler") return o.poolerOutput!; // [B, H]
-        const h = o.hiddenStates[l]; // [B, T, H]
-        return pooling === "cls" ? clsPool(h) : meanPool(h, attentionMask);
-      });
-    });
+    // Pad to a bucketed length and a full batch (rows repeated), so every batch has one of few shapes.
+    const T = Math.min(model.config.max_position_embeddings, Math.ceil(enc.inputIds[0].length / LENGTH_BUCKET) * LENGTH_BUCKET);
+    const rows = batches > 1 ? batchSize : chunk.length;
+    const pad = (r: number[] | undefined, fill: number) => {
+      const row = new Array<number>(T).fill(fill);
+      (r ?? []).forEach((x, i) => (row[i] = x));
+      return row;
+    };
+    const pick = (m: number[][], i: number) => m[Math.min(i, m.length - 1)];
+    const ids = Array.from({ length: rows }, (_, i) => pad(pick(enc.inputIds, i), tokenizer.padId));
+    const mask = Array.from({ length: rows }, (_, i) => pad(pick(enc.attentionMask, i), 0));
+    const types = Array.from({ length: rows }, (_, i) => pad(pick(enc.tokenTypeIds, i), 0));
+    const res = await model.run({ inputIds: ids, attentionMask: mask, tokenTypeIds: types }, { layers: pooling === "pooler" ? [L] : layers, pooler: pooling === "pooler" });
     for (let i = 0; i < layers.length; i++) {
-      out[i].push(...((await pooled[i].array()) as number[][]));
+      for (let r = 0; r < chunk.length; r++) {
+        if (pooling === "pooler") {
+          out[i].push(Array.from(res.poolerOutput!.data.subarray(r * H, (r + 1) * H)));
+          continue;
+        }
+        const h = res.hiddenStates.get(layers[i])!.data.subarray(r * T * H, (r + 1) * T * H);
+        out[i].push(pooling === "cls" ? clsPool(h, H) : meanPool(h, mask[r], H));
+      }
     }
-    pooled.forEach((p) => p.dispose());
     bar?.tick(undefined, chunk.length);
   }
   bar?.done();

@@ -26,8 +26,6 @@ export { fillMask, clozeTopK } from "./fill-mask";
 export type { FillMaskCandidate } from "./fill-mask";
 export { trainWordPiece, countWords, vocabText, tokenizerJsonFor, tokenizerConfigFor, DEFAULT_TRAINER } from "../text/wordpiece-trainer";
 export type { WordPieceTrainerOptions, TrainedVocab } from "../text/wordpiece-trainer";
-export { liveTrainingView, lossFigure, lossCurveSvg, smooth } from "./live";
-export type { LiveView } from "./live";
 export { CLOZE_ITEMS } from "./cloze";
 export { trainingRecord, writeTrainingRecord } from "./record";
 export type { TrainingRecord } from "./record";

@@ -9,7 +9,6 @@ import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { CLOZE_ITEMS } from "./cloze";
 import { clozeTopK } from "./fill-mask";
-import { lossCurveSvg, smooth } from "./live";
 import type { TrainingLog } from "./trainer";
 
 export interface TrainingRecord {
@@ -31,7 +30,7 @@ export interface TrainingRecord {
   lossCurve: { step: number[]; mlm: number[]; nsp: number[] };
 }
 
-export function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): TrainingRecord {
+export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): Promise<TrainingRecord> {
   const ev = log.evals[log.evals.length - 1];
   const accs = log.evals.map((e) => e.mlmAccuracy);
   const last = accs.slice(-3);
@@ -40,7 +39,7 @@ export function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: Be
     gain > 0.5
       ? `still improving (+${gain.toFixed(1)} points over the last ${last.length} evaluations): more steps would help`
       : `about flat (${gain >= 0 ? "+" : ""}${gain.toFixed(1)} points over the last ${last.length} evaluations)`;
-  const cloze = clozeTopK(model, tokenizer, CLOZE_ITEMS, 5);
+  const cloze = await clozeTopK(model, tokenizer, CLOZE_ITEMS, 5);
   const every = Math.max(1, Math.floor(log.steps.length / 200));
   const mlm = smooth(log.steps.map((s) => s.mlmLoss));
   const nsp = smooth(log.steps.map((s) => s.nspLoss));
@@ -66,12 +65,23 @@ export function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: Be
   };
 }
 
-/** Writes training-record.json and loss-curve.svg into `dir`. */
-export function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): TrainingRecord {
-  const rec = trainingRecord(log, model, tokenizer);
+/** Writes training-record.json into `dir` (the CLI adds the loss-curve picture, drawn by lib/viz). */
+export async function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): Promise<TrainingRecord> {
+  const rec = await trainingRecord(log, model, tokenizer);
   fs.writeFileSync(path.join(dir, "training-record.json"), JSON.stringify(rec, null, 1) + "\n");
-  fs.writeFileSync(path.join(dir, "loss-curve.svg"), lossCurveSvg(log, `Course BERT pre-training (${rec.steps} steps, held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%)`) + "\n");
   return rec;
+}
+
+/** Moving average (window w) of a series: loss curves are noisy at small batch sizes. */
+function smooth(ys: readonly number[], w = 20): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < ys.length; i++) {
+    sum += ys[i];
+    if (i >= w) sum -= ys[i - w];
+    out.push(sum / Math.min(i + 1, w));
+  }
+  return out;
 }
 
 function round(x: number): number {

@@ -8,3 +8,8 @@ export { showTable, tableHtml, tableText, fromRows } from "./table";
 export type { TableLike } from "./table";
 export { progress, withProgress } from "./progress";
 export type { Progress } from "./progress";
+export { showDiagram } from "./svg";
+export type { Diagram } from "./svg";
+export * from "./diagrams";
+export { liveTrainingView, lossFigure, lossCurveSvg, smooth } from "./training";
+export type { LiveView, LossStep, LossEval } from "./training";

@@ -6,7 +6,7 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { initBackend, tf } from "../../lib/env";
-import { BertModel, disposeOutput, loadBert, mlmLoss } from "../../lib/models/bert";
+import { BertModel, crossEntropy as mlmLoss, disposeOutput, loadBert } from "../../lib/models/bert";
 import { FIXTURE, REF, compareWithReference } from "./bert-reference";
 
 const ATOL = 1e-4; // the tolerance (float32 vs the float64 reference)

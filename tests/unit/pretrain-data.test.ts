@@ -8,7 +8,9 @@ import { findOverlaps, matchWords } from "../../lib/data/overlap";
 import { BertTokenizer } from "../../lib/text";
 import { excludeEvaluationText, labelledEvaluationSentences, QUOTE_MIN_WORDS } from "../../lib/pretraining/contamination";
 import { loadPretrainingDocuments } from "../../lib/pretraining/corpus";
-import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule, learningRate } from "../../lib/pretraining";
+import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule } from "../../lib/pretraining";
+import { learningRate as scheduleLr } from "../../lib/training/schedule";
+const learningRate = (step: number, total: number, peak: number, warmup: number) => scheduleLr(step, { peak, warmup, total, decay: "linear" });
 
 const tok = BertTokenizer.fromDir(path.join(__dirname, "..", "fixtures", "tokenizers", "bert-base-uncased"));
 

@@ -24,12 +24,12 @@ test("fill-mask: top-5 candidates with sorted probabilities; the course BERT's c
   const model = await loadBert(DIR);
   const tok = BertTokenizer.fromDir(DIR);
   const before = tf().memory().numTensors;
-  const [top] = fillMask(model, tok, "how are [MASK] doing today?", 5);
+  const [top] = await fillMask(model, tok, "how are [MASK] doing today?", 5);
   assert.equal(top.length, 5);
   for (let i = 1; i < 5; i++) assert.ok(top[i - 1].score >= top[i].score);
   assert.ok(top[0].sequence.startsWith("how are "));
-  assert.throws(() => fillMask(model, tok, "no mask here"), /no \[MASK\]/);
-  const cloze = clozeTopK(model, tok, CLOZE_ITEMS, 5);
+  await assert.rejects(() => fillMask(model, tok, "no mask here"), /no \[MASK\]/);
+  const cloze = await clozeTopK(model, tok, CLOZE_ITEMS, 5);
   assert.equal(tf().memory().numTensors, before, "fill-mask leaks tensors");
   console.log(`# course BERT cloze: ${cloze.hits} of ${cloze.total} answers in the top 5`);
   for (const r of cloze.rows) console.log(`#   ${r.hit ? "✓" : "✗"} ${r.text} → ${r.top.join(", ")} (answer: ${r.answer})`);

@@ -2,7 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { initBackend, settings } from "../../env";
+import { EngineChoice, initBackend, initEngine, setEngine, settings } from "../../env";
+import { setThreads } from "../../engine/onnx/session";
+import { lossCurveSvg } from "../../viz/training";
 import { corpusStats } from "../../data/corpus";
 import { BertModel } from "../../models/bert/model";
 import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
@@ -31,6 +33,7 @@ export const command: Command = {
     "                       [--seq-len L] [--batch B] [--lr X] [--seed S] [--resume]",
     "                       [--long-seq-len L2] [--long-fraction F] [--vocab-size V | --tokenizer DIR]",
     "                       [--eval-every N] [--eval-batches N] [--save-every N] [--save-minutes M] [--whole-word] [--held-out F]",
+    "                       [--engine onnx|tfjs] [--threads N] [--warmup F | --warmup-steps N] [--decay linear|cosine|constant] [--no-dropout]",
     "",
     "  --corpus        all = sotu + moby (default); course = sotu + moby + brown + imdb; FILE: your own text (see datasets/README.md).",
     "                  Documents that quote a labelled evaluation sentence (sentiment sets, chatbot FAQ) are left out.",
@@ -40,7 +43,10 @@ export const command: Command = {
     "                  at --long-seq-len (default 4 × seq-len, paper 512) with batch scaled to keep tokens per step",
     "  --tokenizer     use this folder's vocab.txt/tokenizer.json instead of learning a WordPiece vocabulary",
     "  --resume        continue from DIR/checkpoint (same data order as an uninterrupted run)",
-    "  --save-every    checkpoint every N steps; --save-minutes: every M minutes (default 5)",
+    "  --save-every    checkpoint every N steps; --save-minutes: every M minutes (default 5); Ctrl-C saves one and stops",
+    "  --engine        onnx (ONNX Runtime, native) or tfjs; default: the fastest that works here (course doctor); --threads: ONNX Runtime threads",
+    "  --warmup        warm-up as a fraction of the steps (default 0.1), or --warmup-steps N; --decay after it: linear (paper), cosine, constant",
+    "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
     "",
     "usage: course pretrain --export TARGET --out DIR",
@@ -67,6 +73,11 @@ export const command: Command = {
     "whole-word": { type: "boolean" },
     "held-out": { type: "string" },
     "warmup": { type: "string" },
+    "warmup-steps": { type: "string" },
+    decay: { type: "string" },
+    "no-dropout": { type: "boolean" },
+    engine: { type: "string" },
+    threads: { type: "string" },
     quiet: { type: "boolean" },
     export: { type: "string" },
   },
@@ -91,7 +102,19 @@ export const command: Command = {
     if (!(longFraction >= 0 && longFraction < 1)) throw new UsageError(`--long-fraction must be in [0, 1), got "${String(values["long-fraction"])}"`);
     const resume = values.resume === true;
     const quiet = values.quiet === true;
+    const engineArg = str(values, "engine");
+    if (engineArg && engineArg !== "onnx" && engineArg !== "tfjs") throw new UsageError(`--engine must be onnx or tfjs, got "${engineArg}"`);
+    if (engineArg) setEngine(engineArg as EngineChoice);
+    const threads = num(values, "threads");
+    if (threads !== undefined) {
+      if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive whole number, got "${String(values.threads)}"`);
+      setThreads(threads);
+    }
+    const decay = str(values, "decay", "linear");
+    if (decay !== "linear" && decay !== "cosine" && decay !== "constant") throw new UsageError(`--decay must be linear, cosine or constant, got "${decay}"`);
     await initBackend();
+    const engine = await initEngine();
+    if (!quiet) console.log(`engine: ${engine.chosen} (${engine.attempts.find((a) => a.ok)?.reason ?? ""})`);
 
     const t0 = Date.now();
     const { docs, exclusion } = loadPretrainingDocuments(corpusArg);
@@ -126,6 +149,9 @@ export const command: Command = {
       longFraction,
       lr: num(values, "lr", d.lr)!,
       warmupFraction: values.warmup === undefined ? 0.1 : Number(values.warmup),
+      warmupSteps: num(values, "warmup-steps"),
+      decay: decay as "linear" | "cosine" | "constant",
+      dropout: values["no-dropout"] !== true,
       seed,
       wholeWord: values["whole-word"] === true,
       evalEvery: num(values, "eval-every"),
@@ -158,7 +184,8 @@ export const command: Command = {
       `done: ${log.steps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
         `${first ? (100 * (1 - endLoss / first.mlmLoss)).toFixed(1) : "?"}% lower; held-out MLM acc ${(100 * ev.mlmAccuracy).toFixed(1)}%, NSP acc ${(100 * ev.nspAccuracy).toFixed(1)}%; model in ${out}`,
     );
-    const rec = writeTrainingRecord(out, log, model, tok);
+    const rec = await writeTrainingRecord(out, log, model, tok);
+    writeLossCurve(out, log, rec.steps, rec.heldOut.mlmAccuracy);
     console.log(`cloze: ${rec.cloze.top5} of ${rec.cloze.of} answers in the top 5; held-out MLM accuracy ${rec.stillImproving.verdict}`);
     model.dispose();
     return 0;
@@ -177,8 +204,14 @@ async function exportCheckpoint(ckpt: string, target: string): Promise<number> {
   await saveBert(model, target, { tokenizerFrom: null });
   writeTokenizerFiles(tok, target);
   fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
-  const rec = writeTrainingRecord(target, state.log, model, tok);
+  const rec = await writeTrainingRecord(target, state.log, model, tok);
+  writeLossCurve(target, state.log, rec.steps, rec.heldOut.mlmAccuracy);
   console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
   model.dispose();
   return 0;
+}
+
+/** loss-curve.svg beside the record: smoothed training losses, held-out MLM loss and accuracy. */
+function writeLossCurve(dir: string, log: TrainingLog, steps: number, acc: number): void {
+  fs.writeFileSync(path.join(dir, "loss-curve.svg"), lossCurveSvg(log, `Course BERT pre-training (${steps} steps, held-out MLM accuracy ${(100 * acc).toFixed(1)}%)`) + "\n");
 }

@@ -12,7 +12,7 @@ import { resolveModel } from "../../hub/resolve";
 import { loadBert, LoadOptions, LoadReport } from "./checkpoint";
 import { BertModel } from "./model";
 
-export { BertModel, disposeOutput } from "./model";
+export { BertModel, disposeOutput, crossEntropy } from "./model";
 export type { BertInputs, BertOutput, ForwardOptions, CreateOptions, RunOptions, BertHostOutput } from "./model";
 export { bertEmbeddings, bertAttention, bertLayer, bertEncoder, bertPooler, clsRows, mlmHead, nspHead, pretrainingLoss } from "./bert";
 export type { BertTensors, PretrainTensors, EncoderOutput } from "./bert";

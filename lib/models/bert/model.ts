@@ -139,6 +139,28 @@ export class BertModel {
     }) as unknown as BertOutput;
   }
 
+  /**
+   * The pre-training loss (MLM + NSP, BERT §3.1) of a batch, eagerly on tfjs (a scalar the caller
+   * disposes): mlmLabels [B, T] with −100 where not masked, nspLabels [B]. For teaching and
+   * tf.variableGrads; training runs use lib/pretraining's Pretrainer on the course's engine.
+   */
+  pretrainingLoss(inputs: BertInputs, labels: { mlmLabels?: tfTypes.Tensor | number[][]; nspLabels?: tfTypes.Tensor | number[] }, options: ForwardOptions = {}): tfTypes.Scalar {
+    const t = tf();
+    return t.tidy(() => {
+      const out = this.forward(inputs, options);
+      let loss: tfTypes.Tensor = t.scalar(0);
+      if (labels.mlmLabels !== undefined) {
+        if (!out.mlmLogits) throw new Error("this model has no MLM head (it was loaded from a bare BertModel checkpoint)");
+        loss = t.add(loss, crossEntropy(out.mlmLogits, labels.mlmLabels));
+      }
+      if (labels.nspLabels !== undefined) {
+        if (!out.nspLogits) throw new Error("this model has no NSP head");
+        loss = t.add(loss, crossEntropy(out.nspLogits, labels.nspLabels));
+      }
+      return loss as tfTypes.Scalar;
+    });
+  }
+
   /** Runs BERT on the course's engine and returns plain arrays (no tensors to dispose). */
   async run(inputs: { inputIds: ArrayLike<number>[]; attentionMask?: ArrayLike<number>[]; tokenTypeIds?: ArrayLike<number>[] }, options: RunOptions = {}): Promise<BertHostOutput> {
     const cfg = this.config;
@@ -202,6 +224,21 @@ export class BertModel {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/**
+ * Mean cross-entropy of logits [..., C] against integer labels [...] (−100 = not scored), eagerly on
+ * tfjs: the engine's one cross-entropy (Ops.crossEntropy) on flattened rows.
+ */
+export function crossEntropy(logits: tfTypes.Tensor, labels: tfTypes.Tensor | number[] | number[][]): tfTypes.Scalar {
+  const t = tf();
+  return t.tidy(() => {
+    const C = logits.shape[logits.shape.length - 1];
+    const lab = t.reshape(labels instanceof t.Tensor ? t.cast(labels, "int32") : t.tensor(labels as number[], undefined, "int32"), [-1]);
+    const rows = t.reshape(logits, [-1, C]);
+    if (lab.shape[0] !== rows.shape[0]) throw new Error(`crossEntropy: ${lab.shape[0]} labels for ${rows.shape[0]} rows of logits`);
+    return new TfjsOps().crossEntropy(rows, lab) as tfTypes.Scalar;
+  });
 }
 
 /** Disposes every tensor of a forward output. */

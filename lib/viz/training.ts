@@ -1,22 +1,37 @@
 /**
- * Watching a pre-training run: a progress bar and a live loss plot (MLM and NSP loss per step,
- * held-out MLM accuracy), for notebooks (updated in place) and terminals.
+ * Pictures of training records (lib/training emits them; it never imports this file): a progress
+ * bar and a live loss plot of a pre-training run (MLM and NSP loss per step, held-out MLM loss),
+ * for notebooks (updated in place) and terminals, and a standalone SVG of a finished run.
  */
-import * as viz from "../viz";
-import type { EvalRecord, StepRecord, TrainingLog } from "./trainer";
+import { line, liveFigure, Figure } from "./plotly";
+import { progress } from "./progress";
+
+/** The fields of a pre-training step record these pictures read. */
+export interface LossStep {
+  step: number;
+  mlmLoss: number;
+  nspLoss: number;
+}
+
+/** The fields of a held-out evaluation record these pictures read. */
+export interface LossEval {
+  step: number;
+  mlmLoss: number;
+  mlmAccuracy: number;
+}
 
 export interface LiveView {
-  onStep: (r: StepRecord) => void;
-  onEval: (e: EvalRecord) => void;
+  onStep: (r: LossStep) => void;
+  onEval: (e: LossEval) => void;
   done: () => void;
 }
 
 /** Progress bar + live figure; pass `onStep`/`onEval` to the Pretrainer. Redraws at most every `everyMs`. */
 export function liveTrainingView(totalSteps: number, label = "pre-training", everyMs = 1000): LiveView {
-  const bar = viz.progress(totalSteps, label);
-  const fig = viz.liveFigure(lossFigure([], []));
-  const steps: StepRecord[] = [];
-  const evals: EvalRecord[] = [];
+  const bar = progress(totalSteps, label);
+  const fig = liveFigure(lossFigure([], []));
+  const steps: LossStep[] = [];
+  const evals: LossEval[] = [];
   let last = 0;
   const redraw = () => fig.update(lossFigure(steps, evals));
   return {
@@ -39,8 +54,8 @@ export function liveTrainingView(totalSteps: number, label = "pre-training", eve
 }
 
 /** MLM and NSP training loss per step, with the held-out MLM loss at each evaluation. */
-export function lossFigure(steps: readonly StepRecord[], evals: readonly EvalRecord[] = [], title = "Pre-training loss"): viz.Figure {
-  return viz.line(
+export function lossFigure(steps: readonly LossStep[], evals: readonly LossEval[] = [], title = "Pre-training loss"): Figure {
+  return line(
     {
       "MLM loss (train)": { x: steps.map((s) => s.step), y: steps.map((s) => s.mlmLoss) },
       "NSP loss (train)": { x: steps.map((s) => s.step), y: steps.map((s) => s.nspLoss) },
@@ -63,7 +78,7 @@ export function smooth(ys: readonly number[], w = 20): number[] {
 }
 
 /** A training log's loss curve as a standalone SVG (no browser needed): smoothed train MLM/NSP loss + held-out MLM loss and accuracy. */
-export function lossCurveSvg(log: Pick<TrainingLog, "steps" | "evals">, title = "Course BERT pre-training"): string {
+export function lossCurveSvg(log: { steps: readonly LossStep[]; evals: readonly LossEval[] }, title = "Course BERT pre-training"): string {
   const W = 720, H = 400, L = 60, R = 60, T = 40, B = 50;
   const steps = log.steps;
   const xMax = Math.max(1, ...steps.map((s) => s.step));
