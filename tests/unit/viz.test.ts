@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { viz } from "../../lib";
+import * as viz from "../../lib/viz";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
