@@ -104,7 +104,7 @@ export async function evaluateIcl(lm: LanguageModel, task: IclTask, o: EvaluateO
       });
       if (trial === 0) examplePrompts[k] = prompts[0];
       let scores: number[][];
-      if (batched) scores = (lm as SyntheticLM).scoreBatch(prompts, candidates);
+      if (batched) scores = await (lm as SyntheticLM).scoreBatch(prompts, candidates);
       else {
         scores = [];
         for (const p of prompts) scores.push(await lm.scoreContinuations(p, candidates));

@@ -6,11 +6,12 @@
  *   evaluateIcl / formatResult                 accuracy vs k over trials, with spread and weight hashes (evaluate.ts)
  *   selectRandom / selectSimilar / bagOfWordsEmbedder   which examples to show (select.ts)
  *   syntheticTask / sentimentTask / translateTask       tasks for the harness (tasks.ts)
- *   pretrainSynthetic / finetuneOnExamples     training the lab's GPT; the gradient-update contrast
+ *   pretrainSynthetic / finetuneOnExamples     training the lab's GPT (lib/training, on the engine); the gradient-update contrast
  *   loadIclGpt                                 the committed pre-trained checkpoint (models/icl-gpt)
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { EngineName } from "../engine/run";
 import { loadGpt } from "../models/gpt/checkpoint";
 import { SyntheticLM } from "./lm";
 import { SyntheticVocab } from "./synthetic";
@@ -31,8 +32,8 @@ export function iclGptDir(): string {
   return path.resolve(__dirname, "..", "..", "models", "icl-gpt");
 }
 
-/** Loads the pre-trained synthetic-ICL GPT (checking its vocabulary matches this code's). */
-export function loadIclGpt(dir: string = iclGptDir()): SyntheticLM {
+/** Loads the pre-trained synthetic-ICL GPT (checking its vocabulary matches this code's); it runs on the course's engine unless `engine` is given. */
+export function loadIclGpt(dir: string = iclGptDir(), options: { engine?: EngineName } = {}): SyntheticLM {
   const vocab = new SyntheticVocab();
   const vocabPath = path.join(dir, "vocab.json");
   if (fs.existsSync(vocabPath)) {
@@ -41,5 +42,5 @@ export function loadIclGpt(dir: string = iclGptDir()): SyntheticLM {
       throw new Error(`${vocabPath} does not match lib/icl/synthetic.ts's vocabulary: the checkpoint was trained for a different task definition; retrain it (models/icl-gpt/README.md)`);
     }
   }
-  return new SyntheticLM(loadGpt(dir), vocab);
+  return new SyntheticLM(loadGpt(dir), vocab, "synthetic-gpt", options.engine);
 }

@@ -8,7 +8,7 @@
  * an answer outside the label set, which makes small models measurable; free generation shows what
  * the model would actually write.
  */
-import { tf } from "../env";
+import type { EngineName } from "../engine/run";
 import { GPT } from "../models/gpt/model";
 import { SyntheticVocab } from "./synthetic";
 
@@ -22,49 +22,43 @@ export interface LanguageModel {
 }
 
 /** Index of the best score (first on ties). */
-export function argmax(xs: readonly number[]): number {
+export function argmax(xs: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
   return best;
 }
 
-/** The lab's GPT with its word-level synthetic vocabulary, behind the LanguageModel interface. */
+/** The attention probabilities of every block, per head [nh][T][T] (rows = queries, causal), and the tokens they are over. */
+export interface AttentionMaps {
+  tokens: string[];
+  /** layers[l][h][i][j]: how much query position i attends to key position j in head h of block l. */
+  layers: number[][][][];
+}
+
+/**
+ * The lab's GPT with its word-level synthetic vocabulary, behind the LanguageModel interface. It
+ * runs on the course's engine (lib/env; `engine` overrides it), in batches padded to few shapes.
+ */
 export class SyntheticLM implements LanguageModel {
   readonly name: string;
-  constructor(readonly model: GPT, readonly vocab: SyntheticVocab = new SyntheticVocab(), name = "synthetic-gpt") {
+  constructor(readonly model: GPT, readonly vocab: SyntheticVocab = new SyntheticVocab(), name = "synthetic-gpt", public engine?: EngineName) {
     this.name = name;
   }
 
   /** Next-token log-probabilities [V] after `ids`. */
-  nextLogProbs(ids: number[]): Float32Array {
-    const t = tf();
-    const out = this.model.forward([ids]);
-    const lp = t.tidy(() => {
-      const last = t.slice(out.logits, [0, ids.length - 1, 0], [1, 1, -1]).reshape([-1]);
-      return t.logSoftmax(last).dataSync() as Float32Array;
-    });
-    out.logits.dispose();
-    return lp;
+  async nextLogProbs(ids: readonly number[]): Promise<Float32Array> {
+    return (await this.model.run([ids], { engine: this.engine })).logProbs[0];
   }
 
   async scoreContinuations(prompt: string, candidates: readonly string[]): Promise<number[]> {
     const ctx = this.vocab.encode(prompt);
-    // One forward pass per candidate (they are one or two tokens here): sum of token log-probs.
-    return candidates.map((c) => {
-      const cont = this.vocab.encode(c, false);
-      const ids = [...ctx, ...cont];
-      const t = tf();
-      const out = this.model.forward([ids]);
-      const total = t.tidy(() => {
-        const lp = t.logSoftmax(t.squeeze(out.logits, [0]), -1); // [T, V]
-        let s = 0;
-        const arr = lp.arraySync() as number[][];
-        cont.forEach((tok, j) => (s += arr[ctx.length - 1 + j][tok]));
-        return s;
-      });
-      out.logits.dispose();
-      return total;
-    });
+    const conts = candidates.map((c) => this.vocab.encode(c, false));
+    // One batch: prompt + candidate i as sequence i; the score sums log p(c_j | prompt, c_<j) over the candidate's tokens.
+    const at: [number, number][] = [];
+    conts.forEach((cont, i) => cont.forEach((_, j) => at.push([i, ctx.length - 1 + j])));
+    const { logProbs } = await this.model.run(conts.map((cont) => [...ctx, ...cont]), { at, engine: this.engine });
+    let r = 0;
+    return conts.map((cont) => cont.reduce((s, tok) => s + logProbs[r++][tok], 0));
   }
 
   async generate(prompt: string, options: { maxNewTokens?: number; stop?: string } = {}): Promise<string> {
@@ -72,9 +66,7 @@ export class SyntheticLM implements LanguageModel {
     const start = ids.length;
     const max = options.maxNewTokens ?? 8;
     for (let i = 0; i < max && ids.length < this.model.config.n_positions; i++) {
-      const lp = this.nextLogProbs(ids);
-      let best = 0;
-      for (let v = 1; v < lp.length; v++) if (lp[v] > lp[best]) best = v;
+      const best = argmax(await this.nextLogProbs(ids));
       ids.push(best);
       if (options.stop !== undefined && this.vocab.tokens[best] === options.stop) break;
     }
@@ -82,31 +74,31 @@ export class SyntheticLM implements LanguageModel {
   }
 
   /**
-   * Label scoring for many single-token candidates at once: one forward pass over a batch of
-   * prompts of equal length; returns [prompts][candidates] log-probs. The evaluation harness uses
-   * it for speed (the result equals `scoreContinuations` for one-token labels).
+   * Label scoring for many single-token candidates at once: one batched run over the prompts;
+   * returns [prompts][candidates] log-probs (equal to `scoreContinuations` for one-token labels).
+   * The evaluation harness uses it for speed.
    */
-  scoreBatch(prompts: readonly string[], candidates: readonly string[]): number[][] {
-    const t = tf();
+  async scoreBatch(prompts: readonly string[], candidates: readonly string[]): Promise<number[][]> {
     const enc = prompts.map((p) => this.vocab.encode(p));
     const candIds = candidates.map((c) => {
       const ids = this.vocab.encode(c, false);
       if (ids.length !== 1) throw new Error(`scoreBatch needs one-token candidates; "${c}" is ${ids.length} tokens`);
       return ids[0];
     });
-    const results: number[][] = new Array(prompts.length);
-    // Group by length so each forward pass is a rectangular batch.
-    const byLen = new Map<number, number[]>();
-    enc.forEach((ids, i) => byLen.set(ids.length, [...(byLen.get(ids.length) ?? []), i]));
-    for (const [len, idx] of byLen) {
-      for (let s = 0; s < idx.length; s += 64) {
-        const chunk = idx.slice(s, s + 64);
-        const out = this.model.forward(chunk.map((i) => enc[i]));
-        const lp = t.tidy(() => t.logSoftmax(t.squeeze(t.slice(out.logits, [0, len - 1, 0], [-1, 1, -1]), [1]), -1).arraySync() as number[][]);
-        out.logits.dispose();
-        chunk.forEach((i, r) => (results[i] = candIds.map((c) => lp[r][c])));
-      }
-    }
-    return results;
+    if (enc.length === 0) return [];
+    const { logProbs } = await this.model.run(enc, { engine: this.engine });
+    return logProbs.map((lp) => candIds.map((c) => lp[c]));
+  }
+
+  /** Every block's attention probabilities over the prompt's tokens (what each position looks at). */
+  async attentionMaps(prompt: string): Promise<AttentionMaps> {
+    const ids = this.vocab.encode(prompt);
+    const T = ids.length;
+    const { attentions } = await this.model.run([ids], { attentions: true, engine: this.engine });
+    const layers = attentions!.map((a) => {
+      const nh = a.shape[1];
+      return Array.from({ length: nh }, (_, h) => Array.from({ length: T }, (_, i) => Array.from(a.data.subarray((h * T + i) * T, (h * T + i + 1) * T))));
+    });
+    return { tokens: ids.map((i) => this.vocab.tokens[i]), layers };
   }
 }

@@ -3,15 +3,81 @@
  * on sequences that each show a new random mapping, so the only way to lower the loss is to read
  * the examples in the context (an induction-head style copy: "which label followed this symbol before?").
  *
- * Adam (Kingma & Ba 2015) with linear warm-up then cosine decay, as nanoGPT; global-norm gradient
- * clipping at 1.0 (GPT-2/nanoGPT default). Checkpoints are plain `saveGpt` folders, so a run can stop
- * and resume (the optimizer's moments restart from zero on resume; the warm-up covers that).
+ * Everything but the data comes from the course's one training module: the loss is the GPT's
+ * `gptLoss` (cross-entropy at the target positions), the update is AdamW with GPT_ADAMW (β2 = 0.95,
+ * no weight decay on this tiny model, global-norm clipping at 1.0; GPT-3 / nanoGPT), the schedule is
+ * linear warm-up then cosine decay to lr/10 (nanoGPT's get_lr), and the loop is lib/training's
+ * `trainLoop` (Ctrl-C finishes the step and saves). The engine (ONNX Runtime or tfjs) runs the step.
  */
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
+import { engineFor } from "../env";
 import { mulberry32 } from "../data/split";
+import { HostTensor, IGNORE_INDEX } from "../engine/ops";
+import { createTrainer, EngineName, OptimizerState, Trainer } from "../engine/run";
+import { gptLoss, GptLossTensors } from "../models/gpt/gpt";
 import { GPT } from "../models/gpt/model";
-import { SyntheticVocab, trainingSequence } from "./synthetic";
+import type { Ctx } from "../models/nn";
+import { AdamWConfig, GPT_ADAMW } from "../training/adamw";
+import { StepRecord, trainLoop } from "../training/loop";
+import { learningRate } from "../training/schedule";
+import { SYNTHETIC, SyntheticVocab, trainingSequence } from "./synthetic";
+
+/** A sequence and its targets: `[position, token]` means "the logits at `position` should predict `token`". */
+export interface TargetSequence {
+  ids: readonly number[];
+  targets: readonly (readonly [number, number])[];
+}
+
+/**
+ * Sequences as the loss's inputs: inputIds [B, T] right-padded with 0 (causal attention: padding
+ * after a position never changes it), rows [B·R] (flat b·T + position) and labels [B·R], R rows
+ * per sequence, unused rows labelled −100 (not scored). A fixed R keeps every batch one shape.
+ */
+export function targetBatch(seqs: readonly TargetSequence[], rowsPerSequence?: number): Record<string, HostTensor> {
+  if (seqs.length === 0) throw new Error("a training batch needs at least one sequence");
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((s) => s.ids.length));
+  const R = rowsPerSequence ?? Math.max(1, ...seqs.map((s) => s.targets.length));
+  const inputIds = new Int32Array(B * T); // [B, T]
+  const rows = new Int32Array(B * R); // [B*R]
+  const labels = new Int32Array(B * R).fill(IGNORE_INDEX); // [B*R]
+  seqs.forEach((s, b) => {
+    if (s.targets.length > R) throw new Error(`a sequence has ${s.targets.length} targets, more than the ${R} rows planned per sequence`);
+    inputIds.set(s.ids, b * T);
+    s.targets.forEach(([pos, tok], j) => {
+      if (pos < 0 || pos >= s.ids.length) throw new Error(`target position ${pos} is outside a sequence of ${s.ids.length} tokens`);
+      rows[b * R + j] = b * T + pos;
+      labels[b * R + j] = tok;
+    });
+  });
+  return {
+    inputIds: { data: inputIds, shape: [B, T] },
+    rows: { data: rows, shape: [B * R] },
+    labels: { data: labels, shape: [B * R] },
+  };
+}
+
+export interface GptTrainerOptions {
+  /** Engine (default: the course's choice, lib/env). */
+  engine?: EngineName;
+  /** Default GPT_ADAMW (β2 0.95, no weight decay, clipping 1.0). */
+  optimizer?: AdamWConfig;
+  seed?: number;
+}
+
+/** A trainer (lib/engine/run.ts) minimizing `gptLoss` for `model`; its metric "loss" is the batch's mean cross-entropy. */
+export async function createGptTrainer(model: GPT, o: GptTrainerOptions = {}): Promise<Trainer> {
+  const cfg = model.config;
+  const fn = <X>(c: Ctx<X>, x: Record<string, X>) => ({ loss: gptLoss(c, cfg, x as unknown as GptLossTensors<X>).loss });
+  return createTrainer(await engineFor(o.engine), {
+    key: `gpt-loss|${JSON.stringify(cfg)}`,
+    fn,
+    params: model.params,
+    lossOutput: "loss",
+    optimizer: o.optimizer ?? GPT_ADAMW,
+    dropout: false, // the lab's GPT has no dropout (nanoGPT's default for small data is 0 too)
+    seed: o.seed,
+  });
+}
 
 export interface PretrainOptions {
   steps: number;
@@ -23,84 +89,98 @@ export interface PretrainOptions {
   warmup: number;
   /** Step to start at (resume); the schedule continues from there. */
   startStep?: number;
+  /** Optimizer moments to continue from (resume); default zeros. */
+  optimizerState?: OptimizerState;
   seed: number;
+  /** Engine (default: the course's choice, lib/env). */
+  engine?: EngineName;
+  /** Optimizer (default GPT_ADAMW). */
+  optimizer?: AdamWConfig;
+  /** Called after every step with its record (loss, lr, gradient norm, tokens, ms). */
+  onStep?: (r: StepRecord) => void | Promise<void>;
   /** Called every `logEvery` steps with the mean loss over those steps. */
   onLog?: (info: { step: number; loss: number; lr: number; tokensPerSecond: number; seconds: number }) => void;
   logEvery?: number;
-  /** Called every `checkpointEvery` steps (and at the end), e.g. to save. */
-  onCheckpoint?: (step: number) => void;
+  /** Called every `checkpointEvery` steps, at the end and on Ctrl-C, with the weights in `model` up to date, e.g. to save. */
+  onCheckpoint?: (step: number, optimizer: OptimizerState) => void | Promise<void>;
   checkpointEvery?: number;
 }
 
-/** Cosine schedule with linear warm-up, decaying to lr/10 at the last step (nanoGPT's get_lr). */
-export function learningRate(step: number, o: Pick<PretrainOptions, "lr" | "warmup" | "steps">): number {
-  if (step < o.warmup) return (o.lr * (step + 1)) / o.warmup;
-  const progress = Math.min(1, (step - o.warmup) / Math.max(1, o.steps - o.warmup));
-  const minLr = o.lr / 10;
-  return minLr + 0.5 * (1 + Math.cos(Math.PI * progress)) * (o.lr - minLr);
+export interface PretrainResult {
+  /** Steps run in this call. */
+  steps: number;
+  seconds: number;
+  finalLoss: number;
+  /** Training tokens per second over the run (real tokens, excluding the first step's graph compilation on onnx). */
+  tokensPerSecond: number;
+  engine: EngineName;
+  interrupted: boolean;
+  records: StepRecord[];
 }
 
-/** Clips gradients to a global L2 norm of `maxNorm`; returns new tensors (caller disposes). */
-export function clipByGlobalNorm(grads: Record<string, tfTypes.Tensor>, maxNorm: number): Record<string, tfTypes.Tensor> {
-  const t = tf();
-  return t.tidy(() => {
-    const sq = Object.values(grads).map((g) => t.sum(t.square(g)));
-    const norm = t.sqrt(t.addN(sq));
-    const scale = t.minimum(1, t.div(maxNorm, t.add(norm, 1e-6)));
-    const out: Record<string, tfTypes.Tensor> = {};
-    for (const [k, g] of Object.entries(grads)) out[k] = t.keep(t.mul(g, scale));
-    return out;
-  });
-}
-
-/** One optimisation step on the given sequences; returns the loss. */
-export function trainStep(model: GPT, optimizer: tfTypes.Optimizer, ids: number[][], targets: [number, number][][], clip = 1.0): number {
-  const t = tf();
-  const vars = [...model.params.values()];
-  const { value, grads } = t.variableGrads(() => model.loss(ids, targets), vars);
-  const clipped = clipByGlobalNorm(grads, clip);
-  optimizer.applyGradients(clipped as tfTypes.NamedTensorMap);
-  const loss = value.dataSync()[0];
-  value.dispose();
-  t.dispose(Object.values(grads));
-  t.dispose(Object.values(clipped));
-  return loss;
+/** The learning rate of update `step` (0-based): linear warm-up, then cosine to lr/10 at `steps` (nanoGPT's get_lr). */
+export function pretrainLr(step: number, o: Pick<PretrainOptions, "lr" | "warmup" | "steps">): number {
+  return learningRate(step, { peak: o.lr, warmup: o.warmup, total: o.steps, decay: "cosine", floor: 0.1 });
 }
 
 /** Trains `model` in place on freshly sampled synthetic sequences. */
-export async function pretrainSynthetic(model: GPT, o: PretrainOptions): Promise<{ steps: number; seconds: number; finalLoss: number }> {
-  const t = tf();
+export async function pretrainSynthetic(model: GPT, o: PretrainOptions): Promise<PretrainResult> {
   const vocab = new SyntheticVocab();
   const start = o.startStep ?? 0;
   // A different stream per start step, so a resumed run does not replay the same sequences.
   const rng = mulberry32(o.seed * 7919 + start);
-  const optimizer = t.train.adam(learningRate(start, o), 0.9, 0.95); // β2 = 0.95 as GPT-3 / nanoGPT
+  const trainer = await createGptTrainer(model, { engine: o.engine, optimizer: o.optimizer, seed: o.seed });
+  if (o.optimizerState) trainer.loadOptimizerState(o.optimizerState);
   const logEvery = o.logEvery ?? 50;
+  const records: StepRecord[] = [];
+  let window = { loss: 0, count: 0, tokens: 0, ms: 0 };
   const t0 = Date.now();
-  let lastLog = Date.now();
-  let sum = 0;
-  let count = 0;
-  let tokens = 0;
-  let finalLoss = NaN;
-  for (let step = start; step < o.steps; step++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = learningRate(step, o);
-    const batch = Array.from({ length: o.batchSize }, () => trainingSequence(vocab, rng));
-    const loss = trainStep(model, optimizer, batch.map((b) => b.ids), batch.map((b) => b.targets));
-    if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}: lower the learning rate`);
-    sum += loss;
-    count++;
-    tokens += batch.reduce((n, b) => n + b.ids.length, 0);
-    finalLoss = loss;
-    if ((step + 1) % logEvery === 0 || step + 1 === o.steps) {
-      const now = Date.now();
-      o.onLog?.({ step: step + 1, loss: sum / count, lr: learningRate(step, o), tokensPerSecond: tokens / ((now - lastLog) / 1000), seconds: (now - t0) / 1000 });
-      sum = count = tokens = 0;
-      lastLog = now;
-      await new Promise((r) => setImmediate(r)); // let a notebook's progress bar draw
-    }
-    if (o.onCheckpoint && o.checkpointEvery && (step + 1) % o.checkpointEvery === 0 && step + 1 !== o.steps) o.onCheckpoint(step + 1);
+  try {
+    const res = await trainLoop({
+      startStep: start,
+      steps: o.steps,
+      step: async (step) => {
+        const t = Date.now();
+        const batch = Array.from({ length: o.batchSize }, () => trainingSequence(vocab, rng));
+        const lr = pretrainLr(step, o);
+        // Every pre-training sequence has at most SYNTHETIC.trainExamples targets: one batch shape for the whole run.
+        const r = await trainer.step(targetBatch(batch, SYNTHETIC.trainExamples), lr);
+        const loss = r.metrics.loss;
+        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}: lower the learning rate`);
+        const rec: StepRecord = { step: step + 1, loss, losses: { loss }, lr, gradNorm: r.gradNorm, tokens: batch.reduce((n, b) => n + b.ids.length, 0), ms: Date.now() - t };
+        records.push(rec);
+        return rec;
+      },
+      onStep: async (rec) => {
+        await o.onStep?.(rec);
+        window = { loss: window.loss + rec.loss, count: window.count + 1, tokens: window.tokens + rec.tokens, ms: window.ms + rec.ms };
+        if (rec.step % logEvery === 0 || rec.step === o.steps) {
+          o.onLog?.({ step: rec.step, loss: window.loss / window.count, lr: rec.lr, tokensPerSecond: window.tokens / (Math.max(1, window.ms) / 1000), seconds: (Date.now() - t0) / 1000 });
+          window = { loss: 0, count: 0, tokens: 0, ms: 0 };
+          await new Promise((r) => setImmediate(r)); // let a notebook's progress bar draw
+        }
+      },
+      save: o.onCheckpoint
+        ? async (step) => {
+            trainer.sync();
+            await o.onCheckpoint!(step, trainer.optimizerState());
+          }
+        : undefined,
+      saveEvery: o.checkpointEvery,
+    });
+    trainer.sync();
+    const timed = records.slice(records.length > 1 ? 1 : 0);
+    const ms = timed.reduce((n, r) => n + r.ms, 0);
+    return {
+      steps: res.step - start,
+      seconds: res.seconds,
+      finalLoss: records.length ? records[records.length - 1].loss : NaN,
+      tokensPerSecond: timed.reduce((n, r) => n + r.tokens, 0) / (Math.max(1, ms) / 1000),
+      engine: trainer.engine,
+      interrupted: res.interrupted,
+      records,
+    };
+  } finally {
+    trainer.dispose();
   }
-  o.onCheckpoint?.(o.steps);
-  optimizer.dispose();
-  return { steps: o.steps - start, seconds: (Date.now() - t0) / 1000, finalLoss };
 }

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { initBackend, settings } from "../../env";
+import { EngineChoice, initEngine, setEngine, settings } from "../../env";
 
 export const command: Command = {
   name: "icl",
@@ -10,6 +10,7 @@ export const command: Command = {
   usage: [
     "usage: course icl --model ID|DIR|synthetic --task synthetic|sentiment|translate --out FILE.json",
     "                  [--shots 0,1,2,4,8] [--trials 5] [--test 32] [--selection random|similar] [--seed 42] [--dtype q8]",
+    "                  [--engine onnx|tfjs]",
     "       course icl --download ID [--dtype q8]",
     "",
     "  --model synthetic   the lab's pre-trained GPT (models/icl-gpt); its weight hash is checked before and after",
@@ -19,6 +20,8 @@ export const command: Command = {
     "  --task synthetic    new random symbol → label mappings (chance 25%); synthetic-A / synthetic-B: the fixed tasks",
     "  --task sentiment    UCI review sentences → positive / negative (chance 50%)",
     "  --task translate    English → French words, scored over the word list",
+    "  --engine            what runs the synthetic GPT: onnx (ONNX Runtime, native) or tfjs; default: the fastest that",
+    "                      works here (course doctor). A Hub model always runs on transformers.js's ONNX Runtime",
     "  --download ID       only download the model into the cache (for use offline later)",
     "",
     "  e.g. course icl --model synthetic --task synthetic --shots 0,1,2,4,8 --trials 5 --out build/icl.json",
@@ -34,6 +37,7 @@ export const command: Command = {
     dtype: { type: "string" },
     out: { type: "string" },
     download: { type: "string" },
+    engine: { type: "string" },
   },
   async run({ values }) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -53,6 +57,9 @@ export const command: Command = {
       console.log(`${download} is in the cache: ${dir}`);
       return 0;
     }
+    const engineArg = str(values, "engine");
+    if (engineArg && engineArg !== "onnx" && engineArg !== "tfjs") throw new UsageError(`--engine must be onnx or tfjs, got "${engineArg}"`);
+    if (engineArg) setEngine(engineArg as EngineChoice);
     const modelArg = str(values, "model");
     if (!modelArg) throw new UsageError("which model? --model synthetic, a Hub id, or a folder");
     const out = str(values, "out");
@@ -78,9 +85,12 @@ export const command: Command = {
     let lm: import("../../icl").LanguageModel;
     let weightsHash: (() => string) | undefined;
     let dispose = async () => {};
+    let engineUsed: string | undefined;
     if (modelArg === "synthetic") {
       if (!taskName.startsWith("synthetic")) throw new UsageError(`the synthetic GPT only knows its symbol vocabulary; use --task synthetic (or a real LLM for ${taskName})`);
-      await initBackend();
+      const engine = await initEngine();
+      engineUsed = engine.chosen;
+      process.stderr.write(`engine: ${engine.chosen} (${engine.attempts.find((a) => a.ok)?.reason ?? ""})\n`);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { hashWeights } = require("../../models/gpt/checkpoint") as typeof import("../../models/gpt/checkpoint");
       const s = icl.loadIclGpt();
@@ -105,7 +115,7 @@ export const command: Command = {
     console.log(icl.formatResult(result));
     if (result.weightsUnchanged !== undefined) console.log(`weights sha256 before ${result.hashBefore}\n               after  ${result.hashAfter} (${result.weightsUnchanged ? "identical" : "CHANGED"})`);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+    fs.writeFileSync(out, JSON.stringify(engineUsed ? { ...result, engine: engineUsed } : result, null, 2) + "\n");
     console.log(`wrote ${out}`);
     return 0;
   },

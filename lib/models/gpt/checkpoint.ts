@@ -11,10 +11,10 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { tf } from "../../env";
 import { parseSafetensors, serializeSafetensors } from "../safetensors";
 import { GptConfig, makeGptConfig } from "./config";
-import { GPT, gptParamSpecs } from "./model";
+import { GPT } from "./model";
+import { gptParamSpecs } from "./params";
 
 export const GPT_WEIGHTS = "model.safetensors";
 export const GPT_CONFIG = "config.json";
@@ -22,8 +22,8 @@ export const GPT_CONFIG = "config.json";
 /** sha256 (hex) of all weights: for each parameter in name order, its name, shape and float32 bytes. */
 export function hashWeights(model: GPT): string {
   const h = crypto.createHash("sha256");
-  for (const name of [...model.params.keys()].sort()) {
-    const v = model.params.get(name)!;
+  for (const name of model.params.names().sort()) {
+    const v = model.params.get(name);
     h.update(`${name}:${v.shape.join("x")};`);
     const data = v.dataSync() as Float32Array;
     h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -31,9 +31,13 @@ export function hashWeights(model: GPT): string {
   return h.digest("hex");
 }
 
+/** Writes config.json and model.safetensors (the weights under a temporary name first, then renamed). */
 export function saveGpt(model: GPT, dir: string, metadata: Record<string, string> = {}): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const tensors = [...model.params.entries()].map(([name, v]) => ({ name, shape: v.shape, data: v.dataSync() as Float32Array }));
+  const tensors = model.params.names().map((name) => {
+    const v = model.params.get(name);
+    return { name, shape: v.shape, data: v.dataSync() as Float32Array };
+  });
   const bytes = serializeSafetensors(tensors, { format: "pt", ...metadata });
   // Write to a temporary name first so an interrupted save never leaves a half-written checkpoint.
   const tmp = path.join(dir, `${GPT_WEIGHTS}.tmp`);
@@ -53,12 +57,11 @@ export function loadGpt(dir: string): GPT {
   const cfg = makeGptConfig(raw);
   const file = parseSafetensors(new Uint8Array(fs.readFileSync(wPath)), wPath);
   const model = new GPT(cfg, 0);
-  const t = tf();
   for (const spec of gptParamSpecs(cfg)) {
     const rawT = file.tensors.get(spec.name);
     if (!rawT) throw new Error(`${wPath}: missing tensor "${spec.name}"`);
     if (rawT.shape.join("x") !== spec.shape.join("x")) throw new Error(`${wPath}: "${spec.name}" has shape [${rawT.shape}], the config needs [${spec.shape}]`);
-    t.tidy(() => model.params.get(spec.name)!.assign(t.tensor(rawT.data as Float32Array, spec.shape, "float32")));
+    model.params.assign(spec.name, Float32Array.from(rawT.data as ArrayLike<number>));
   }
   return model;
 }
@@ -66,7 +69,6 @@ export function loadGpt(dir: string): GPT {
 /** A deep copy (fresh variables), e.g. to fine-tune without touching the original. */
 export function cloneGpt(model: GPT): GPT {
   const copy = new GPT(model.config, 0);
-  const t = tf();
-  for (const [name, v] of model.params) t.tidy(() => copy.params.get(name)!.assign(v));
+  copy.params.copyFrom(model.params);
   return copy;
 }

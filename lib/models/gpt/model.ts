@@ -1,262 +1,156 @@
 /**
- * A small decoder-only transformer (GPT-2 shape; Radford et al. 2019) in TensorFlow.js,
- * written top to bottom like nanoGPT's model.py:
+ * A GPT model object: its config, its parameters (GPT-2 names), and `await model.run(ids)`, which
+ * runs the one definition in ./gpt.ts on the course's engine (ONNX Runtime when available, else
+ * tfjs) and returns plain arrays: next-token log-probabilities at chosen positions and, on request,
+ * every block's attention probabilities.
  *
- *   token embeddings (+ learned positions) → n_layer × Block(causal self-attention [RoPE], MLP) → LayerNorm → logits
+ * Batches are padded to few shapes (the batch to a power of two, the length to a multiple of 8), so
+ * the ONNX engine compiles a handful of graphs for a whole evaluation. Right-padding never changes
+ * a real position's output: attention is causal, so no position sees the padding after it.
  *
- * Positions are either GPT-2's learned table `wpe` or rotary (RoPE, Su et al. 2021, the rotate-half
- * layout of GPT-NeoX / Llama), chosen by config.position_embedding_type.
- *
- * Parameter names and layouts are GPT-2's (Hugging Face GPT2LMHeadModel without the "transformer."
- * prefix dropped): GPT-2 stores its Conv1D weights as [in, out], which is also the layout that keeps
- * tfjs-wasm on its fast 2-D product path (see ../bert/ops.ts), so a checkpoint is a plain copy.
- *
- * Shapes: B = batch, T = sequence length, C = n_embd, nh = n_head, hs = C / nh, V = vocab_size.
- * Activations stay 2-D [B*T, C] between blocks so each projection is one 2-D matmul.
+ * Shapes: B = batch, T = sequence length, nh = n_head, V = vocab_size, N = positions scored.
  */
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../../env";
-import { activation, embeddingLookup, layerNorm, linear } from "../bert/ops";
-import { GptConfig, innerSize, makeGptConfig } from "./config";
+import { engineFor, settings } from "../../env";
+import { HostTensor } from "../../engine/ops";
+import { EngineName, runModel } from "../../engine/run";
+import type { Ctx } from "../nn";
+import { GptConfig, makeGptConfig } from "./config";
+import { gptHidden, lmHead } from "./gpt";
+import { GptParams } from "./params";
 
-type Tensor = tfTypes.Tensor;
-type T2 = tfTypes.Tensor2D;
-type Param = (name: string) => Tensor;
+/** Largest batch run at once (longer lists are run in chunks). */
+export const MAX_RUN_BATCH = 64;
+/** Sequence lengths are padded up to a multiple of this (few distinct shapes → few compiled graphs). */
+export const LENGTH_MULTIPLE = 8;
+/** Id written into padding positions (the synthetic vocabulary's <pad>; never read by a real position). */
+export const PAD_ID = 0;
 
-// ------------------------------------------------------------------ parameters
-
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  init: "normal" | "proj" | "zeros" | "ones";
+export interface GptRunOptions {
+  /**
+   * [sequence, position] pairs whose next-token log-probabilities to return, in this order.
+   * Default: the last position of every sequence.
+   */
+  at?: readonly (readonly [number, number])[];
+  /** Also return each block's attention probabilities. Default false. */
+  attentions?: boolean;
+  /** Engine (default: the course's choice, lib/env). */
+  engine?: EngineName;
 }
 
-/** Every parameter with its shape and initialisation, in checkpoint order. */
-export function gptParamSpecs(cfg: GptConfig): ParamSpec[] {
-  const C = cfg.n_embd;
-  const I = innerSize(cfg);
-  const specs: ParamSpec[] = [
-    { name: "transformer.wte.weight", shape: [cfg.vocab_size, C], init: "normal" }, // [V, C], tied with the output layer
-  ];
-  if (cfg.position_embedding_type === "learned") specs.push({ name: "transformer.wpe.weight", shape: [cfg.n_positions, C], init: "normal" }); // [n_positions, C]
-  for (let i = 0; i < cfg.n_layer; i++) {
-    const h = `transformer.h.${i}`;
-    specs.push(
-      { name: `${h}.ln_1.weight`, shape: [C], init: "ones" },
-      { name: `${h}.ln_1.bias`, shape: [C], init: "zeros" },
-      { name: `${h}.attn.c_attn.weight`, shape: [C, 3 * C], init: "normal" }, // [C, 3C]: q, k, v side by side
-      { name: `${h}.attn.c_attn.bias`, shape: [3 * C], init: "zeros" },
-      { name: `${h}.attn.c_proj.weight`, shape: [C, C], init: "proj" },
-      { name: `${h}.attn.c_proj.bias`, shape: [C], init: "zeros" },
-      { name: `${h}.ln_2.weight`, shape: [C], init: "ones" },
-      { name: `${h}.ln_2.bias`, shape: [C], init: "zeros" },
-      { name: `${h}.mlp.c_fc.weight`, shape: [C, I], init: "normal" },
-      { name: `${h}.mlp.c_fc.bias`, shape: [I], init: "zeros" },
-      { name: `${h}.mlp.c_proj.weight`, shape: [I, C], init: "proj" },
-      { name: `${h}.mlp.c_proj.bias`, shape: [C], init: "zeros" },
-    );
-  }
-  specs.push({ name: "transformer.ln_f.weight", shape: [C], init: "ones" }, { name: "transformer.ln_f.bias", shape: [C], init: "zeros" });
-  return specs;
+export interface GptRunOutput {
+  /** log p(next token | sequence up to the position) [V] for each `at` pair. */
+  logProbs: Float32Array[];
+  /** Per block [B, nh, T, T] with T the longest sequence (a shorter sequence's padded rows and columns included). */
+  attentions?: HostTensor[];
 }
 
-// ------------------------------------------------------------------ attention
-
-/** Additive causal mask [T, T]: 0 where key j ≤ query i, −1e9 where j > i (the future). */
-export function causalMask(T: number): T2 {
-  const t = tf();
-  return t.tidy(() => {
-    const rows = t.range(0, T, 1, "int32").reshape([T, 1]);
-    const cols = t.range(0, T, 1, "int32").reshape([1, T]);
-    return t.mul(t.cast(t.greater(cols, rows), "float32"), -1e9) as T2; // [T, T]
-  });
+/** The next power of two ≥ n (1, 2, 4, …). */
+export function padBatchSize(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }
 
-/**
- * RoPE tables for T positions: cos and sin [T, hs], angle(t, i) = t · θ^(−2i/hs) for the i-th pair,
- * repeated for the two halves (rotate-half layout).
- */
-export function ropeTables(T: number, hs: number, theta: number): { cos: T2; sin: T2 } {
-  const t = tf();
-  const cos: number[] = [];
-  const sin: number[] = [];
-  for (let p = 0; p < T; p++) {
-    for (let i = 0; i < hs; i++) {
-      const angle = p * Math.pow(theta, -(2 * (i % (hs / 2))) / hs);
-      cos.push(Math.cos(angle));
-      sin.push(Math.sin(angle));
-    }
-  }
-  return { cos: t.tensor2d(cos, [T, hs]), sin: t.tensor2d(sin, [T, hs]) };
-}
-
-/** x·cos + rotate_half(x)·sin for x [N, T, hs]: each pair (x_i, x_{i+hs/2}) turned by its angle. */
-export function applyRope(x: Tensor, cos: T2, sin: T2): Tensor {
-  const t = tf();
-  const hs = x.shape[x.shape.length - 1];
-  const [x1, x2] = t.split(x, [hs / 2, hs / 2], -1); // each [N, T, hs/2]
-  const rotated = t.concat([t.neg(x2), x1], -1); // [N, T, hs]
-  return t.add(t.mul(x, cos), t.mul(rotated, sin));
-}
-
-/** Causal multi-head self-attention (Vaswani et al. 2017 §3.2, masked as in GPT). */
-export function causalSelfAttention(p: Param, prefix: string, cfg: GptConfig, x: T2 /* [B*T, C] */, B: number, T: number, keep?: Tensor[]): T2 {
-  const t = tf();
-  const C = cfg.n_embd;
-  const nh = cfg.n_head;
-  const hs = C / nh;
-  const qkv = linear(x, p(`${prefix}.c_attn.weight`) as T2, p(`${prefix}.c_attn.bias`)); // [B*T, 3C]
-  // [B*T, 3C] → [B, T, 3, nh, hs] → [3, B, nh, T, hs]
-  const split = t.transpose(t.reshape(qkv, [B, T, 3, nh, hs]), [2, 0, 3, 1, 4]);
-  let [q, k, v] = t.unstack(split, 0).map((y) => t.reshape(y, [B * nh, T, hs])); // each [B*nh, T, hs]
-  if (cfg.position_embedding_type === "rotary") {
-    const { cos, sin } = ropeTables(T, hs, cfg.rope_theta); // [T, hs], broadcast over B*nh
-    q = applyRope(q, cos, sin);
-    k = applyRope(k, cos, sin);
-  }
-  const scores = t.mul(t.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // [B*nh, T, T]
-  const masked = t.add(scores, causalMask(T)); // a position sees itself and the past only
-  const att = t.softmax(masked, -1); // [B*nh, T, T]
-  if (keep) keep.push(t.reshape(att, [B, nh, T, T]));
-  const y = t.matMul(att, v); // [B*nh, T, hs]
-  // [B*nh, T, hs] → [B, nh, T, hs] → [B, T, nh, hs] → [B*T, C]: heads side by side again
-  const merged = t.reshape(t.transpose(t.reshape(y, [B, nh, T, hs]), [0, 2, 1, 3]), [B * T, C]) as T2;
-  return linear(merged, p(`${prefix}.c_proj.weight`) as T2, p(`${prefix}.c_proj.bias`)); // [B*T, C]
-}
-
-// ------------------------------------------------------------------ MLP and block
-
-/** Position-wise feed-forward: C → 4C → GELU (tanh form, as GPT-2) → C. */
-export function mlp(p: Param, prefix: string, x: T2 /* [B*T, C] */): T2 {
-  const h = linear(x, p(`${prefix}.c_fc.weight`) as T2, p(`${prefix}.c_fc.bias`)); // [B*T, 4C]
-  return linear(activation(h, "gelu_new") as T2, p(`${prefix}.c_proj.weight`) as T2, p(`${prefix}.c_proj.bias`)); // [B*T, C]
-}
-
-/** Pre-LayerNorm block (GPT-2): x + attn(ln_1(x)), then + mlp(ln_2(x)). */
-export function block(p: Param, i: number, cfg: GptConfig, x: T2 /* [B*T, C] */, B: number, T: number, keep?: Tensor[]): T2 {
-  const t = tf();
-  const h = `transformer.h.${i}`;
-  const eps = cfg.layer_norm_epsilon;
-  const a = causalSelfAttention(p, `${h}.attn`, cfg, layerNorm(x, p(`${h}.ln_1.weight`), p(`${h}.ln_1.bias`), eps) as T2, B, T, keep);
-  const x1 = t.add(x, a) as T2; // [B*T, C]
-  const m = mlp(p, `${h}.mlp`, layerNorm(x1, p(`${h}.ln_2.weight`), p(`${h}.ln_2.bias`), eps) as T2);
-  return t.add(x1, m) as T2; // [B*T, C]
-}
-
-// ------------------------------------------------------------------ the model
-
-export interface GptForwardOptions {
-  /** Also return each block's attention probabilities [B, nh, T, T]. */
-  outputAttentions?: boolean;
-}
-
-export interface GptOutput {
-  logits: tfTypes.Tensor3D; // [B, T, V]
-  attentions?: tfTypes.Tensor4D[];
+/** n rounded up to a multiple of LENGTH_MULTIPLE, at most `max`. */
+export function padLength(n: number, max: number): number {
+  return Math.min(max, Math.ceil(n / LENGTH_MULTIPLE) * LENGTH_MULTIPLE);
 }
 
 export class GPT {
   readonly config: GptConfig;
-  /** The trainable variables by GPT-2 name. */
-  readonly params = new Map<string, tfTypes.Variable>();
+  readonly params: GptParams;
 
   constructor(config: Partial<GptConfig> & { vocab_size: number }, seed: number = settings.seed) {
     this.config = makeGptConfig(config);
-    const t = tf();
-    const std = this.config.initializer_range;
-    // GPT-2 scales the residual projections by 1/√(2·n_layer) so the residual stream's variance does not grow with depth.
-    const projStd = std / Math.sqrt(2 * this.config.n_layer);
-    gptParamSpecs(this.config).forEach((s, i) => {
-      const init = t.tidy(() => {
-        switch (s.init) {
-          case "normal":
-            return t.randomNormal(s.shape, 0, std, "float32", seed * 1000 + i);
-          case "proj":
-            return t.randomNormal(s.shape, 0, projStd, "float32", seed * 1000 + i);
-          case "zeros":
-            return t.zeros(s.shape);
-          case "ones":
-            return t.ones(s.shape);
-        }
-      });
-      this.params.set(s.name, t.variable(init, true, `${s.name}_${Math.random().toString(36).slice(2)}`));
-      init.dispose();
-    });
+    this.params = new GptParams(this.config, seed);
   }
 
   get parameterCount(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
+    return this.params.count;
   }
 
-  private param: Param = (name) => {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`GPT has no parameter "${name}"`);
-    return v;
-  };
-
-  /** Final hidden states [B*T, C] for token ids [B, T]. */
-  hidden(ids: number[][], keep?: Tensor[]): T2 {
-    const t = tf();
-    const B = ids.length;
-    const T = ids[0]?.length ?? 0;
-    if (B === 0 || T === 0) throw new Error("GPT.forward needs at least one sequence of at least one token");
-    if (T > this.config.n_positions) {
-      throw new Error(`sequence of ${T} tokens is longer than the model's ${this.config.n_positions} positions; use fewer examples in the prompt`);
+  /** Runs the model on token-id sequences (any lengths ≤ n_positions) on the course's engine. */
+  async run(ids: readonly (readonly number[])[], options: GptRunOptions = {}): Promise<GptRunOutput> {
+    if (ids.length === 0 || ids.some((s) => s.length === 0)) throw new Error("GPT.run needs at least one sequence, each of at least one token");
+    const at = options.at ?? ids.map((s, b) => [b, s.length - 1] as const);
+    for (const [b, t] of at) {
+      if (!(b >= 0 && b < ids.length) || !(t >= 0 && t < ids[b].length)) throw new Error(`GPT.run: position [${b}, ${t}] is outside the sequences given`);
     }
-    for (const row of ids) if (row.length !== T) throw new Error("GPT.forward: all sequences in a batch must have the same length (pad or batch by length)");
-    const flat = t.tensor1d(ids.flat(), "int32"); // [B*T]
-    let x = embeddingLookup(this.param("transformer.wte.weight") as T2, flat); // [B*T, C]
-    if (this.config.position_embedding_type === "learned") {
-      const pos = t.tensor1d(Array.from({ length: B * T }, (_, i) => i % T), "int32"); // [B*T]
-      x = t.add(x, embeddingLookup(this.param("transformer.wpe.weight") as T2, pos)) as T2; // [B*T, C]
+    const engine = options.engine ?? (await engineFor());
+    const logProbs: Float32Array[] = new Array(at.length);
+    const attentions: HostTensor[][] = [];
+    const T = Math.max(...ids.map((s) => s.length));
+    for (let start = 0; start < ids.length; start += MAX_RUN_BATCH) {
+      const chunk = ids.slice(start, start + MAX_RUN_BATCH);
+      const mine = at.map((p, i) => ({ i, b: p[0] - start, t: p[1] })).filter((p) => p.b >= 0 && p.b < chunk.length);
+      if (mine.length === 0 && !options.attentions) continue;
+      const out = await this.runChunk(engine, chunk, mine, T, options.attentions ?? false);
+      mine.forEach((p, r) => (logProbs[p.i] = out.logProbs[r]));
+      if (out.attentions) attentions.push(out.attentions);
     }
-    for (let i = 0; i < this.config.n_layer; i++) x = block(this.param, i, this.config, x, B, T, keep);
-    return layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), this.config.layer_norm_epsilon) as T2; // [B*T, C]
+    const res: GptRunOutput = { logProbs };
+    if (options.attentions) res.attentions = attentions[0].map((_, l) => concatBatch(attentions.map((a) => a[l])));
+    return res;
   }
 
-  /** Output logits for hidden rows [N, C] → [N, V], with the output layer tied to wte (as GPT-2). */
-  head(h: T2): T2 {
-    return linear(h, tf().transpose(this.param("transformer.wte.weight")) as T2); // [N, C]·[C, V]
-  }
-
-  /** Logits [B, T, V] for token ids [B, T]. Caller disposes (or wrap in tf.tidy). */
-  forward(ids: number[][], options: GptForwardOptions = {}): GptOutput {
-    const t = tf();
-    const keep: Tensor[] | undefined = options.outputAttentions ? [] : undefined;
-    const logits = t.tidy(() => {
-      const h = this.hidden(ids, keep);
-      const out = t.reshape(this.head(h), [ids.length, ids[0].length, this.config.vocab_size]) as tfTypes.Tensor3D;
-      if (keep) keep.forEach((k) => t.keep(k));
+  /** One padded batch: B ≤ MAX_RUN_BATCH sequences. */
+  private async runChunk(engine: EngineName, seqs: readonly (readonly number[])[], at: { b: number; t: number }[], T: number, attentions: boolean): Promise<GptRunOutput> {
+    const cfg = this.config;
+    const B = seqs.length;
+    const Bp = padBatchSize(B);
+    if (T > cfg.n_positions) throw new Error(`sequence of ${T} tokens is longer than the model's ${cfg.n_positions} positions; use fewer examples in the prompt`);
+    const Tp = padLength(T, cfg.n_positions);
+    const inputIds = new Int32Array(Bp * Tp).fill(PAD_ID); // [Bp, Tp]
+    seqs.forEach((s, b) => inputIds.set(s, b * Tp));
+    const N = Math.max(1, at.length);
+    const rows = new Int32Array(padBatchSize(N)); // [Np]: flat b*Tp + t; padding rows read row 0
+    at.forEach((p, r) => (rows[r] = p.b * Tp + p.t));
+    const fn = <X>(c: Ctx<X>, x: Record<string, X>): Record<string, X> => {
+      const { hidden, probs } = gptHidden(c, cfg, x.inputIds);
+      const out: Record<string, X> = { logProbs: c.o.logSoftmax(lmHead(c, c.o.gather(hidden, x.rows))) }; // [Np, V]
+      if (attentions) probs.forEach((p, i) => (out[`attention_${i}`] = p)); // [Bp, nh, Tp, Tp]
       return out;
+    };
+    const out = await runModel(engine, {
+      key: `gpt-run|${JSON.stringify(cfg)}|a=${attentions}`,
+      fn,
+      params: this.params,
+      inputs: { inputIds: { data: inputIds, shape: [Bp, Tp] }, rows: { data: rows, shape: [rows.length] } },
     });
-    return { logits, attentions: keep as tfTypes.Tensor4D[] | undefined };
+    const V = cfg.vocab_size;
+    const lp = out.logProbs.data as Float32Array;
+    const res: GptRunOutput = { logProbs: at.map((_, r) => lp.slice(r * V, (r + 1) * V)) };
+    if (attentions) res.attentions = Array.from({ length: cfg.n_layer }, (_, i) => cropAttention(out[`attention_${i}`], B, T));
+    return res;
   }
 
-  /**
-   * Mean cross-entropy of the targets at chosen positions: `targets[b][j] = [position, token]`
-   * means "the logits at `position` should predict `token`". The training objective and the
-   * fine-tuning objective both use it.
-   */
-  loss(ids: number[][], targets: [number, number][][]): tfTypes.Scalar {
-    const t = tf();
-    return t.tidy(() => {
-      const T = ids[0].length;
-      const rows: number[] = [];
-      const labels: number[] = [];
-      targets.forEach((tg, b) => tg.forEach(([pos, tok]) => (rows.push(b * T + pos), labels.push(tok))));
-      const h = this.hidden(ids); // [B*T, C]
-      const picked = embeddingLookup(h, t.tensor1d(rows, "int32")); // [N, C] (its gradient is a scatter-add; wasm lacks gather's)
-      const logits = this.head(picked); // [N, V]
-      const logp = t.logSoftmax(logits, -1);
-      const onehot = t.oneHot(t.tensor1d(labels, "int32"), this.config.vocab_size);
-      return t.neg(t.mean(t.sum(t.mul(logp, onehot), -1))) as tfTypes.Scalar;
-    });
-  }
-
+  /** Frees the model's variables. */
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    this.params.dispose();
   }
+}
+
+/** [Bp, nh, Tp, Tp] → [B, nh, T, T] (drops the padding). */
+function cropAttention(a: HostTensor, B: number, T: number): HostTensor {
+  const [, nh, Tp] = a.shape;
+  const out = new Float32Array(B * nh * T * T);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < nh; h++)
+      for (let i = 0; i < T; i++) {
+        const src = ((b * nh + h) * Tp + i) * Tp;
+        out.set(a.data.subarray(src, src + T) as Float32Array, ((b * nh + h) * T + i) * T);
+      }
+  return { data: out, shape: [B, nh, T, T] };
+}
+
+/** Joins [B_i, …] host tensors along the first axis. */
+function concatBatch(xs: HostTensor[]): HostTensor {
+  if (xs.length === 1) return xs[0];
+  const data = new Float32Array(xs.reduce((n, x) => n + x.data.length, 0));
+  let off = 0;
+  for (const x of xs) {
+    data.set(x.data as Float32Array, off);
+    off += x.data.length;
+  }
+  return { data, shape: [xs.reduce((n, x) => n + x.shape[0], 0), ...xs[0].shape.slice(1)] };
 }
