@@ -20,7 +20,7 @@ const tokens = ["[CLS]", "the", "cat", "sat", "[SEP]"];
 /** Attention rows: a softmax-like distribution peaked at (i + h) mod T. */
 function fakeAttention(L: number, nh: number, T: number): number[][][][] {
   return Array.from({ length: L }, () => Array.from({ length: nh }, (_, h) => Array.from({ length: T }, (_, i) => {
-    const row = Array.from({ length: T }, (_, j) => (j === (i + h) % T ? 4 : 1));
+    const row: number[] = Array.from({ length: T }, (_, j) => (j === (i + h) % T ? 4 : 1));
     const z = row.reduce((a, b) => a + b);
     return row.map((v) => v / z);
   })));
