@@ -393,7 +393,7 @@ async function chooseEngine(): Promise<EngineReport> {
   for (const name of forced ? [forced] : ENGINE_ORDER) {
     try {
       const how = await smokeTest(name);
-      attempts.push({ name, ok: true, reason: forced ? `forced by COURSE_ENGINE; ${how}` : how });
+      attempts.push({ name, ok: true, reason: forced ? `chosen with --engine or COURSE_ENGINE; ${how}` : how });
       return { chosen: name, forced: !!forced, attempts };
     } catch (err) {
       const reason = (err as Error).message.split("\n")[0];

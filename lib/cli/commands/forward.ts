@@ -1,9 +1,9 @@
 /** `course forward`: run a BERT folder (or Hub id) on given token ids and write every output as JSON. */
 import * as fs from "fs";
-import type * as tfTypes from "@tensorflow/tfjs";
 import { Command, UsageError, num, str } from "../command";
-import { initBackend } from "../../env";
-import { disposeOutput, fromPretrained } from "../../models/bert";
+import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
+import { HostTensor } from "../../engine/ops";
+import { fromPretrained } from "../../models/bert";
 
 interface Inputs {
   input_ids: number[][];
@@ -25,6 +25,7 @@ export const command: Command = {
     "  --attentions  include every layer's attention probabilities [B, heads, T, T]",
     "  --compare     report the max abs difference to a reference JSON with the same keys",
     "                (attentions_layer0 = layer 0's attentions), on real tokens (attention_mask 1); fails above --atol",
+    ENGINE_USAGE,
   ].join("\n"),
   options: {
     model: { type: "string" },
@@ -33,6 +34,7 @@ export const command: Command = {
     attentions: { type: "boolean" },
     compare: { type: "string" },
     atol: { type: "string" },
+    ...ENGINE_OPTIONS,
   },
   async run({ values }) {
     const modelArg = str(values, "model");
@@ -44,34 +46,43 @@ export const command: Command = {
     if (!Array.isArray(inputs.input_ids) || !Array.isArray(inputs.input_ids[0])) {
       throw new UsageError(`${inputFile} must hold {"input_ids": [[...], ...]} (a batch of token id lists)`);
     }
-    await initBackend();
+    const engineLine = await applyEngineOptions(values);
     const model = await fromPretrained(modelArg);
     const r = model.loadReport;
     if (r.missing.length) console.error(`warning: the checkpoint lacks ${r.missing.length} parameter(s) (random): ${r.missing.join(", ")}`);
     if (r.unexpected.length) console.error(`warning: unused tensors in the checkpoint: ${r.unexpected.join(", ")}`);
     for (const w of r.warnings) console.error(`warning: ${w}`);
-    const out = model.forward(
+    const out = await model.run(
       { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask, tokenTypeIds: inputs.token_type_ids },
-      { outputAttentions: Boolean(values.attentions) },
+      { attentions: Boolean(values.attentions), heads: true },
     );
-    const arr = (t: tfTypes.Tensor) => t.arraySync() as Nested;
+    const arr = (h: HostTensor): Nested => {
+      const build = (dims: number[], start: number): Nested => {
+        if (dims.length === 0) return h.data[start];
+        const step = dims.slice(1).reduce((a, b) => a * b, 1);
+        return Array.from({ length: dims[0] }, (_, i) => build(dims.slice(1), start + i * step));
+      };
+      return build(h.shape, 0);
+    };
+    const L = model.config.num_hidden_layers;
+    const hidden = [...out.hiddenStates.keys()].sort((a, b) => a - b).map((l) => out.hiddenStates.get(l)!);
     const result: Record<string, Nested> = {
-      hidden_states: out.hiddenStates.map(arr),
-      last_hidden_state: arr(out.lastHiddenState),
+      hidden_states: hidden.map(arr),
+      last_hidden_state: arr(out.hiddenStates.get(L)!),
     };
     if (out.poolerOutput) result.pooler_output = arr(out.poolerOutput);
     if (out.attentions) result.attentions = out.attentions.map(arr);
     if (out.mlmLogits) result.mlm_logits = arr(out.mlmLogits);
     if (out.nspLogits) result.nsp_logits = arr(out.nspLogits);
     const shapes: string[] = [
-      `hidden_states      ${out.hiddenStates.length} × [${out.lastHiddenState.shape}]`,
-      `last_hidden_state  [${out.lastHiddenState.shape}]`,
+      `hidden_states      ${hidden.length} × [${hidden[0].shape}]`,
+      `last_hidden_state  [${hidden[L].shape}]`,
       out.poolerOutput ? `pooler_output      [${out.poolerOutput.shape}]` : "",
       out.attentions ? `attentions         ${out.attentions.length} × [${out.attentions[0].shape}]` : "",
       out.mlmLogits ? `mlm_logits         [${out.mlmLogits.shape}]` : "",
       out.nspLogits ? `nsp_logits         [${out.nspLogits.shape}]` : "",
+      engineLine,
     ].filter(Boolean);
-    disposeOutput(out);
     model.dispose();
     if (values.out) {
       fs.writeFileSync(values.out as string, JSON.stringify(result));

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { EngineChoice, initBackend, initEngine, setEngine, settings } from "../../env";
-import { setThreads } from "../../engine/onnx/session";
+import { initBackend, settings } from "../../env";
+import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { lossCurveSvg } from "../../viz/training";
 import { corpusStats } from "../../data/corpus";
 import { BertModel } from "../../models/bert/model";
@@ -44,7 +44,7 @@ export const command: Command = {
     "  --tokenizer     use this folder's vocab.txt/tokenizer.json instead of learning a WordPiece vocabulary",
     "  --resume        continue from DIR/checkpoint (same data order as an uninterrupted run)",
     "  --save-every    checkpoint every N steps; --save-minutes: every M minutes (default 5); Ctrl-C saves one and stops",
-    "  --engine        onnx (ONNX Runtime, native) or tfjs; default: the fastest that works here (course doctor); --threads: ONNX Runtime threads",
+    ENGINE_USAGE,
     "  --warmup        warm-up as a fraction of the steps (default 0.1), or --warmup-steps N; --decay after it: linear (paper), cosine, constant",
     "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
@@ -76,8 +76,7 @@ export const command: Command = {
     "warmup-steps": { type: "string" },
     decay: { type: "string" },
     "no-dropout": { type: "boolean" },
-    engine: { type: "string" },
-    threads: { type: "string" },
+    ...ENGINE_OPTIONS,
     quiet: { type: "boolean" },
     export: { type: "string" },
   },
@@ -102,19 +101,10 @@ export const command: Command = {
     if (!(longFraction >= 0 && longFraction < 1)) throw new UsageError(`--long-fraction must be in [0, 1), got "${String(values["long-fraction"])}"`);
     const resume = values.resume === true;
     const quiet = values.quiet === true;
-    const engineArg = str(values, "engine");
-    if (engineArg && engineArg !== "onnx" && engineArg !== "tfjs") throw new UsageError(`--engine must be onnx or tfjs, got "${engineArg}"`);
-    if (engineArg) setEngine(engineArg as EngineChoice);
-    const threads = num(values, "threads");
-    if (threads !== undefined) {
-      if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive whole number, got "${String(values.threads)}"`);
-      setThreads(threads);
-    }
     const decay = str(values, "decay", "linear");
     if (decay !== "linear" && decay !== "cosine" && decay !== "constant") throw new UsageError(`--decay must be linear, cosine or constant, got "${decay}"`);
-    await initBackend();
-    const engine = await initEngine();
-    if (!quiet) console.log(`engine: ${engine.chosen} (${engine.attempts.find((a) => a.ok)?.reason ?? ""})`);
+    const engineLine = await applyEngineOptions(values);
+    if (!quiet) console.log(engineLine);
 
     const t0 = Date.now();
     const { docs, exclusion } = loadPretrainingDocuments(corpusArg);
