@@ -335,8 +335,9 @@ class TfjsTrainer implements Trainer {
     if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
     for (const name of this.trainable) {
       const p = o.params.variable(name);
-      this.m.set(name, t.variable(t.zerosLike(p), false));
-      this.v.set(name, t.variable(t.zerosLike(p), false));
+      // tidy frees the zeros tensors; each variable keeps its own reference to the data.
+      this.m.set(name, t.tidy(() => t.variable(t.zerosLike(p), false)));
+      this.v.set(name, t.tidy(() => t.variable(t.zerosLike(p), false)));
     }
   }
 
