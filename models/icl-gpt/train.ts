@@ -3,21 +3,27 @@
  * committed in this folder. Run from the repository root:
  *
  *   node --import tsx models/icl-gpt/train.ts [--steps 3000] [--batch 32] [--embd 64] [--layers 2] [--heads 4]
- *        [--lr 1e-3] [--out models/icl-gpt] [--resume] [--bench]
+ *        [--lr 1e-3] [--out models/icl-gpt] [--engine onnx|tfjs] [--resume] [--bench]
  *
- * --spec writes task-spec.json (vocabulary, sizes, fixed tasks) for the PyTorch twin train_torch.py.
- * --bench times 10 steps and prints tokens/s, to size a run before starting it. The log goes to
- * stdout and to <out>/train-log.jsonl; a checkpoint is saved every 250 steps.
+ * Training is lib/icl's `pretrainSynthetic` (lib/training's AdamW, schedule and loop, on the course's
+ * engine; --engine chooses). --spec writes task-spec.json (vocabulary, sizes, fixed tasks) for the
+ * PyTorch twin train_torch.py. --bench times training steps of this shape on each engine (or the one
+ * given) and prints tokens/s and their ratio, to size a run before starting it. The log goes to stdout
+ * and to <out>/train-log.jsonl; a checkpoint (weights, optimizer moments, step) is saved every 250 steps
+ * and on Ctrl-C.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { initBackend, tf } from "../../lib/env";
+import { EngineChoice, initBackend, initEngine, setEngine, tf } from "../../lib/env";
 import { mulberry32 } from "../../lib/data/split";
+import { ENGINES, EngineName, OptimizerState } from "../../lib/engine/run";
 import { GPT } from "../../lib/models/gpt/model";
 import { loadGpt, saveGpt, hashWeights } from "../../lib/models/gpt/checkpoint";
 import { SyntheticVocab, trainingSequence, SYNTHETIC, fixedMappings } from "../../lib/icl/synthetic";
-import { pretrainSynthetic, trainStep } from "../../lib/icl/pretrain";
+import { createGptTrainer, pretrainSynthetic, targetBatch } from "../../lib/icl/pretrain";
+import { argmax } from "../../lib/icl/lm";
+import { OPTIMIZER_FILE, optimizerStateBytes, readOptimizerState, writeAtomic } from "../../lib/training/checkpoint";
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "100" },
     seed: { type: "string", default: "42" },
     out: { type: "string", default: "models/icl-gpt" },
+    engine: { type: "string" },
     resume: { type: "boolean", default: false },
     bench: { type: "boolean", default: false },
     spec: { type: "boolean", default: false },
@@ -37,27 +44,54 @@ const { values } = parseArgs({
 });
 
 /** j-shot accuracy on held-out new tasks, read off the training format (target j follows j examples). */
-function probe(model: GPT, vocab: SyntheticVocab, n = 256): number[] {
+async function probe(model: GPT, vocab: SyntheticVocab, n = 256): Promise<number[]> {
   const rng = mulberry32(999);
   const seqs: { ids: number[]; targets: [number, number][] }[] = [];
   while (seqs.length < n) {
     const s = trainingSequence(vocab, rng, SYNTHETIC.trainExamples, false);
     if (vocab.tokens[s.ids[1]] === "task:new") seqs.push(s);
   }
-  const t = tf();
+  const at = seqs.flatMap((s, i) => s.targets.map(([pos]) => [i, pos] as [number, number]));
+  const { logProbs } = await model.run(seqs.map((s) => s.ids), { at });
   const correct = new Array(SYNTHETIC.trainExamples).fill(0);
-  for (let b = 0; b < n; b += 64) {
-    const chunk = seqs.slice(b, b + 64);
-    const out = model.forward(chunk.map((s) => s.ids));
-    const pred = t.tidy(() => t.argMax(out.logits, -1).arraySync() as number[][]);
-    out.logits.dispose();
-    chunk.forEach((s, i) => s.targets.forEach(([pos, y], j) => (correct[j] += pred[i][pos] === y ? 1 : 0)));
-  }
+  let r = 0;
+  for (const s of seqs) s.targets.forEach(([, y], j) => (correct[j] += argmax(logProbs[r++]) === y ? 1 : 0));
   return correct.map((c) => c / n);
+}
+
+/** Tokens/s of training steps of this run's shape on one engine (a fresh model from the same seed; 2 warm-up steps). */
+async function bench(engine: EngineName, cfg: { vocab_size: number; n_embd: number; n_layer: number; n_head: number }, batchSize: number, seed: number, steps = 10): Promise<number> {
+  const vocab = new SyntheticVocab();
+  const model = new GPT(cfg, seed);
+  const trainer = await createGptTrainer(model, { engine, seed });
+  const rng = mulberry32(1);
+  let tokens = 0;
+  let ms = 0;
+  for (let i = 0; i < steps + 2; i++) {
+    const batch = Array.from({ length: batchSize }, () => trainingSequence(vocab, rng));
+    const t0 = Date.now();
+    const r = await trainer.step(targetBatch(batch, SYNTHETIC.trainExamples), 1e-3);
+    const dt = Date.now() - t0;
+    const n = batch.reduce((k, b) => k + b.ids.length, 0);
+    if (i >= 2) {
+      tokens += n;
+      ms += dt;
+      console.log(`${engine} step ${i}: ${dt} ms, ${(n / (dt / 1000)).toFixed(0)} tokens/s, loss ${r.metrics.loss.toFixed(4)}`);
+    }
+  }
+  trainer.dispose();
+  const t0 = Date.now();
+  await probe(model, vocab, 128);
+  console.log(`${engine} probe (128 seqs forward): ${Date.now() - t0} ms; numTensors ${tf().memory().numTensors}`);
+  model.dispose();
+  return tokens / (ms / 1000);
 }
 
 async function main() {
   const rep = await initBackend();
+  const engineArg = values.engine;
+  if (engineArg && engineArg !== "onnx" && engineArg !== "tfjs") throw new Error(`--engine must be onnx or tfjs, got "${engineArg}"`);
+  if (engineArg) setEngine(engineArg as EngineChoice);
   const vocab = new SyntheticVocab();
   const out = path.resolve(values.out!);
   if (values.spec) {
@@ -74,47 +108,47 @@ async function main() {
     warmup: Number(values.warmup),
     seed: Number(values.seed),
   };
+  const shape = { vocab_size: vocab.size, n_embd: Number(values.embd), n_layer: Number(values.layers), n_head: Number(values.heads) };
+  if (values.bench) {
+    console.log(`tfjs backend ${rep.chosen}; batch ${o.batchSize} × ${2 + 2 * SYNTHETIC.trainExamples} tokens; config ${JSON.stringify(shape)}`);
+    const rates: Partial<Record<EngineName, number>> = {};
+    for (const engine of engineArg ? [engineArg as EngineName] : ENGINES) rates[engine] = await bench(engine, shape, o.batchSize, o.seed);
+    for (const [engine, r] of Object.entries(rates)) console.log(`${engine}: ${r.toFixed(0)} tokens/s`);
+    if (rates.onnx && rates.tfjs) console.log(`onnx / tfjs: ${(rates.onnx / rates.tfjs).toFixed(2)}×`);
+    return;
+  }
   let model: GPT;
   let startStep = 0;
+  let optimizerState: OptimizerState | undefined;
   const statePath = path.join(out, "train-state.json");
   if (values.resume && fs.existsSync(statePath)) {
     model = loadGpt(out);
-    startStep = JSON.parse(fs.readFileSync(statePath, "utf8")).step;
-    console.log(`resuming from step ${startStep}`);
+    const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as { step: number; adamT?: number };
+    startStep = state.step;
+    if (fs.existsSync(path.join(out, OPTIMIZER_FILE))) optimizerState = { ...readOptimizerState(out), t: state.adamT ?? state.step };
+    console.log(`resuming from step ${startStep}${optimizerState ? " with the optimizer's moments" : " (optimizer moments from zero; the warm-up covers that)"}`);
   } else {
-    model = new GPT({ vocab_size: vocab.size, n_embd: Number(values.embd), n_layer: Number(values.layers), n_head: Number(values.heads) }, o.seed);
+    model = new GPT(shape, o.seed);
   }
-  console.log(`backend ${rep.chosen}; ${model.parameterCount} parameters; config ${JSON.stringify(model.config)}`);
-  if (values.bench) {
-    const rng = mulberry32(1);
-    const opt = tf().train.adam(1e-3);
-    for (let i = 0; i < 12; i++) {
-      const t0 = Date.now();
-      const batch = Array.from({ length: o.batchSize }, () => trainingSequence(vocab, rng));
-      trainStep(model, opt, batch.map((b) => b.ids), batch.map((b) => b.targets));
-      const ms = Date.now() - t0;
-      if (i >= 2) console.log(`step ${i}: ${ms} ms, ${((o.batchSize * batch[0].ids.length) / (ms / 1000)).toFixed(0)} tokens/s`);
-    }
-    const t0 = Date.now();
-    probe(model, vocab, 128);
-    console.log(`probe (128 seqs forward): ${Date.now() - t0} ms; numTensors ${tf().memory().numTensors}`);
-    return;
-  }
+  const engine = await initEngine();
+  console.log(`engine ${engine.chosen} (${engine.attempts.find((a) => a.ok)?.reason ?? ""}); ${model.parameterCount} parameters; config ${JSON.stringify(model.config)}`);
   fs.mkdirSync(out, { recursive: true });
   const logPath = path.join(out, "train-log.jsonl");
   if (!values.resume) fs.writeFileSync(logPath, "");
-  const save = (step: number) => {
-    const acc = probe(model, vocab);
+  const save = async (step: number, optimizer: OptimizerState) => {
+    const acc = await probe(model, vocab);
     const rec = { step, acc_by_k: acc.map((a) => +a.toFixed(3)), hash: hashWeights(model) };
     console.log(`checkpoint step ${step}: j-shot acc ${rec.acc_by_k.join(" ")}`);
     fs.appendFileSync(logPath, JSON.stringify({ kind: "checkpoint", ...rec }) + "\n");
     saveGpt(model, out, { trained_steps: String(step) });
     fs.writeFileSync(path.join(out, "vocab.json"), JSON.stringify(vocab.tokens, null, 0) + "\n");
-    fs.writeFileSync(statePath, JSON.stringify({ step, options: o }, null, 2) + "\n");
+    writeAtomic(path.join(out, OPTIMIZER_FILE), optimizerStateBytes(optimizer));
+    writeAtomic(statePath, JSON.stringify({ step, adamT: optimizer.t, engine: engine.chosen, options: o }, null, 2) + "\n");
   };
   const res = await pretrainSynthetic(model, {
     ...o,
     startStep,
+    optimizerState,
     logEvery: 50,
     checkpointEvery: 250,
     onCheckpoint: save,
@@ -124,7 +158,7 @@ async function main() {
       fs.appendFileSync(logPath, JSON.stringify(line) + "\n");
     },
   });
-  console.log(`done: ${res.steps} steps in ${res.seconds.toFixed(0)} s, final loss ${res.finalLoss.toFixed(4)}`);
+  console.log(`${res.interrupted ? "interrupted" : "done"}: ${res.steps} steps in ${res.seconds.toFixed(0)} s (${res.tokensPerSecond.toFixed(0)} tokens/s on ${res.engine}), final loss ${res.finalLoss.toFixed(4)}`);
 }
 
 main().catch((err) => {
