@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { EngineChoice, initEngine, setEngine, settings } from "../../env";
+import { engineReport, settings } from "../../env";
+import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 
 export const command: Command = {
   name: "icl",
@@ -10,7 +11,7 @@ export const command: Command = {
   usage: [
     "usage: course icl --model ID|DIR|synthetic --task synthetic|sentiment|translate --out FILE.json",
     "                  [--shots 0,1,2,4,8] [--trials 5] [--test 32] [--selection random|similar] [--seed 42] [--dtype q8]",
-    "                  [--engine onnx|tfjs]",
+    "                  [--engine onnx|tfjs] [--threads N]",
     "       course icl --download ID [--dtype q8]",
     "",
     "  --model synthetic   the lab's pre-trained GPT (models/icl-gpt); its weight hash is checked before and after",
@@ -20,8 +21,8 @@ export const command: Command = {
     "  --task synthetic    new random symbol → label mappings (chance 25%); synthetic-A / synthetic-B: the fixed tasks",
     "  --task sentiment    UCI review sentences → positive / negative (chance 50%)",
     "  --task translate    English → French words, scored over the word list",
-    "  --engine            what runs the synthetic GPT: onnx (ONNX Runtime, native) or tfjs; default: the fastest that",
-    "                      works here (course doctor). A Hub model always runs on transformers.js's ONNX Runtime",
+    ENGINE_USAGE,
+    "                  (the synthetic GPT; a Hub model runs on transformers.js's ONNX Runtime)",
     "  --download ID       only download the model into the cache (for use offline later)",
     "",
     "  e.g. course icl --model synthetic --task synthetic --shots 0,1,2,4,8 --trials 5 --out build/icl.json",
@@ -37,7 +38,7 @@ export const command: Command = {
     dtype: { type: "string" },
     out: { type: "string" },
     download: { type: "string" },
-    engine: { type: "string" },
+    ...ENGINE_OPTIONS,
   },
   async run({ values }) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -57,9 +58,6 @@ export const command: Command = {
       console.log(`${download} is in the cache: ${dir}`);
       return 0;
     }
-    const engineArg = str(values, "engine");
-    if (engineArg && engineArg !== "onnx" && engineArg !== "tfjs") throw new UsageError(`--engine must be onnx or tfjs, got "${engineArg}"`);
-    if (engineArg) setEngine(engineArg as EngineChoice);
     const modelArg = str(values, "model");
     if (!modelArg) throw new UsageError("which model? --model synthetic, a Hub id, or a folder");
     const out = str(values, "out");
@@ -88,9 +86,9 @@ export const command: Command = {
     let engineUsed: string | undefined;
     if (modelArg === "synthetic") {
       if (!taskName.startsWith("synthetic")) throw new UsageError(`the synthetic GPT only knows its symbol vocabulary; use --task synthetic (or a real LLM for ${taskName})`);
-      const engine = await initEngine();
-      engineUsed = engine.chosen;
-      process.stderr.write(`engine: ${engine.chosen} (${engine.attempts.find((a) => a.ok)?.reason ?? ""})\n`);
+      const engineLine = await applyEngineOptions(values);
+      engineUsed = engineReport()?.chosen;
+      process.stderr.write(`${engineLine}\n`);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { hashWeights } = require("../../models/gpt/checkpoint") as typeof import("../../models/gpt/checkpoint");
       const s = icl.loadIclGpt();
