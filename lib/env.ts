@@ -10,6 +10,7 @@
  *   COURSE_ENGINE    onnx | tfjs   (the engine models run and train on; default: the fastest that works)
  *   COURSE_THREADS   threads ONNX Runtime uses (default: every core)
  *   COURSE_ONNX_PROVIDER  cpu: never use the CUDA provider even where it is installed
+ *   COURSE_ORT_SPIN  1: ONNX Runtime's threads spin between operators (faster on an idle machine; default 0)
  *   HF_HOME          Hugging Face cache root (default $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface);
  *                    models in $HF_HOME/hub (or $HF_HUB_CACHE), the token in $HF_HOME/token (or $HF_TOKEN_PATH)
  *   COURSE_CACHE_DIR the course's own cache (embeddings, executed notebooks; default ~/.cache/llm-course)
@@ -57,6 +58,8 @@ export interface Settings {
   threads: number | null;
   /** COURSE_ONNX_PROVIDER=cpu: keep ONNX Runtime on the CPU even where the CUDA provider is installed. */
   onnxCpuOnly: boolean;
+  /** COURSE_ORT_SPIN=1: ONNX Runtime's worker threads spin-wait between operators (ORT's own default; costly when cores are shared). */
+  ortSpin: boolean;
   /** The Hub's address ($HF_ENDPOINT, no trailing slash): downloads and the online probe go there. */
   hfEndpoint: string;
   /** A token from $HF_TOKEN (or the older $HUGGING_FACE_HUB_TOKEN); null: `hubToken()` reads the token file. */
@@ -121,6 +124,7 @@ export function readSettings(e: NodeJS.ProcessEnv = process.env): Settings {
     requestedEngine: readEngine(e.COURSE_ENGINE),
     threads: readThreads(e.COURSE_THREADS),
     onnxCpuOnly: (e.COURSE_ONNX_PROVIDER ?? "").toLowerCase() === "cpu",
+    ortSpin: truthy(e.COURSE_ORT_SPIN),
     ...readHubNetwork(e, hfHome),
   };
 }

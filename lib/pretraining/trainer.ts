@@ -50,6 +50,8 @@ export interface TrainOptions {
   warmupSteps?: number;
   /** After the warm-up: linear decay to 0 (paper), cosine, or constant. */
   decay?: Decay;
+  /** Keep the peak rate until the last `cooldown` fraction of the steps, then decay (0 = decay right after the warm-up, as the paper). */
+  cooldown?: number;
   weightDecay?: number;
   clipNorm?: number;
   /** Dropout during pre-training (default: the config's rates; false turns it off). */
@@ -183,7 +185,9 @@ export class Pretrainer {
 
   /** Learning rate of update `step` (0-based). */
   lrAt(step: number): number {
-    return learningRate(step, { peak: this.options.lr, warmup: this.warmup, total: this.options.steps, decay: this.options.decay ?? "linear" });
+    const total = this.options.steps;
+    const cool = this.options.cooldown;
+    return learningRate(step, { peak: this.options.lr, warmup: this.warmup, total, decay: this.options.decay ?? "linear", decayStart: cool ? total - Math.round(cool * total) : undefined });
   }
 
   phaseAt(step: number): Phase {

@@ -122,6 +122,9 @@ export class Session {
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      // Threads sleep instead of spinning between operators: on a busy machine (or one shared with
+      // other jobs) spinning threads steal the cores the work needs.
+      extra: { session: { intra_op: { allow_spinning: settings.ortSpin ? "1" : "0" } } },
     });
     return new Session(inner, rep.chosen, [...inner.outputNames]);
   }
