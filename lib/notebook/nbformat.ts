@@ -11,6 +11,8 @@ export interface Cell {
   outputs?: Output[];
   execution_count?: number | null;
   id?: string;
+  /** Markdown cells: images pasted into the cell, by name (`attachment:NAME` in the source). */
+  attachments?: Record<string, Record<string, unknown>>;
 }
 
 export interface Notebook {

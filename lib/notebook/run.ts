@@ -138,7 +138,7 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     }
   } finally {
     await kernel.shutdown();
-    nb.metadata.course_run = { mode: opts.mode ?? "full", ok: !failure, date: new Date().toISOString() };
+    nb.metadata.course_run = { mode: opts.mode ?? "full", ok: !failure, date: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 100) / 10 };
     if (opts.outFile) {
       writeNotebook(opts.outFile, nb);
       copyPlotlyBeside(opts.outFile);
