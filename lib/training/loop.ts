@@ -80,12 +80,19 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const sigint = (o.handleSigint ?? !!o.save) && process.listenerCount("SIGINT") === 0;
   if (sigint) process.on("SIGINT", onSigint);
   try {
-    if (o.evaluate && step === 0 && (o.evalAtStart ?? true)) await o.onEval?.(await o.evaluate(0));
+    // (evaluate first: `onEval?.(await evaluate())` would skip the evaluation when there is no onEval)
+    if (o.evaluate && step === 0 && (o.evalAtStart ?? true)) {
+      const e = await o.evaluate(0);
+      await o.onEval?.(e);
+    }
     while (step < o.steps && !interrupted) {
       const r = await o.step(step);
       step++;
       await o.onStep?.(r);
-      if (o.evaluate && o.evalEvery && (step % o.evalEvery === 0 || step === o.steps)) await o.onEval?.(await o.evaluate(step));
+      if (o.evaluate && o.evalEvery && (step % o.evalEvery === 0 || step === o.steps)) {
+        const e = await o.evaluate(step);
+        await o.onEval?.(e);
+      }
       const dueSteps = o.saveEvery && step % o.saveEvery === 0;
       const dueTime = o.saveEveryMinutes && Date.now() - lastSave >= o.saveEveryMinutes * 60_000;
       if (o.save && (dueSteps || dueTime) && step < o.steps && !interrupted) {
