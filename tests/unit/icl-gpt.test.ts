@@ -148,7 +148,7 @@ test("pre-training steps lower the loss and change the hash; the tfjs engine lea
 });
 
 test("the same seed gives the same pre-training loss curve on both engines (1e-3)", async () => {
-  const curves = [];
+  const curves: number[][] = [];
   for (const engine of ENGINES) {
     const m = small();
     const r = await pretrainSynthetic(m, { steps: 10, batchSize: 8, lr: 3e-3, warmup: 3, seed: 5, engine });
