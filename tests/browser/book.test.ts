@@ -1,0 +1,106 @@
+/**
+ * The course book in a real browser: `course book --mode fast` builds it (every notebook and
+ * solution through the kernel; executed copies that `npm test`'s notebook run left in
+ * build/executed are reused when up to date), then headless Chromium opens every page from
+ * file:// and from a plain static HTTP server and checks that the Plotly figures draw and
+ * nothing is logged as an error. Screenshots: test-artifacts/browser/book-*.png.
+ *
+ * Needs Debian's `chromium` (.ci/run installs it); without it the test reports itself skipped.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import { defaultBookNotebooks } from "../../lib/notebook/book";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const COURSE = path.join(ROOT, "lib", "bin", "course.js");
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
+const OUT = path.join(ROOT, "build", "book-test");
+
+/** A static file server for the book folder (what any static host does). */
+async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const types: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png" };
+  const srv = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/\/$/, "/index.html");
+    const file = path.join(dir, path.normalize(rel));
+    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+test("course book --mode fast: every page opens from file:// and a static host, figures draw, no errors", { skip: CHROMIUM ? false : "Chromium is not installed (apt-get install chromium)", timeout: 60 * 60_000 }, async () => {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  const build = spawnSync(process.execPath, [COURSE, "book", "--mode", "fast", "--out", OUT], { cwd: ROOT, encoding: "utf8", env: { ...process.env, COURSE_MODE: "fast" } });
+  assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+  const summary = build.stdout.trim().split("\n").pop()!;
+  assert.match(summary, /^✓ Book: \d+ pages, \d+ interactive figures/);
+  const artifacts = path.join(ROOT, "test-artifacts", "browser");
+  fs.mkdirSync(artifacts, { recursive: true });
+  fs.writeFileSync(path.join(artifacts, "book-build.log"), build.stdout + build.stderr);
+
+  const expected = defaultBookNotebooks().map((f) => path.relative(ROOT, f).replace(/\.ipynb$/, ".html"));
+  for (const p of ["index.html", "book.css", "plotly.min.js", ...expected]) assert.ok(fs.existsSync(path.join(OUT, p)), `the book has ${p}`);
+  const index = fs.readFileSync(path.join(OUT, "index.html"), "utf8");
+  for (const p of expected) assert.ok(index.includes(`href="${p}"`), `index.html links to ${p}`);
+
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const server = await serve(OUT);
+  try {
+    const visit = async (url: string, shot?: string) => {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+      page.on("response", (r) => {
+        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+      });
+      await page.goto(url, { waitUntil: "load" });
+      const expectedPlots = await page.locator(".course-plot").count();
+      // Every figure placeholder becomes a drawn Plotly plot.
+      await page.waitForFunction((n) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n, expectedPlots, { timeout: 60_000 }).catch(() => undefined);
+      const plots = await page.locator(".js-plotly-plot").count();
+      if (shot) {
+        await page.locator(".js-plotly-plot").first().scrollIntoViewIfNeeded().catch(() => undefined);
+        await page.screenshot({ path: path.join(artifacts, shot) });
+      }
+      await page.close();
+      return { expectedPlots, plots, problems };
+    };
+    let total = 0;
+    const all: string[] = [];
+    for (const [i, p] of ["index.html", ...expected].entries()) {
+      const r = await visit(`file://${path.join(OUT, p)}`, i === 0 ? "book-index.png" : i === 1 ? "book-first-page.png" : undefined);
+      assert.equal(r.plots, r.expectedPlots, `${p}: ${r.plots} of ${r.expectedPlots} figures drawn`);
+      total += r.plots;
+      all.push(...r.problems.map((x) => `${p}: ${x}`));
+    }
+    assert.deepEqual(all, [], "pages opened from file:// log no errors");
+    assert.ok(total >= 10, `the book draws ${total} Plotly figures; at least 10 expected`);
+    // The same folder on a static web host.
+    const onHost: string[] = [];
+    for (const p of ["index.html", expected[0], expected[expected.length - 1]]) {
+      const r = await visit(`${server.url}/${p}`);
+      assert.equal(r.plots, r.expectedPlots, `${p} over HTTP: ${r.plots} of ${r.expectedPlots} figures drawn`);
+      onHost.push(...r.problems.map((x) => `${p}: ${x}`));
+    }
+    assert.deepEqual(onHost, [], "pages served over HTTP log no errors");
+  } finally {
+    await server.close();
+    await browser.close();
+  }
+});
