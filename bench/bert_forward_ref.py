@@ -57,6 +57,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name, default in [("layers", 4), ("hidden", 256), ("heads", 4), ("inter", 1024), ("vocab", 30522), ("seq", 128), ("batch", 8), ("iters", 5), ("warmup", 1), ("threads", 1)]:
         ap.add_argument(f"--{name}", type=int, default=default)
+    ap.add_argument("--export", default="", help="also write the model as ONNX (torch.onnx.export, opset 17) to this path")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -71,6 +72,9 @@ def main():
         for _ in range(a.iters):
             model(ids, mask, types)
         dt = (time.perf_counter() - t0) / a.iters
+    if a.export:
+        # What a transformers.js user gets: the PyTorch model exported to ONNX with its weights inside.
+        torch.onnx.export(model, (ids, mask, types), a.export, input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state", "pooler_output"], opset_version=17)
     print(json.dumps({"torch": torch.__version__, "threads": a.threads, "ms_per_batch": dt * 1000, "tokens_per_s": a.batch * a.seq / dt}))
 
 
