@@ -1,6 +1,7 @@
 /** The environment check behind `course doctor` and the setup notebook. */
 import * as path from "path";
-import { backendReport, initBackend, isOnline, settings } from "./env";
+import { backendReport, engineReport, initBackend, initEngine, isOnline, settings } from "./env";
+import { cudaProviderInstalled, providerReport } from "./engine/onnx/session";
 import { findJupyter } from "./notebook/jupyter";
 
 /** Node version the course needs: require(esm) on by default and the test runner's features (Node 20.19). */
@@ -19,11 +20,20 @@ export async function doctorReport() {
   } catch (err) {
     backend = { chosen: null, error: (err as Error).message };
   }
+  let engine: unknown;
+  try {
+    await initEngine();
+    const p = providerReport();
+    engine = { ...engineReport(), onnxProvider: p ? { chosen: p.chosen, threads: p.threads, attempts: p.attempts } : null, cudaProviderInstalled: cudaProviderInstalled() };
+  } catch (err) {
+    engine = { chosen: null, error: (err as Error).message };
+  }
   const jupyter = findJupyter();
   const tslabVersion = (require("tslab/package.json") as { version: string }).version;
   return {
     node: { version: process.version, ok: nodeOk(process.version), required: `>=${MIN_NODE.join(".")}` },
     backend,
+    engine,
     tslab: { version: tslabVersion, path: path.dirname(require.resolve("tslab/package.json")) },
     jupyter: {
       found: jupyter.found,
