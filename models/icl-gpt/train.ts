@@ -59,32 +59,44 @@ async function probe(model: GPT, vocab: SyntheticVocab, n = 256): Promise<number
   return correct.map((c) => c / n);
 }
 
-/** Tokens/s of training steps of this run's shape on one engine (a fresh model from the same seed; 2 warm-up steps). */
-async function bench(engine: EngineName, cfg: { vocab_size: number; n_embd: number; n_layer: number; n_head: number }, batchSize: number, seed: number, steps = 10): Promise<number> {
+/**
+ * Tokens/s of training steps of this run's shape on each engine: a fresh model per engine from the
+ * same seed, 2 warm-up steps each (graph compilation), then the engines take turns step by step on
+ * the same batches, so a machine whose load changes during the measurement affects both alike.
+ */
+async function bench(engines: readonly EngineName[], cfg: { vocab_size: number; n_embd: number; n_layer: number; n_head: number }, batchSize: number, seed: number, steps = 12): Promise<Record<string, number>> {
   const vocab = new SyntheticVocab();
-  const model = new GPT(cfg, seed);
-  const trainer = await createGptTrainer(model, { engine, seed });
   const rng = mulberry32(1);
-  let tokens = 0;
-  let ms = 0;
-  for (let i = 0; i < steps + 2; i++) {
-    const batch = Array.from({ length: batchSize }, () => trainingSequence(vocab, rng));
-    const t0 = Date.now();
-    const r = await trainer.step(targetBatch(batch, SYNTHETIC.trainExamples), 1e-3);
-    const dt = Date.now() - t0;
-    const n = batch.reduce((k, b) => k + b.ids.length, 0);
-    if (i >= 2) {
-      tokens += n;
-      ms += dt;
-      console.log(`${engine} step ${i}: ${dt} ms, ${(n / (dt / 1000)).toFixed(0)} tokens/s, loss ${r.metrics.loss.toFixed(4)}`);
+  const batches = Array.from({ length: steps + 2 }, () => Array.from({ length: batchSize }, () => trainingSequence(vocab, rng)));
+  const runs = await Promise.all(engines.map(async (engine) => {
+    const model = new GPT(cfg, seed);
+    return { engine, model, trainer: await createGptTrainer(model, { engine, seed }), tokens: 0, ms: 0 };
+  }));
+  for (let i = 0; i < batches.length; i++) {
+    const tokens = batches[i].reduce((k, b) => k + b.ids.length, 0);
+    const line: string[] = [];
+    for (const r of runs) {
+      const t0 = Date.now();
+      const out = await r.trainer.step(targetBatch(batches[i], SYNTHETIC.trainExamples), 1e-3);
+      const dt = Date.now() - t0;
+      if (i >= 2) {
+        r.tokens += tokens;
+        r.ms += dt;
+      }
+      line.push(`${r.engine} ${String(dt).padStart(4)} ms (loss ${out.metrics.loss.toFixed(4)})`);
     }
+    console.log(`step ${String(i).padStart(2)}${i < 2 ? " (warm-up)" : ""}: ${line.join(", ")}`);
   }
-  trainer.dispose();
-  const t0 = Date.now();
-  await probe(model, vocab, 128);
-  console.log(`${engine} probe (128 seqs forward): ${Date.now() - t0} ms; numTensors ${tf().memory().numTensors}`);
-  model.dispose();
-  return tokens / (ms / 1000);
+  const rates: Record<string, number> = {};
+  for (const r of runs) {
+    r.trainer.dispose();
+    const t0 = Date.now();
+    await probe(r.model, vocab, 128);
+    console.log(`${r.engine} probe (128 sequences, forward, first run compiles): ${Date.now() - t0} ms; numTensors ${tf().memory().numTensors}`);
+    r.model.dispose();
+    rates[r.engine] = r.tokens / (r.ms / 1000);
+  }
+  return rates;
 }
 
 async function main() {
@@ -111,8 +123,7 @@ async function main() {
   const shape = { vocab_size: vocab.size, n_embd: Number(values.embd), n_layer: Number(values.layers), n_head: Number(values.heads) };
   if (values.bench) {
     console.log(`tfjs backend ${rep.chosen}; batch ${o.batchSize} × ${2 + 2 * SYNTHETIC.trainExamples} tokens; config ${JSON.stringify(shape)}`);
-    const rates: Partial<Record<EngineName, number>> = {};
-    for (const engine of engineArg ? [engineArg as EngineName] : ENGINES) rates[engine] = await bench(engine, shape, o.batchSize, o.seed);
+    const rates = await bench(engineArg ? [engineArg as EngineName] : ENGINES, shape, o.batchSize, o.seed);
     for (const [engine, r] of Object.entries(rates)) console.log(`${engine}: ${r.toFixed(0)} tokens/s`);
     if (rates.onnx && rates.tfjs) console.log(`onnx / tfjs: ${(rates.onnx / rates.tfjs).toFixed(2)}×`);
     return;
