@@ -13,9 +13,15 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../env";
-import type { SequenceClassifier } from "./classifier";
+import { engineFor, settings, tf } from "../env";
+import type { HostTensor } from "../engine/ops";
+import { hostValues, VariableParams } from "../engine/params";
+import { createTrainer, EngineName, ModelFn } from "../engine/run";
+import { Ctx, dense } from "../models/nn";
+import { FINETUNE_ADAMW } from "../training/adamw";
+import { trainLoop } from "../training/loop";
+import { learningRate } from "../training/schedule";
+import { HEAD_BIAS, HEAD_WEIGHT, SequenceClassifier } from "./classifier";
 
 const memoryCache = new Map<string, { features: Float32Array; seconds: number }>();
 
@@ -40,7 +46,7 @@ export interface CachedFeatures {
 }
 
 /** Pooled features of texts from the frozen model, cached. Set `disk: false` to keep them in memory only. */
-export function cachedFeatures(clf: SequenceClassifier, texts: readonly string[], o: { disk?: boolean; fingerprint?: string } = {}): CachedFeatures {
+export async function cachedFeatures(clf: SequenceClassifier, texts: readonly string[], o: { disk?: boolean; fingerprint?: string } = {}): Promise<CachedFeatures> {
   const fp = o.fingerprint ?? modelFingerprint(clf);
   const key = crypto.createHash("sha1").update(fp).update("\u0000").update(texts.join("\u0000")).digest("hex");
   const hit = memoryCache.get(key);
@@ -58,7 +64,7 @@ export function cachedFeatures(clf: SequenceClassifier, texts: readonly string[]
     }
   }
   const start = performance.now();
-  const features = clf.features(clf.encode(texts));
+  const features = await clf.features(clf.encode(texts));
   const seconds = (performance.now() - start) / 1000;
   memoryCache.set(key, { features, seconds });
   if (o.disk !== false) {
@@ -79,53 +85,96 @@ export function clearFeatureCache(): void {
 }
 
 export interface HeadFitOptions {
-  /** Full-batch Adam steps (default 300: the loss is flat well before on these tasks). */
+  /** Full-batch AdamW steps (default 300: the loss is flat well before on these tasks). */
   steps?: number;
+  /** Learning rate, constant (default 1e-2: a linear model on standardised features). */
   lr?: number;
-  /** L2 penalty on the weights (default 1e-3). */
+  /** L2 penalty on the weights, added to the loss (default 1e-3). */
   l2?: number;
   seed?: number;
+  /** Engine (default: the classifier's). */
+  engine?: EngineName;
   onStep?: (step: number, loss: number) => void;
 }
 
 /**
- * Fits softmax (logistic) regression on features [N, H] with labels, and writes the result, with
- * the standardisation folded in, into the classifier's head. Returns the loss curve.
+ * Softmax (logistic) regression on standardised features as a model function: z [N, H] →
+ * logits = z·W + b [N, C]; loss = cross-entropy + l2·‖W‖². Written against Ops, so it trains with
+ * the course's one trainer (lib/engine/run.ts createTrainer) on either engine.
  */
-export function fitHeadOnFeatures(clf: SequenceClassifier, features: Float32Array, labels: readonly number[], o: HeadFitOptions = {}): { step: number; loss: number }[] {
+export function headFitFn(l2: number): ModelFn {
+  return <X>(c: Ctx<X>, x: Record<string, X>): Record<string, X> => {
+    const { o } = c;
+    const ce = o.crossEntropy(dense(c, x.features, "classifier"), x.labels); // logits [N, C]
+    return { loss: l2 > 0 ? o.add(ce, o.mul(o.sum(o.square(c.p(HEAD_WEIGHT))), l2)) : ce, crossEntropy: ce };
+  };
+}
+
+/**
+ * Fits softmax (logistic) regression on features [N, H] with labels, and writes the result, with
+ * the standardisation folded in, into the classifier's head. Returns the loss curve (every 10th step and the last).
+ */
+export async function fitHeadOnFeatures(clf: SequenceClassifier, features: Float32Array, labels: readonly number[], o: HeadFitOptions = {}): Promise<{ step: number; loss: number }[]> {
   const t = tf();
   const H = clf.bert.config.hidden_size;
   const C = clf.numLabels;
   const N = labels.length;
+  if (features.length !== N * H) throw new Error(`fitHeadOnFeatures: ${features.length} feature values for ${N} labels × hidden size ${H}`);
   const steps = o.steps ?? 300;
+  const lr = o.lr ?? 1e-2;
   const l2 = o.l2 ?? 1e-3;
+  // Standardise on the host: μ, σ per dimension from the training features.
+  const mu = new Float64Array(H);
+  const sigma = new Float64Array(H);
+  for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) mu[h] += features[i * H + h] / N;
+  for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) sigma[h] += (features[i * H + h] - mu[h]) ** 2 / N;
+  for (let h = 0; h < H; h++) sigma[h] = Math.sqrt(sigma[h]) + 1e-6;
+  const z = new Float32Array(N * H); // [N, H]
+  for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) z[i * H + h] = (features[i * H + h] - mu[h]) / sigma[h];
+  const inputs: Record<string, HostTensor> = { features: { data: z, shape: [N, H] }, labels: { data: Int32Array.from(labels), shape: [N] } };
+
+  const fit = new VariableParams();
+  const scope = `featurehead${headCounter++}`;
+  fit.add(HEAD_WEIGHT, t.tidy(() => t.variable(t.zeros([H, C]), true, `${scope}/W`)), false); // the L2 term is in the loss
+  fit.add(HEAD_BIAS, t.tidy(() => t.variable(t.zeros([C]), true, `${scope}/b`)), false);
+  const engine = await engineFor(o.engine ?? clf.engine);
+  // Adam as before: no weight decay (the L2 penalty is in the loss), no clipping, constant learning rate.
+  const trainer = createTrainer(engine, { key: `feature-head|l2=${l2}`, fn: headFitFn(l2), params: fit, lossOutput: "loss", optimizer: { ...FINETUNE_ADAMW, weightDecay: 0, clipNorm: 0 }, dropout: false, seed: o.seed });
   const curve: { step: number; loss: number }[] = [];
-  const X = t.tensor2d(features, [N, H]); // [N, H]
-  const mu = t.mean(X, 0); // [H]
-  const sigma = t.tidy(() => t.add(t.sqrt(t.mean(t.square(t.sub(X, mu)), 0)), 1e-6)); // [H]
-  const Z = t.tidy(() => t.div(t.sub(X, mu), sigma)); // [N, H]
-  const Y = t.tidy(() => t.oneHot(t.tensor1d(Array.from(labels), "int32"), C).toFloat()); // [N, C]
-  const W = t.tidy(() => t.variable(t.zeros([H, C]), true, `featurehead${headCounter}/W`));
-  const b = t.tidy(() => t.variable(t.zeros([C]), true, `featurehead${headCounter++}/b`));
-  const opt = t.train.adam(o.lr ?? 1e-2);
-  for (let s = 0; s < steps; s++) {
-    const loss = opt.minimize(() => t.add(t.losses.softmaxCrossEntropy(Y, t.add(t.matMul(Z, W), b)), t.mul(l2, t.sum(t.square(W)))) as tfTypes.Scalar, true, [W, b]);
-    if (s % 10 === 0 || s === steps - 1) {
-      const v = loss!.dataSync()[0];
-      curve.push({ step: s, loss: v });
-      o.onStep?.(s, v);
+  try {
+    await trainLoop({
+      startStep: 0,
+      steps,
+      step: async (s) => {
+        const t0 = Date.now();
+        const rate = learningRate(s, { peak: lr, warmup: 0, total: steps, decay: "constant" });
+        const r = await trainer.step(inputs, rate);
+        const loss = r.metrics.loss;
+        if (s % 10 === 0 || s === steps - 1) {
+          curve.push({ step: s, loss });
+          o.onStep?.(s, loss);
+        }
+        return { step: s + 1, loss, losses: r.metrics, lr: rate, gradNorm: r.gradNorm, tokens: N, ms: Date.now() - t0 };
+      },
+    });
+    trainer.sync();
+    // logits = ((x − μ)/σ)·W + b = x·(W/σ) + (b − Σ_h (μ_h/σ_h)·W_h)
+    const W = hostValues(fit, HEAD_WEIGHT); // [H, C]
+    const b = hostValues(fit, HEAD_BIAS); // [C]
+    const Wf = new Float32Array(H * C);
+    const bf = Float64Array.from(b);
+    for (let h = 0; h < H; h++) {
+      for (let k = 0; k < C; k++) {
+        Wf[h * C + k] = W[h * C + k] / sigma[h];
+        bf[k] -= (mu[h] / sigma[h]) * W[h * C + k];
+      }
     }
-    loss!.dispose();
+    clf.head.assign(HEAD_WEIGHT, Wf);
+    clf.head.assign(HEAD_BIAS, Float32Array.from(bf));
+  } finally {
+    trainer.dispose();
+    for (const n of fit.names()) fit.variable(n).dispose();
   }
-  // logits = ((x − μ)/σ)·W + b = x·(W/σ) + (b − (μ/σ)·W)
-  t.tidy(() => {
-    const Wf = t.div(W, t.reshape(sigma, [H, 1])); // [H, C]
-    const bf = t.sub(b, t.sum(t.mul(t.reshape(t.div(mu, sigma), [H, 1]), W), 0)); // [C]
-    clf.headW.assign(Wf);
-    clf.headB.assign(bf);
-  });
-  opt.dispose();
-  for (const x of [X, mu, sigma, Z, Y, W, b]) x.dispose();
   return curve;
 }
 

@@ -1,27 +1,28 @@
 /**
  * lib/finetuning: adapting a pre-trained BERT to a classification task, every branch of the
- * course's decision tree made real and measured.
+ * course's decision tree made real and measured. The model is lib/models/bert's one BERT plus a
+ * head, run and trained on the course's engine (ONNX Runtime or tfjs; lib/engine, lib/training).
  *
  *   const split = splitTask(loadTask("sentiment"), { seed: 42 });
  *   const clf = await loadBaseClassifier("models/course-bert", task.labelNames, { maxLength: 64 });
  *   const r = await fineTune(clf, "lora:8", split, { epochs: 2, seed: 1 });   // feature | full | partial:K | lora:R | bitfit
  *   await saveFineTuned(clf, "out/lora", { strategy: r.strategy });            // adapter: a few hundred kB
- *   const again = await loadFineTuned("out/lora"); again.predict(["great food"]);
+ *   const again = await loadFineTuned("out/lora"); await again.predict(["great food"]);
  *   const rows = await compareStrategies({ ... });  comparisonTable(rows)       // same split, seeds, budget
  *   decide({ relatedToPretraining: true, largeLabelledData: false, limitedCompute: true, dataVeryDifferent: false })
  */
 export * from "./metrics";
 export * from "./data";
-export { SequenceClassifier } from "./classifier";
-export type { ClassifierOptions, Pooling } from "./classifier";
-export { pooledForward, frozenLinear, seedDropout } from "./forward";
-export { LoraAdapters, DEFAULT_LORA, targetPrefix } from "./lora";
-export type { LoraConfig, LoraTarget } from "./lora";
+export { SequenceClassifier, classifierFn, classifierInputs, shapePolicy, SEQ_MULTIPLE, HEAD_WEIGHT, HEAD_BIAS } from "./classifier";
+export type { ClassifierOptions, Pooling, ShapePolicy } from "./classifier";
+export { LoraAdapters, DEFAULT_LORA, targetPrefix, loraA, loraB } from "./lora";
+export type { LoraConfig, LoraTarget, LoraPair } from "./lora";
 export * from "./strategies";
-export { AdamW, scheduleFactor } from "./optim";
-export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, modelFingerprint } from "./features";
-export { fineTune } from "./train";
-export type { TrainOptions, RunResult, LabelledTexts } from "./train";
+export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, headFitFn, modelFingerprint } from "./features";
+export { fineTune, WARMUP_FRACTION } from "./train";
+export type { TrainOptions, RunResult, LabelledTexts, FineTuneStep } from "./train";
+export { RssPeak } from "./memory";
+export type { PeakMemory, PeakMethod } from "./memory";
 export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";

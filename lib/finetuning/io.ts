@@ -13,10 +13,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { tf } from "../env";
 import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
+import type { EngineName } from "../engine/run";
 import { BertTokenizer } from "../text";
-import { ClassifierOptions, Pooling, SequenceClassifier } from "./classifier";
+import { ClassifierOptions, HEAD_BIAS, HEAD_WEIGHT, Pooling, SequenceClassifier } from "./classifier";
 import { LoraAdapters, LoraTarget, PEFT_PREFIX } from "./lora";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -68,14 +68,15 @@ export async function saveFineTuned(clf: SequenceClassifier, dir: string, info: 
 }
 
 function headTensors(clf: SequenceClassifier, prefix: string): TensorToWrite[] {
-  const t = tf();
-  const w = t.tidy(() => t.transpose(clf.headW)); // [C, H], PyTorch Linear layout
-  const out: TensorToWrite[] = [
-    { name: `${prefix}classifier.weight`, shape: w.shape, data: w.dataSync() as Float32Array },
-    { name: `${prefix}classifier.bias`, shape: clf.headB.shape, data: clf.headB.dataSync() as Float32Array },
+  const { W, b } = clf.headValues(); // W [H, C] memory layout
+  const H = clf.bert.config.hidden_size;
+  const C = clf.numLabels;
+  const wt = new Float32Array(C * H); // [C, H], PyTorch Linear layout
+  for (let h = 0; h < H; h++) for (let k = 0; k < C; k++) wt[k * H + h] = W[h * C + k];
+  return [
+    { name: `${prefix}${HEAD_WEIGHT}`, shape: [C, H], data: wt },
+    { name: `${prefix}${HEAD_BIAS}`, shape: [C], data: Float32Array.from(b) },
   ];
-  w.dispose();
-  return out;
 }
 
 function labelMaps(clf: SequenceClassifier) {
@@ -93,6 +94,17 @@ function courseInfo(clf: SequenceClassifier, info: SaveInfo) {
 }
 
 async function saveModel(clf: SequenceClassifier, dir: string, info: SaveInfo): Promise<string[]> {
+  // LoRA adapters not merged: the model layout holds W + ΔW, so merge for the save and take them out again.
+  const lora = clf.lora && !clf.lora.merged ? clf.lora : null;
+  lora?.merge();
+  try {
+    return await saveModelFiles(clf, dir, info);
+  } finally {
+    lora?.unmerge();
+  }
+}
+
+async function saveModelFiles(clf: SequenceClassifier, dir: string, info: SaveInfo): Promise<string[]> {
   const written = await saveBert(clf.bert, dir, { bare: false, tokenizerFrom: info.tokenizerFrom ?? clf.bert.sourceDir ?? null });
   const weightsFile = path.join(dir, WEIGHTS_NAME);
   const { tensors } = readWeights(dir);
@@ -112,12 +124,8 @@ function saveAdapter(clf: SequenceClassifier, dir: string, info: SaveInfo): stri
   const tensors: TensorToWrite[] = headTensors(clf, PEFT_PREFIX);
   const lora = clf.lora;
   if (lora) {
-    const wasMerged = lora.merged;
-    for (const [name, x] of lora.checkpointTensors()) {
-      tensors.push({ name, shape: x.shape, data: x.dataSync() as Float32Array });
-      x.dispose();
-    }
-    if (wasMerged) throw new Error("LoRA adapters are merged into the weights; unmerge() before saving them as an adapter, or save the model layout");
+    if (lora.merged) throw new Error("LoRA adapters are merged into the weights; unmerge() before saving them as an adapter, or save the model layout");
+    for (const [name, x] of lora.checkpointTensors()) tensors.push({ name, shape: x.shape, data: x.data });
   }
   const absBase = fs.existsSync(base) ? path.resolve(base) : base;
   const cfg = {
@@ -141,8 +149,12 @@ function saveAdapter(clf: SequenceClassifier, dir: string, info: SaveInfo): stri
   return [cfgFile, wFile];
 }
 
-/** Loads a folder written by saveFineTuned (either layout). `base` overrides an adapter's base model location. */
-export async function loadFineTuned(dir: string, o: { base?: string } = {}): Promise<SequenceClassifier> {
+/**
+ * Loads a folder written by saveFineTuned (either layout), on any engine (the files do not depend
+ * on the engine that trained). `base` overrides an adapter's base model location; `engine` sets the
+ * classifier's engine (default: the course's choice).
+ */
+export async function loadFineTuned(dir: string, o: { base?: string; engine?: EngineName } = {}): Promise<SequenceClassifier> {
   const adapterCfg = path.join(dir, ADAPTER_CONFIG);
   if (fs.existsSync(adapterCfg)) {
     const cfg = JSON.parse(fs.readFileSync(adapterCfg, "utf8")) as {
@@ -151,7 +163,7 @@ export async function loadFineTuned(dir: string, o: { base?: string } = {}): Pro
     };
     const base = o.base ?? cfg.base_model_name_or_path;
     const ci = cfg.course_finetuning;
-    const clf = await loadBaseClassifier(base, ci.label_names, { pooling: ci.pooling, maxLength: ci.max_length });
+    const clf = await loadBaseClassifier(base, ci.label_names, { pooling: ci.pooling, maxLength: ci.max_length, engine: o.engine });
     const { tensors } = readSafetensorsFile(path.join(dir, ADAPTER_WEIGHTS));
     if (cfg.peft_type === "LORA") {
       clf.lora = new LoraAdapters(clf.bert, { r: cfg.r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targets: cfg.target_modules });
@@ -164,7 +176,7 @@ export async function loadFineTuned(dir: string, o: { base?: string } = {}): Pro
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_NAME), "utf8")) as { id2label?: Record<string, string>; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[] } };
   const labelNames = cfg.course_finetuning?.label_names ?? Object.keys(cfg.id2label ?? {}).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label![k]);
   if (labelNames.length < 2) throw new Error(`${dir}/config.json has no labels (id2label); it is not a sequence-classification model`);
-  const clf = await loadBaseClassifier(dir, labelNames, { pooling: cfg.course_finetuning?.pooling, maxLength: cfg.course_finetuning?.max_length });
+  const clf = await loadBaseClassifier(dir, labelNames, { pooling: cfg.course_finetuning?.pooling, maxLength: cfg.course_finetuning?.max_length, engine: o.engine });
   const { tensors } = readWeights(dir);
   setHead(clf, tensors, "", dir);
   return clf;
@@ -176,18 +188,16 @@ function readSafetensorsFile(file: string) {
 }
 
 function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, prefix: string, source: string): void {
-  const t = tf();
-  const w = tensors.get(`${prefix}classifier.weight`);
-  const b = tensors.get(`${prefix}classifier.bias`);
-  if (!w || !b) throw new Error(`${source} has no ${prefix}classifier.weight / .bias: it was not saved by saveFineTuned`);
+  const w = tensors.get(`${prefix}${HEAD_WEIGHT}`);
+  const b = tensors.get(`${prefix}${HEAD_BIAS}`);
+  if (!w || !b) throw new Error(`${source} has no ${prefix}${HEAD_WEIGHT} / .bias: it was not saved by saveFineTuned`);
   const [C, H] = w.shape;
-  if (C !== clf.numLabels || H !== clf.bert.config.hidden_size) throw new Error(`${source}: classifier.weight is [${w.shape}], expected [${clf.numLabels}, ${clf.bert.config.hidden_size}]`);
-  const wt = t.tidy(() => t.transpose(t.tensor2d(Float32Array.from(w.data), [C, H])));
-  clf.headW.assign(wt);
-  wt.dispose();
-  const bt = t.tensor1d(Float32Array.from(b.data));
-  clf.headB.assign(bt);
-  bt.dispose();
+  if (C !== clf.numLabels || H !== clf.bert.config.hidden_size) throw new Error(`${source}: ${HEAD_WEIGHT} is [${w.shape}], expected [${clf.numLabels}, ${clf.bert.config.hidden_size}]`);
+  if (b.shape.length !== 1 || b.shape[0] !== C) throw new Error(`${source}: ${HEAD_BIAS} is [${b.shape}], expected [${C}]`);
+  const wm = new Float32Array(H * C); // [H, C] memory layout
+  for (let k = 0; k < C; k++) for (let h = 0; h < H; h++) wm[h * C + k] = w.data[k * H + h];
+  clf.head.assign(HEAD_WEIGHT, wm);
+  clf.head.assign(HEAD_BIAS, Float32Array.from(b.data));
 }
 
 /** The project's folder (lib/finetuning → ../..). */

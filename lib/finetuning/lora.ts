@@ -3,9 +3,19 @@
  * a low-rank update ΔW = (α/r)·A·B beside it, here on the attention's query and value projections
  * (the paper's §7.1 choice). Per adapted H×H matrix that is 2·H·r trainable numbers instead of H².
  *
+ * It is an extension point of the one BERT definition (lib/models/bert/bert.ts), not a rewrite: a
+ * dense-layer hook (lib/models/nn.ts's DenseHook) that adds the adapter term to the output of each
+ * adapted layer,
+ *
+ *   y = x·W + b   →   y + (α/r)·dropout(x)·A·B          A [in, r], B [r, out] (memory layout)
+ *
+ * and the same hook runs on either engine (tfjs eagerly, or traced into the ONNX graph, where the
+ * autodiff builds gradients for A and B only, since W is frozen).
+ *
  * Initialisation as in Hugging Face PEFT: A ~ kaiming-uniform(a=√5) = U(−1/√in, 1/√in), B = 0, so
  * training starts from exactly the pre-trained model. `merge()` folds ΔW into W (no extra cost at
- * inference); `unmerge()` takes it out again.
+ * inference; the hook then adds nothing); `unmerge()` takes it out again. Both go through
+ * `params.assign`, so every engine sees the new weights.
  *
  * Files: PEFT's layout — `adapter_config.json` + `adapter_model.safetensors` with
  * `base_model.model.bert.encoder.layer.<i>.attention.self.query.lora_A.weight` [r, in] and
@@ -15,8 +25,10 @@
  */
 import type * as tfTypes from "@tensorflow/tfjs";
 import { tf, settings } from "../env";
+import { hostValues, VariableParams } from "../engine/params";
+import type { AnyHook } from "../engine/run";
 import type { BertModel } from "../models/bert";
-import type { LoraPair, LoraView } from "./forward";
+import type { Ctx } from "../models/nn";
 
 export type LoraTarget = "query" | "key" | "value" | "attention.output.dense" | "intermediate.dense" | "output.dense";
 
@@ -39,33 +51,51 @@ export function targetPrefix(i: number, target: LoraTarget): string {
   return target === "query" || target === "key" || target === "value" ? `${base}.attention.self.${target}` : `${base}.${target}`;
 }
 
+/** Parameter names of an adapter pair (PEFT's names without its `base_model.model.` prefix). */
+export const loraA = (prefix: string) => `${prefix}.lora_A.weight`;
+export const loraB = (prefix: string) => `${prefix}.lora_B.weight`;
+
 export const PEFT_PREFIX = "base_model.model.";
 
-export class LoraAdapters implements LoraView {
+/** One adapter pair's variables (memory layout: A [in, r], B [r, out]). */
+export interface LoraPair {
+  A: tfTypes.Variable;
+  B: tfTypes.Variable;
+}
+
+export class LoraAdapters {
   readonly config: LoraConfig;
-  readonly pairs = new Map<string, LoraPair>();
-  merged = false;
+  /** The adapter matrices as a parameter source (joined with BERT's and the head's by the classifier). */
+  readonly params = new VariableParams();
+  /** The adapted Linear prefixes, in layer order. */
+  readonly prefixes: string[] = [];
+  private readonly prefixSet = new Set<string>();
+  private mergedFlag = false;
 
   constructor(readonly bert: BertModel, config: Partial<LoraConfig> = {}, seed: number = settings.seed) {
     const t = tf();
     this.config = { ...DEFAULT_LORA, ...config };
     const { r } = this.config;
     if (!Number.isInteger(r) || r < 1) throw new Error(`LoRA rank r must be a positive integer, got ${r}`);
+    if (!(this.config.dropout >= 0 && this.config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${this.config.dropout}`);
     let k = 0;
+    const scope = `lora${loraCounter++}`;
     for (let i = 0; i < bert.config.num_hidden_layers; i++) {
       for (const target of this.config.targets) {
         const prefix = targetPrefix(i, target);
         const [inF, outF] = bert.params.spec(`${prefix}.weight`).shape;
         const bound = 1 / Math.sqrt(inF);
         const a0 = t.randomUniform([inF, r], -bound, bound, "float32", seed * 7919 + k++);
-        this.pairs.set(prefix, {
-          A: t.variable(a0, true, `lora${loraCounter}/${prefix}.lora_A`),
-          B: t.tidy(() => t.variable(t.zeros([r, outF]), true, `lora${loraCounter}/${prefix}.lora_B`)),
-        });
+        const A = t.variable(a0, true, `${scope}/${loraA(prefix)}`);
         a0.dispose();
+        const B = t.tidy(() => t.variable(t.zeros([r, outF]), true, `${scope}/${loraB(prefix)}`));
+        // Adapters are matrices: weight decay applies (PEFT trains them with the Trainer's AdamW decay).
+        this.params.add(loraA(prefix), A, true);
+        this.params.add(loraB(prefix), B, true);
+        this.prefixes.push(prefix);
+        this.prefixSet.add(prefix);
       }
     }
-    loraCounter++;
   }
 
   get scale(): number {
@@ -76,80 +106,125 @@ export class LoraAdapters implements LoraView {
     return this.config.dropout;
   }
 
+  /** ΔW is folded into the base weights (the hook adds nothing then). */
+  get merged(): boolean {
+    return this.mergedFlag;
+  }
+
+  /** The adapter pairs by Linear prefix (variables; change values through `params.assign`). */
+  get pairs(): Map<string, LoraPair> {
+    return new Map(this.prefixes.map((p) => [p, { A: this.params.variable(loraA(p)), B: this.params.variable(loraB(p)) }]));
+  }
+
+  /**
+   * The dense-layer hook: y + (α/r)·dropout(x)·A·B on adapted layers while not merged. The dropout
+   * acts on the adapter's input only (PEFT's lora_dropout) and is active only in training.
+   */
+  readonly hook: AnyHook = <X>(c: Ctx<X>, prefix: string, x: X, y: X): X => {
+    if (this.mergedFlag || !this.prefixSet.has(prefix)) return y;
+    const { o } = c;
+    const xd = o.dropout(x, this.config.dropout); // [N, in]
+    const delta = o.matmul(o.matmul(xd, c.p(loraA(prefix))), c.p(loraB(prefix))); // [N, r] → [N, out]
+    return o.add(y, o.mul(delta, this.scale)); // [N, out]
+  };
+
+  /** Identifies the hook's configuration (the ONNX engine caches compiled graphs by it). */
+  get hooksKey(): string {
+    const c = this.config;
+    return `lora:r=${c.r}:alpha=${c.alpha}:dropout=${c.dropout}:targets=${c.targets.join(",")}:merged=${this.mergedFlag}`;
+  }
+
   /** Checkpoint-style names (without PEFT's prefix): `<prefix>.lora_A.weight`, `<prefix>.lora_B.weight`. */
   namedVariables(): { name: string; v: tfTypes.Variable }[] {
-    const out: { name: string; v: tfTypes.Variable }[] = [];
-    for (const [prefix, { A, B }] of this.pairs) out.push({ name: `${prefix}.lora_A.weight`, v: A }, { name: `${prefix}.lora_B.weight`, v: B });
-    return out;
+    return this.params.names().map((name) => ({ name, v: this.params.variable(name) }));
   }
 
   /** Number of adapter parameters: Σ over adapted layers of r·(in + out). */
   count(): number {
-    let n = 0;
-    for (const { A, B } of this.pairs.values()) n += A.size + B.size;
-    return n;
+    return this.namedVariables().reduce((n, { v }) => n + v.size, 0);
   }
 
-  /** W ← W + (α/r)·A·B for every adapted layer; the forward then skips the adapter term. */
+  /** W ← W + (α/r)·A·B for every adapted layer; the hook then skips the adapter term. */
   merge(): void {
-    if (this.merged) return;
+    if (this.mergedFlag) return;
     this.apply(+1);
-    this.merged = true;
+    this.mergedFlag = true;
   }
 
   /** W ← W − (α/r)·A·B: back to the base weights (up to float rounding, ~1e-7 relative). */
   unmerge(): void {
-    if (!this.merged) return;
+    if (!this.mergedFlag) return;
     this.apply(-1);
-    this.merged = false;
+    this.mergedFlag = false;
   }
 
-  /** Adapter tensors in PEFT's names and PyTorch layout: lora_A [r, in], lora_B [out, r]. Caller disposes. */
-  checkpointTensors(): Map<string, tfTypes.Tensor> {
-    const t = tf();
-    const out = new Map<string, tfTypes.Tensor>();
-    for (const [prefix, { A, B }] of this.pairs) {
-      out.set(`${PEFT_PREFIX}${prefix}.lora_A.weight`, t.transpose(A)); // [r, in]
-      out.set(`${PEFT_PREFIX}${prefix}.lora_B.weight`, t.transpose(B)); // [out, r]
+  /** Adapter tensors in PEFT's names and PyTorch layout: lora_A [r, in], lora_B [out, r]. */
+  checkpointTensors(): Map<string, { shape: number[]; data: Float32Array }> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const prefix of this.prefixes) {
+      for (const name of [loraA(prefix), loraB(prefix)]) {
+        const [rows, cols] = this.params.variable(name).shape;
+        out.set(`${PEFT_PREFIX}${name}`, { shape: [cols, rows], data: transpose(hostValues(this.params, name), rows, cols) });
+      }
     }
     return out;
   }
 
   /** Sets A and B from PEFT-layout tensors (as read from adapter_model.safetensors). */
   loadCheckpointTensors(get: (name: string) => { shape: number[]; data: Float32Array | Int32Array } | undefined, source: string): void {
-    const t = tf();
-    for (const [prefix, { A, B }] of this.pairs) {
-      for (const [which, v] of [["lora_A", A], ["lora_B", B]] as const) {
-        const name = `${PEFT_PREFIX}${prefix}.${which}.weight`;
-        const raw = get(name);
-        if (!raw) throw new Error(`${source} has no tensor "${name}"; the adapter was made for a different model or target list`);
-        const want = [v.shape[1], v.shape[0]];
-        if (raw.shape.join() !== want.join()) throw new Error(`${source}: "${name}" has shape [${raw.shape}], expected [${want}] (check r and the base model)`);
-        const x = t.tidy(() => t.transpose(t.tensor2d(Float32Array.from(raw.data), raw.shape as [number, number])));
-        v.assign(x);
-        x.dispose();
+    for (const prefix of this.prefixes) {
+      for (const name of [loraA(prefix), loraB(prefix)]) {
+        const key = `${PEFT_PREFIX}${name}`;
+        const raw = get(key);
+        if (!raw) throw new Error(`${source} has no tensor "${key}"; the adapter was made for a different model or target list`);
+        const [rows, cols] = this.params.variable(name).shape;
+        if (raw.shape.join() !== [cols, rows].join()) throw new Error(`${source}: "${key}" has shape [${raw.shape}], expected [${cols},${rows}] (check r and the base model)`);
+        this.params.assign(name, transpose(Float32Array.from(raw.data), cols, rows));
       }
     }
   }
 
   dispose(): void {
-    if (this.merged) this.unmerge();
-    for (const { A, B } of this.pairs.values()) {
-      A.dispose();
-      B.dispose();
-    }
-    this.pairs.clear();
+    if (this.mergedFlag) this.unmerge();
+    for (const { v } of this.namedVariables()) v.dispose();
+    for (const n of this.params.names()) this.params.remove(n);
+    this.prefixes.length = 0;
+    this.prefixSet.clear();
   }
 
+  /** W ± (α/r)·A·B on the host, written back with params.assign (the engines' caches see it). */
   private apply(sign: 1 | -1): void {
-    const t = tf();
-    for (const [prefix, { A, B }] of this.pairs) {
-      const W = this.bert.params.get(`${prefix}.weight`);
-      const next = t.tidy(() => t.add(W, t.mul(t.matMul(A, B), sign * this.scale))); // [in, out]
-      W.assign(next);
-      next.dispose();
+    const bp = this.bert.params;
+    const r = this.config.r;
+    for (const prefix of this.prefixes) {
+      const wName = `${prefix}.weight`;
+      const [inF, outF] = bp.spec(wName).shape;
+      const W = Float32Array.from(hostValues(bp, wName)); // [in, out]
+      const A = hostValues(this.params, loraA(prefix)); // [in, r]
+      const B = hostValues(this.params, loraB(prefix)); // [r, out]
+      const s = sign * this.scale;
+      const delta = new Float64Array(outF); // one row of ΔW, summed in float64 so unmerge restores W to the last bit or so
+      for (let i = 0; i < inF; i++) {
+        delta.fill(0);
+        for (let k = 0; k < r; k++) {
+          const a = A[i * r + k];
+          if (a === 0) continue;
+          const bRow = k * outF;
+          for (let j = 0; j < outF; j++) delta[j] += a * B[bRow + j];
+        }
+        const row = i * outF;
+        for (let j = 0; j < outF; j++) W[row + j] += s * delta[j];
+      }
+      bp.assign(wName, W);
     }
   }
+}
+
+/** [rows, cols] row-major → [cols, rows]. */
+function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
 }
 
 let loraCounter = 0;

@@ -10,6 +10,11 @@
  * | `bitfit`      | every bias (incl. LayerNorm β) + the head (Ben Zaken et al. 2022) | parameter-efficient   |
  *
  * The head always trains: it starts random and is the only part that knows the labels.
+ *
+ * A strategy is only a choice of trainable flags (and, for LoRA, a dense-layer hook with its
+ * adapter matrices): the model function and the training loop are the same for all of them. The
+ * engines read the flags — tfjs differentiates only trainable variables, the ONNX autodiff builds
+ * no gradient for frozen paths — and the optimizer keeps state only for what trains.
  */
 import { DEFAULT_LORA, LoraAdapters, LoraConfig } from "./lora";
 import type { SequenceClassifier } from "./classifier";
@@ -66,6 +71,7 @@ export function strategyName(s: Strategy): string {
 /** Sets which variables train (and adds LoRA adapters for `lora`). Call once, on a fresh classifier. */
 export function applyStrategy(clf: SequenceClassifier, s: Strategy, seed?: number): void {
   const params = clf.bert.params;
+  if (clf.lora && s.kind !== "lora") throw new Error(`this classifier has LoRA adapters; strategy "${strategyName(s)}" needs a fresh classifier`);
   const L = clf.bert.config.num_hidden_layers;
   params.freeze("all");
   switch (s.kind) {
@@ -94,6 +100,10 @@ export function applyStrategy(clf: SequenceClassifier, s: Strategy, seed?: numbe
   }
   clf.headW.trainable = true;
   clf.headB.trainable = true;
+  // Flags were set on the variables directly: bump the versions so the engines re-read them.
+  params.touch();
+  clf.head.touch();
+  clf.lora?.params.touch();
 }
 
 /** Default learning rates, chosen before looking at any test result. */

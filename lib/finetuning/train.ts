@@ -1,29 +1,52 @@
 /**
  * One fine-tuning run: apply a strategy to a fresh classifier, train it on the training split
  * within a budget (epochs × batches), and measure what the comparison needs — held-out accuracy
- * and macro-F1, exact trainable / total parameter counts, wall time, peak tensor memory and the
+ * and macro-F1, exact trainable / total parameter counts, wall and CPU time, peak memory and the
  * learning curves (training loss per step, held-out accuracy during training).
  *
- *   const clf = await loadClassifierBase("models/course-bert", task.labelNames);
+ *   const clf = await loadBaseClassifier("models/course-bert", task.labelNames);
  *   const r = await fineTune(clf, "lora:8", split, { epochs: 3, seed: 1 });
  *   r.accuracy, r.f1, r.trainableParams, r.totalParams, r.seconds, r.peakBytes, r.curve, r.evals
+ *
+ * The training is the course's one trainer and loop: the classifier's model function
+ * (lib/finetuning/classifier.ts) on the chosen engine through createTrainer (lib/engine/run.ts),
+ * AdamW with transformers' fine-tuning defaults (lib/training/adamw.ts FINETUNE_ADAMW), linear
+ * warm-up over the first 10% of the steps then linear decay (lib/training/schedule.ts; BERT §A.3,
+ * Google's run_classifier.py), stepped by lib/training/loop.ts's trainLoop. It emits records
+ * (onStep / onEval); drawing them is the caller's business (lib/viz).
  */
-import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../env";
-import { progress, Progress } from "../viz";
-import type { SequenceClassifier } from "./classifier";
-import { EncodedTexts, makeBatches, mulberry32 } from "./data";
+import { settings, tf } from "../env";
+import { HostTensor } from "../engine/ops";
+import { createTrainer, EngineName, Trainer } from "../engine/run";
+import { FINETUNE_ADAMW } from "../training/adamw";
+import { StepRecord, trainLoop } from "../training/loop";
+import { learningRate, warmupSteps } from "../training/schedule";
+import { classifierInputs, SequenceClassifier, shapePolicy } from "./classifier";
+import { Batch, EncodedTexts, makeBatches, mulberry32 } from "./data";
 import { cachedFeatures, fitHeadOnFeatures } from "./features";
-import { seedDropout } from "./forward";
+import { PeakMemory, PeakMethod, RssPeak } from "./memory";
 import { accuracy, argmaxRows, macroF1 } from "./metrics";
-import { AdamW } from "./optim";
 import { applyStrategy, defaultLearningRate, parseStrategy, Strategy, strategyName } from "./strategies";
-
-type T2 = tfTypes.Tensor2D;
 
 export interface LabelledTexts {
   texts: string[];
   labels: number[];
+}
+
+/** Share of the steps spent warming the learning rate up (Google's run_classifier.py: warmup_proportion 0.1). */
+export const WARMUP_FRACTION = 0.1;
+
+export interface FineTuneStep {
+  /** 0-based index of the update just done. */
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  /** Real (non-padding) tokens and texts in the batch, and the step's wall milliseconds. */
+  tokens: number;
+  examples: number;
+  ms: number;
 }
 
 export interface TrainOptions {
@@ -37,17 +60,23 @@ export interface TrainOptions {
   seed?: number;
   /** Held-out evaluations per epoch for the learning curve (default 1; 0 = only at the end). */
   evalsPerEpoch?: number;
-  /** Show a progress bar (default false). */
-  progress?: boolean | string;
-  /** Measure peak tensor memory on the second step with tf.profile (default true). */
+  /** Dropout during training (default true: the model's rates, and LoRA's). */
+  dropout?: boolean;
+  /** Engine (default: the classifier's, else the course's choice from lib/env). */
+  engine?: EngineName;
+  /** Measure peak memory (default true): tf.profile of the second step on tfjs, peak RSS growth on onnx. */
   profileMemory?: boolean;
-  /** Called after each step. */
-  onStep?: (info: { step: number; totalSteps: number; loss: number; lr: number }) => void;
+  /** Called after each step (progress bars, live plots). */
+  onStep?: (info: FineTuneStep) => void | Promise<void>;
+  /** Called after each held-out evaluation during training. */
+  onEval?: (e: RunResult["evals"][number]) => void | Promise<void>;
 }
 
 export interface RunResult {
   strategy: string;
   seed: number;
+  /** The engine that trained ("onnx" or "tfjs"). */
+  engine: EngineName;
   /** Held-out accuracy and macro-F1 at the end. */
   accuracy: number;
   f1: number;
@@ -59,16 +88,23 @@ export interface RunResult {
   trainableFraction: number;
   /** Wall time of training (feature-based: the feature extraction of the training texts, measured when computed, + the head). */
   seconds: number;
-  /** CPU time of this process during training (robust to other jobs sharing the machine; > seconds when several threads work). */
+  /** CPU time of this process during training, every thread (robust to other jobs sharing the machine; > seconds when several threads work). */
   cpuSeconds: number;
   /** Wall time of the final held-out evaluation. */
   evalSeconds: number;
-  /** Highest tf.memory() byte count during one training step (weights, activations, gradients, optimiser state). */
+  /** Texts and real tokens run through the encoder during training (feature-based: the extraction, once per text). */
+  examples: number;
+  tokens: number;
+  /** examples / seconds and tokens / seconds. */
+  examplesPerSecond: number;
+  tokensPerSecond: number;
+  /** Peak memory of training in bytes; what it measures depends on the engine (`peakMethod`, see lib/finetuning/memory.ts). */
   peakBytes: number;
+  peakMethod: PeakMethod;
   steps: number;
-  /** Training loss per step. */
+  /** Training loss per step (0-based step index). */
   curve: { step: number; loss: number }[];
-  /** Held-out accuracy / F1 during training. */
+  /** Held-out accuracy / F1 during training (step = updates done). */
   evals: { step: number; epoch: number; accuracy: number; f1: number }[];
   /** Held-out predictions (label indices, in test order). */
   predictions: number[];
@@ -76,121 +112,146 @@ export interface RunResult {
 
 /** Applies `strategy` to a fresh classifier and trains it. The classifier keeps the trained weights. */
 export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | string, data: { train: LabelledTexts; test: LabelledTexts }, o: TrainOptions = {}): Promise<RunResult> {
-  const t = tf();
   const strategy = typeof strategyArg === "string" ? parseStrategy(strategyArg) : strategyArg;
   const seed = o.seed ?? settings.seed;
+  if (data.train.texts.length !== data.train.labels.length) throw new Error(`the training set has ${data.train.texts.length} texts and ${data.train.labels.length} labels`);
+  if (data.train.texts.length === 0) throw new Error("the training set is empty");
+  const C = clf.numLabels;
+  for (const l of [...data.train.labels, ...data.test.labels]) {
+    if (!Number.isInteger(l) || l < 0 || l >= C) throw new Error(`label ${l} is not one of the classifier's ${C} classes (0 … ${C - 1}: ${clf.labelNames.join(", ")})`);
+  }
+  if (o.engine) clf.engine = o.engine;
+  const engine = await clf.resolveEngine();
   applyStrategy(clf, strategy, seed);
   const counts = clf.countParams();
   const testEnc = clf.encode(data.test.texts);
-  const C = clf.numLabels;
-  const evalNow = () => {
-    const probs = clf.probabilities(testEnc);
+  const evalWith = async (run?: (inputs: Record<string, HostTensor>) => Promise<Record<string, HostTensor>>) => {
+    const probs = await clf.predictOutput(testEnc, 64, "probs", C, run);
     const pred = argmaxRows(probs, C);
     return { pred, accuracy: accuracy(pred, data.test.labels), f1: macroF1(pred, data.test.labels, C) };
   };
-  const base = { strategy: strategyName(strategy), seed, trainableParams: counts.trainable, totalParams: counts.total, baseParams: counts.base, trainableFraction: counts.fraction };
+  const base = { strategy: strategyName(strategy), seed, engine, trainableParams: counts.trainable, totalParams: counts.total, baseParams: counts.base, trainableFraction: counts.fraction };
+  const batchSize = o.batchSize ?? 16;
+  const lr = o.lr ?? defaultLearningRate(strategy);
 
   if (strategy.kind === "feature") {
     const cpu0 = process.cpuUsage();
-    const feats = cachedFeatures(clf, data.train.texts);
+    const rss = engine === "onnx" && o.profileMemory !== false ? new RssPeak() : null;
+    const feats = await cachedFeatures(clf, data.train.texts);
     const start = performance.now();
-    const before = t.memory().numBytes;
-    const curve = fitHeadOnFeatures(clf, feats.features, data.train.labels, { lr: o.lr ?? defaultLearningRate(strategy), seed });
+    const curve = await fitHeadOnFeatures(clf, feats.features, data.train.labels, { lr, seed, engine });
     const seconds = feats.seconds + (performance.now() - start) / 1000;
     const cpuSeconds = feats.cached ? seconds : cpuSince(cpu0);
+    const peak = o.profileMemory === false ? { bytes: 0, method: "sampled RSS" as const } : rss ? rss.stop() : await peakOfInference(clf, data.train.texts.slice(0, batchSize));
     const e0 = performance.now();
-    const ev = evalNow();
+    const ev = await evalWith();
     const evalSeconds = (performance.now() - e0) / 1000;
-    // Peak of the extraction: weights + one inference batch of the training batch size (comparable with a training step).
-    const peakBytes = o.profileMemory === false ? before : await peakOfInference(clf, data.train.texts.slice(0, o.batchSize ?? 16));
-    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, peakBytes, steps: curve.length ? curve[curve.length - 1].step + 1 : 0, curve, evals: [{ step: 300, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
+    const examples = data.train.texts.length;
+    const tokens = clf.encode(data.train.texts).ids.reduce((s, x) => s + x.length, 0);
+    const steps = curve.length ? curve[curve.length - 1].step + 1 : 0;
+    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, steps, curve, evals: [{ step: steps, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
   }
 
   const epochs = o.epochs ?? 3;
-  const batchSize = o.batchSize ?? 16;
   const rng = mulberry32(seed);
   const trainEnc: EncodedTexts = clf.encode(data.train.texts);
   const perEpoch = Math.ceil(trainEnc.ids.length / batchSize);
-  const totalSteps = perEpoch * epochs;
-  const vars = clf.trainableVariables();
-  const noDecay = new Set(clf.namedVariables().filter((x) => /bias$|LayerNorm/.test(x.name)).map((x) => x.v));
-  const opt = new AdamW({ lr: o.lr ?? defaultLearningRate(strategy), totalSteps, noDecay });
+  const plan: Batch[] = [];
+  for (let e = 0; e < epochs; e++) plan.push(...makeBatches(trainEnc, batchSize, rng));
+  const totalSteps = plan.length;
+  const schedule = { peak: lr, warmup: Math.max(1, warmupSteps(totalSteps, WARMUP_FRACTION)), total: totalSteps, decay: "linear" as const };
+  const policy = shapePolicy(engine);
+  const maxPositions = clf.bert.config.max_position_embeddings;
+  const inputsOf = (b: Batch) => classifierInputs(b, { policy, maxPositions, rows: batchSize, padId: trainEnc.padId, labels: b.rows.map((r) => data.train.labels[r]) });
   const evalsPerEpoch = o.evalsPerEpoch ?? 1;
-  const evalEvery = evalsPerEpoch > 0 ? Math.max(1, Math.floor(perEpoch / evalsPerEpoch)) : Infinity;
+  const evalEvery = evalsPerEpoch > 0 ? Math.max(1, Math.floor(perEpoch / evalsPerEpoch)) : undefined;
   const curve: RunResult["curve"] = [];
   const evals: RunResult["evals"] = [];
-  let evalTime = 0;
-  let peakBytes = 0;
-  const bar: Progress | null = o.progress ? progress(totalSteps, typeof o.progress === "string" ? o.progress : base.strategy) : null;
-  seedDropout(seed);
+  const profile = o.profileMemory !== false;
+  let peak: PeakMemory = { bytes: 0, method: engine === "onnx" ? "sampled RSS" : "tf.profile" };
+  let rss: RssPeak | null = null;
+  let examples = 0;
+  let tokens = 0;
+  let evalMs = 0;
+  let evalCpu = 0;
+  const final: { ev: { pred: number[]; accuracy: number; f1: number } | null; seconds: number } = { ev: null, seconds: 0 };
+
+  const { key, fn } = clf.modelFn("loss");
+  const predictFn = clf.modelFn("predict");
+  const { hooks, hooksKey } = clf.hooks();
+  if (clf.lora?.merged) throw new Error("the LoRA adapters are merged into the weights; unmerge() them before training");
+  const trainer: Trainer = createTrainer(engine, { key, fn, params: clf.params, lossOutput: "loss", optimizer: FINETUNE_ADAMW, hooks, hooksKey, dropout: o.dropout ?? true, seed });
+  const step = async (s: number): Promise<StepRecord> => {
+    const t0 = performance.now();
+    const b = plan[s];
+    const rate = learningRate(s, schedule);
+    const inputs = inputsOf(b);
+    let r;
+    if (s === 1 && profile && engine === "tfjs") {
+      // tf.profile: the highest live-tensor byte count during the step (weights + activations + gradients + optimizer state).
+      let res: Awaited<ReturnType<Trainer["step"]>> | null = null;
+      const info = await tf().profile(async () => {
+        res = await trainer.step(inputs, rate);
+        return [] as unknown as import("@tensorflow/tfjs").TensorContainer;
+      });
+      peak = { bytes: info.peakBytes, method: "tf.profile" };
+      r = res!;
+    } else r = await trainer.step(inputs, rate);
+    rss?.sample();
+    const loss = r.metrics.loss;
+    if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at step ${s + 1} (${base.strategy}); lower the learning rate (lr, now ${lr})`);
+    const realTokens = b.attentionMask.reduce((a, x) => a + x, 0);
+    examples += b.B;
+    tokens += realTokens;
+    curve.push({ step: s, loss });
+    const ms = performance.now() - t0;
+    await o.onStep?.({ step: s, totalSteps, loss, lr: rate, gradNorm: r.gradNorm, tokens: realTokens, examples: b.B, ms });
+    await new Promise((res) => setImmediate(res)); // let a notebook redraw
+    return { step: s + 1, loss, losses: r.metrics, lr: rate, gradNorm: r.gradNorm, tokens: realTokens, ms };
+  };
+  const evaluate = async (done: number) => {
+    const e0 = performance.now();
+    const c0 = process.cpuUsage();
+    const ev = await evalWith((inputs) => trainer.evaluate({ key: predictFn.key, fn: predictFn.fn, inputs, outputs: ["probs"], hooks, hooksKey }));
+    evalMs += performance.now() - e0;
+    evalCpu += cpuSince(c0);
+    const rec = { step: done, epoch: done / perEpoch, accuracy: ev.accuracy, f1: ev.f1 };
+    evals.push(rec);
+    if (done === totalSteps) final.ev = ev;
+    final.seconds = (performance.now() - e0) / 1000;
+    await o.onEval?.(rec);
+    return rec;
+  };
+
   const start = performance.now();
   const cpu0 = process.cpuUsage();
-  let evalCpu = 0;
-  let step = 0;
+  if (profile && engine === "onnx") rss = new RssPeak();
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const batches = makeBatches(trainEnc, batchSize, rng);
-      for (let bi = 0; bi < batches.length; bi++) {
-        const b = batches[bi];
-        const doStep = () => {
-          const ids = t.tensor2d(b.inputIds, [b.B, b.T], "int32");
-          const mask = t.tensor2d(b.attentionMask, [b.B, b.T], "int32");
-          const y = t.tidy(() => t.oneHot(t.tensor1d(b.rows.map((r) => data.train.labels[r]), "int32"), C).toFloat());
-          const { value, grads } = t.variableGrads(() => t.losses.softmaxCrossEntropy(y, clf.logits(ids, mask, true)) as tfTypes.Scalar, vars);
-          const used = vars.filter((v) => grads[v.name]);
-          opt.apply(used, used.map((v) => grads[v.name]));
-          const loss = value.dataSync()[0];
-          t.dispose([ids, mask, y, value, ...Object.values(grads)]);
-          return loss;
-        };
-        let loss: number;
-        if (step === 1 && o.profileMemory !== false) {
-          let l = 0;
-          const info = await t.profile(() => {
-            l = doStep();
-            return [] as unknown as tfTypes.TensorContainer;
-          });
-          peakBytes = info.peakBytes;
-          loss = l;
-        } else loss = doStep();
-        if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at step ${step} (${base.strategy}); lower the learning rate`);
-        curve.push({ step, loss });
-        o.onStep?.({ step, totalSteps, loss, lr: opt.lr });
-        bar?.tick({ loss: Number(loss.toFixed(4)) });
-        step++;
-        const lastOfEpoch = bi === batches.length - 1;
-        if ((evalsPerEpoch > 0 && (bi + 1) % evalEvery === 0 && !(lastOfEpoch && epoch === epochs - 1)) || false) {
-          const e0 = performance.now();
-          const c0 = process.cpuUsage();
-          const ev = evalNow();
-          evalTime += performance.now() - e0;
-          evalCpu += cpuSince(c0);
-          evals.push({ step, epoch: epoch + (bi + 1) / batches.length, accuracy: ev.accuracy, f1: ev.f1 });
-        }
-        await new Promise((r) => setImmediate(r)); // let a notebook redraw the progress bar
-      }
-    }
+    await trainLoop({ startStep: 0, steps: totalSteps, step, evaluate: evalEvery ? evaluate : undefined, evalEvery, evalAtStart: false });
+    if (rss) peak = rss.stop();
+    trainer.sync();
   } finally {
-    opt.dispose();
-    bar?.done();
+    trainer.dispose();
   }
-  const seconds = (performance.now() - start - evalTime) / 1000;
+  const seconds = (performance.now() - start - evalMs) / 1000;
   const cpuSeconds = cpuSince(cpu0) - evalCpu;
+  // The final evaluation: already done by the loop when an evaluation fell on the last step.
   const e0 = performance.now();
-  const ev = evalNow();
-  const evalSeconds = (performance.now() - e0) / 1000;
-  evals.push({ step, epoch: epochs, accuracy: ev.accuracy, f1: ev.f1 });
-  if (!peakBytes) peakBytes = t.memory().numBytes;
-  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, peakBytes, steps: step, curve, evals, predictions: ev.pred };
+  const inLoop = final.ev;
+  const ev = inLoop ?? (await evalWith());
+  if (!inLoop) evals.push({ step: totalSteps, epoch: epochs, accuracy: ev.accuracy, f1: ev.f1 });
+  const evalSeconds = inLoop ? final.seconds : (performance.now() - e0) / 1000;
+  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, steps: totalSteps, curve, evals, predictions: ev.pred };
 }
 
-async function peakOfInference(clf: SequenceClassifier, texts: string[]): Promise<number> {
+/** tfjs: peak live-tensor bytes of one inference batch of the training batch size (comparable with a training step). */
+async function peakOfInference(clf: SequenceClassifier, texts: string[]): Promise<PeakMemory> {
   const enc = clf.encode(texts);
-  const info = await tf().profile(() => {
-    clf.features(enc, texts.length);
-    return [] as unknown as tfTypes.TensorContainer;
+  const info = await tf().profile(async () => {
+    await clf.features(enc, texts.length);
+    return [] as unknown as import("@tensorflow/tfjs").TensorContainer;
   });
-  return info.peakBytes;
+  return { bytes: info.peakBytes, method: "tf.profile" };
 }
 
 function cpuSince(c0: NodeJS.CpuUsage): number {

@@ -1,4 +1,4 @@
-/** `course finetune`: JSON summary, the output folder loads back (CLI --predict and in-process agree). */
+/** `course finetune`: JSON summary, --engine, the output folder loads back on the other engine (CLI --predict and in-process agree). */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
@@ -35,21 +35,31 @@ function course(args: string[]): string {
   });
 }
 
-for (const strategy of ["full", "lora:4"]) {
-  test(`course finetune --strategy ${strategy}: JSON summary, and the output loads back for prediction`, async () => {
+for (const [strategy, engine, other] of [["full", "tfjs", "onnx"], ["lora:4", "onnx", "tfjs"]] as const) {
+  test(`course finetune --strategy ${strategy} --engine ${engine}: JSON summary, and the output loads back for prediction on ${other}`, async () => {
     const out = path.join(tmp, strategy.replace(":", "-"));
-    const line = course(["finetune", "--model", FIXTURE, "--data", csv, "--strategy", strategy, "--epochs", "2", "--seed", "3", "--lr", "0.003", "--out", out]).trim().split("\n").pop()!;
+    const line = course(["finetune", "--model", FIXTURE, "--data", csv, "--strategy", strategy, "--epochs", "2", "--seed", "3", "--lr", "0.003", "--engine", engine, "--out", out]).trim().split("\n").pop()!;
     const s = JSON.parse(line) as Record<string, number | string>;
-    for (const k of ["accuracy", "f1", "trainableParams", "totalParams", "seconds"]) assert.equal(typeof s[k], "number", k);
+    for (const k of ["accuracy", "f1", "trainableParams", "totalParams", "seconds", "examplesPerSecond", "peakMB"]) assert.equal(typeof s[k], "number", k);
+    assert.equal(s.engine, engine);
     assert.ok((s.trainableParams as number) <= (s.totalParams as number));
     assert.equal(s.layout, strategy === "full" ? "model" : "adapter");
     const texts = ["tok5 tok6 tok7 tok30", "tok50 tok51 tok52"];
-    const printed = course(["finetune", "--predict", out, "--text", texts[0], "--text", texts[1]]).trim().split("\n").map((l) => JSON.parse(l) as { index: number });
-    const clf = await loadFineTuned(out);
-    assert.deepEqual(printed.map((p) => p.index), clf.predict(texts).labels);
+    const printed = course(["finetune", "--predict", out, "--engine", other, "--text", texts[0], "--text", texts[1]]).trim().split("\n").map((l) => JSON.parse(l) as { index: number; prob: number });
+    const clf = await loadFineTuned(out, { engine });
+    const p = await clf.predict(texts);
+    assert.deepEqual(printed.map((x) => x.index), p.labels);
+    printed.forEach((x, i) => assert.ok(Math.abs(x.prob - p.probs[i * 2 + p.labels[i]]) < 1e-4, "same probabilities on both engines"));
     clf.dispose();
   });
 }
+
+test("course finetune: an unknown --engine is a usage error (exit 2) naming the engines", () => {
+  assert.throws(
+    () => course(["finetune", "--model", FIXTURE, "--data", csv, "--strategy", "full", "--engine", "torch", "--out", path.join(tmp, "y")]),
+    (e: { status: number; stderr: string }) => e.status === 2 && /onnx, tfjs/.test(e.stderr),
+  );
+});
 
 test("course finetune: a bad strategy is a usage error (exit 2) that lists the strategies", () => {
   assert.throws(

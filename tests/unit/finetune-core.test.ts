@@ -1,8 +1,9 @@
 /**
- * lib/finetuning on the tiny random BERT (tests/fixtures/tiny-bert-hf): the fine-tuning forward
- * equals BertModel.forward, frozen weights get no gradient, exact parameter counts per strategy,
- * LoRA merge/unmerge, training lowers the loss without leaking tensors, and save → load gives the
- * same predictions for every layout (full model, LoRA adapter, feature head).
+ * lib/finetuning on the tiny random BERT (tests/fixtures/tiny-bert-hf): the classifier's pooled
+ * output equals BertModel.forward's on both engines, frozen weights do not move, exact parameter
+ * counts per strategy, LoRA merge/unmerge, training lowers the loss without leaking tensors, and
+ * save → load gives the same predictions for every layout (full model, LoRA adapter, feature head).
+ * Cross-engine agreement (gradients, loss curves, files) is in finetune-parity.test.ts.
  */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
@@ -42,37 +43,32 @@ function synthetic(n: number, seed: number): { texts: string[]; labels: number[]
   return { texts, labels };
 }
 
-test("pooledForward equals BertModel.forward (pooler and [CLS]) on padded batches", async () => {
-  const t = tf();
-  const clf = await ft.loadBaseClassifier(FIXTURE, LABELS);
-  const enc = clf.encode(["tok5 tok6 tok7", "tok8 tok9 tok10 tok11 tok12 tok13 tok14"]);
-  const b = ft.padBatch(enc, [0, 1]);
-  const ids = t.tensor2d(b.inputIds, [b.B, b.T], "int32");
-  const mask = t.tensor2d(b.attentionMask, [b.B, b.T], "int32");
-  const ref = clf.bert.forward({ inputIds: ids, attentionMask: mask }, { heads: false });
-  const pooled = t.tidy(() => ft.pooledForward(clf.bert, ids, mask, false, "pooler"));
-  const cls = t.tidy(() => ft.pooledForward(clf.bert, ids, mask, false, "cls"));
-  const refCls = t.tidy(() => t.reshape(t.slice(ref.lastHiddenState, [0, 0, 0], [2, 1, -1]), [2, -1]));
-  const err = (a: import("@tensorflow/tfjs").Tensor, c: import("@tensorflow/tfjs").Tensor) => t.tidy(() => t.max(t.abs(t.sub(a, c))).dataSync()[0]);
-  assert.ok(err(pooled, ref.poolerOutput!) < 1e-5);
-  assert.ok(err(cls, refCls) < 1e-5);
-  disposeOutput(ref);
-  t.dispose([ids, mask, pooled, cls, refCls]);
-  clf.dispose();
-});
+const ENGINES = ["onnx", "tfjs"] as const;
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-test("frozenLinear: same output and input gradient as linear, no gradient to the frozen weight; bias can still train", () => {
-  const t = tf();
-  const W = t.variable(t.randomNormal([5, 3], 0, 1, "float32", 1), false);
-  const b = t.variable(t.randomNormal([3], 0, 1, "float32", 2), true);
-  const x = t.randomNormal([4, 5], 0, 1, "float32", 3) as import("@tensorflow/tfjs").Tensor2D;
-  const gFrozen = t.grad((xx) => t.sum(t.square(ft.frozenLinear(xx as import("@tensorflow/tfjs").Tensor2D, W, b))))(x);
-  const gRef = t.grad((xx) => t.sum(t.square(t.add(t.matMul(xx, W), b))))(x);
-  assert.ok(t.max(t.abs(t.sub(gFrozen, gRef))).dataSync()[0] < 1e-5);
-  const { grads } = t.variableGrads(() => t.sum(t.square(ft.frozenLinear(x, W, b))) as import("@tensorflow/tfjs").Scalar, [b]);
-  assert.deepEqual(Object.keys(grads), [b.name]);
-  t.dispose([W, b, x, gFrozen, gRef, ...Object.values(grads)]);
-});
+for (const engine of ENGINES) {
+  test(`${engine}: the classifier's pooled features equal BertModel.forward's pooler and [CLS] on padded batches`, async () => {
+    const t = tf();
+    const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
+    const texts = ["tok5 tok6 tok7", "tok8 tok9 tok10 tok11 tok12 tok13 tok14", "tok20"];
+    const enc = clf.encode(texts);
+    const b = ft.padBatch(enc, [0, 1, 2]);
+    const ids = t.tensor2d(b.inputIds, [b.B, b.T], "int32");
+    const mask = t.tensor2d(b.attentionMask, [b.B, b.T], "int32");
+    const ref = clf.bert.forward({ inputIds: ids, attentionMask: mask }, { heads: false });
+    const refPooled = ref.poolerOutput!.dataSync();
+    const refCls = t.tidy(() => t.reshape(t.slice(ref.lastHiddenState, [0, 0, 0], [3, 1, -1]), [3, -1]).dataSync());
+    disposeOutput(ref);
+    t.dispose([ids, mask]);
+    const cls = new ft.SequenceClassifier(clf.bert, clf.tokenizer, { labelNames: LABELS, pooling: "cls", engine });
+    const before = t.memory().numTensors;
+    assert.ok(maxDiff(await clf.features(enc), refPooled) < 1e-5, "pooler");
+    assert.ok(maxDiff(await cls.features(enc), refCls) < 1e-5, "[CLS]");
+    assert.equal(t.memory().numTensors, before, "inference leaks no tensors");
+    clf.dispose();
+    cls.head.names().forEach((n) => cls.head.variable(n).dispose());
+  });
+}
 
 test("exact trainable / total parameter counts for every strategy", async () => {
   const base = await ft.loadBaseClassifier(FIXTURE, LABELS);
@@ -115,65 +111,96 @@ test("LoRA with r = 8 on a course-BERT-sized model (4 layers, H 256, 8k vocab) t
   ft.applyStrategy(clf, ft.parseStrategy("lora:8"), 1);
   const c = clf.countParams();
   assert.equal(clf.lora!.count(), 4 * 2 * 2 * 256 * 8);
+  assert.equal(c.trainable, 4 * 2 * 2 * 256 * 8 + 256 * 2 + 2, "adapters + head");
   assert.ok(c.trainable / c.total < 0.02, `LoRA trains ${(100 * c.trainable / c.total).toFixed(2)}%`);
   assert.ok(c.trainable / c.base < 0.02);
   clf.dispose();
 });
 
-test("LoRA: B = 0 starts at the base model; merge gives the same logits as the adapter term; unmerge restores W", async () => {
-  const t = tf();
-  const clf = await ft.loadBaseClassifier(FIXTURE, LABELS);
-  const enc = clf.encode(["tok5 tok6 tok7 tok30", "tok50 tok51"]);
-  const p0 = clf.probabilities(enc);
-  ft.applyStrategy(clf, ft.parseStrategy("lora:4"), 3);
-  assert.deepEqual(Array.from(clf.probabilities(enc)), Array.from(p0));
-  for (const [, pair] of clf.lora!.pairs) {
-    const nb = t.randomNormal(pair.B.shape, 0, 0.5, "float32", 7);
-    pair.B.assign(nb);
-    nb.dispose();
-  }
-  const q = "bert.encoder.layer.0.attention.self.query.weight";
-  const w0 = clf.bert.params.get(q).dataSync().slice();
-  const unmerged = clf.probabilities(enc);
-  assert.ok(Math.max(...Array.from(unmerged).map((v, i) => Math.abs(v - p0[i]))) > 1e-4, "the adapter changes the output");
-  clf.lora!.merge();
-  const merged = clf.probabilities(enc);
-  assert.ok(Math.max(...Array.from(merged).map((v, i) => Math.abs(v - unmerged[i]))) < 1e-5);
-  clf.lora!.unmerge();
-  const w1 = clf.bert.params.get(q).dataSync();
-  assert.ok(Math.max(...Array.from(w1).map((v, i) => Math.abs(v - w0[i]))) < 1e-6);
-  clf.dispose();
-});
-
-test("fine-tuning lowers the loss, beats chance on held-out data, and leaks no tensors", async () => {
-  const t = tf();
-  const train = synthetic(96, 1);
-  const testSet = synthetic(40, 2);
-  const clf = await ft.loadBaseClassifier(FIXTURE, LABELS);
-  const before = t.memory().numTensors;
-  const r = await ft.fineTune(clf, "full", { train, test: testSet }, { epochs: 12, lr: 3e-3, seed: 1, evalsPerEpoch: 1 });
-  const first = r.curve.slice(0, 6).reduce((a, c) => a + c.loss, 0) / 6;
-  const last = r.curve.slice(-6).reduce((a, c) => a + c.loss, 0) / 6;
-  assert.ok(last < 0.7 * first, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
-  assert.ok(r.accuracy >= 0.75, `held-out accuracy ${r.accuracy}`);
-  assert.equal(r.evals.length, 12);
-  assert.equal(r.steps, 12 * 6);
-  assert.ok(r.peakBytes > 0 && r.seconds > 0);
-  assert.equal(t.memory().numTensors, before, "no tensors leaked by fineTune");
-  clf.dispose();
-});
-
-test("the same seed gives the same run (batches, dropout, head)", async () => {
-  const train = synthetic(32, 1);
-  const testSet = synthetic(16, 2);
-  const runs = [];
-  for (let i = 0; i < 2; i++) {
-    const clf = await ft.loadBaseClassifier(FIXTURE, LABELS);
-    runs.push(await ft.fineTune(clf, "lora:2", { train, test: testSet }, { epochs: 1, seed: 5, profileMemory: false }));
+for (const engine of ENGINES) {
+  test(`${engine}: LoRA B = 0 starts at the base model; merge gives the same probabilities as the adapter term; unmerge restores W`, async () => {
+    const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
+    const enc = clf.encode(["tok5 tok6 tok7 tok30", "tok50 tok51"]);
+    const p0 = await clf.probabilities(enc);
+    ft.applyStrategy(clf, ft.parseStrategy("lora:4"), 3);
+    assert.ok(maxDiff(await clf.probabilities(enc), p0) < 1e-6, "B = 0: the adapters change nothing");
+    const lora = clf.lora!;
+    const rng = ft.mulberry32(7);
+    for (const prefix of lora.prefixes) {
+      const name = ft.loraB(prefix);
+      lora.params.assign(name, Float32Array.from({ length: lora.params.variable(name).size }, () => (rng() - 0.5) * 1.5));
+    }
+    const q = "bert.encoder.layer.0.attention.self.query.weight";
+    const w0 = clf.bert.params.get(q).dataSync().slice();
+    const unmerged = await clf.probabilities(enc);
+    assert.ok(maxDiff(unmerged, p0) > 1e-4, "the adapter changes the output");
+    const key0 = lora.hooksKey;
+    lora.merge();
+    assert.notEqual(lora.hooksKey, key0, "merging changes the hooks key (compiled graphs differ)");
+    assert.ok(maxDiff(clf.bert.params.get(q).dataSync(), w0) > 1e-4, "merge changed W");
+    assert.ok(maxDiff(await clf.probabilities(enc), unmerged) < 1e-5, "merged = unmerged");
+    lora.unmerge();
+    assert.ok(maxDiff(clf.bert.params.get(q).dataSync(), w0) < 1e-6, "unmerge restores W");
+    assert.ok(maxDiff(await clf.probabilities(enc), unmerged) < 1e-5);
     clf.dispose();
-  }
-  assert.deepEqual(runs[0].curve.map((c) => c.loss), runs[1].curve.map((c) => c.loss));
-});
+  });
+}
+
+for (const engine of ENGINES) {
+  test(`${engine}: fine-tuning lowers the loss, beats chance on held-out data, and leaks no tensors`, async () => {
+    const t = tf();
+    const train = synthetic(96, 1);
+    const testSet = synthetic(40, 2);
+    const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
+    const before = t.memory().numTensors;
+    const r = await ft.fineTune(clf, "full", { train, test: testSet }, { epochs: 12, lr: 3e-3, seed: 1, evalsPerEpoch: 1 });
+    const first = r.curve.slice(0, 6).reduce((a, c) => a + c.loss, 0) / 6;
+    const last = r.curve.slice(-6).reduce((a, c) => a + c.loss, 0) / 6;
+    assert.equal(r.engine, engine);
+    assert.ok(last < 0.7 * first, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
+    assert.ok(r.accuracy >= 0.75, `held-out accuracy ${r.accuracy}`);
+    assert.equal(r.evals.length, 12);
+    assert.deepEqual(r.evals.map((e) => e.step), Array.from({ length: 12 }, (_, i) => 6 * (i + 1)));
+    assert.equal(r.evals[11].accuracy, r.accuracy);
+    assert.equal(r.steps, 12 * 6);
+    assert.equal(r.examples, 12 * 96);
+    assert.ok(r.tokens > r.examples && r.examplesPerSecond > 0 && r.tokensPerSecond > 0);
+    assert.ok(r.peakBytes > 0 && r.seconds > 0 && r.cpuSeconds > 0);
+    assert.equal(r.peakMethod === "tf.profile", engine === "tfjs");
+    assert.equal(t.memory().numTensors, before, "no tensors leaked by fineTune");
+    clf.dispose();
+  });
+
+  test(`${engine}: frozen parameters do not move (partial:1 and bitfit)`, async () => {
+    const train = synthetic(32, 1);
+    const testSet = synthetic(16, 2);
+    for (const s of ["partial:1", "bitfit"]) {
+      const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
+      const p = clf.bert.params;
+      const w0 = new Map(p.names().map((n) => [n, p.get(n).dataSync().slice()]));
+      await ft.fineTune(clf, s, { train, test: testSet }, { epochs: 1, lr: 1e-2, seed: 1, evalsPerEpoch: 0, profileMemory: false });
+      const trainable = new Set(clf.trainableNames());
+      for (const n of p.names()) {
+        const moved = maxDiff(p.get(n).dataSync(), w0.get(n)!) > 0;
+        assert.equal(moved, trainable.has(n), `${s}: ${n} ${trainable.has(n) ? "trains but did not move" : "is frozen but moved"}`);
+      }
+      if (s === "partial:1") assert.ok(!trainable.has("bert.encoder.layer.0.attention.self.query.weight") && trainable.has("bert.encoder.layer.1.attention.self.query.weight"));
+      clf.dispose();
+    }
+  });
+
+  test(`${engine}: the same seed gives the same run (batches, dropout, head, adapters)`, async () => {
+    const train = synthetic(32, 1);
+    const testSet = synthetic(16, 2);
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
+      runs.push(await ft.fineTune(clf, "lora:2", { train, test: testSet }, { epochs: 1, seed: 5, profileMemory: false }));
+      clf.dispose();
+    }
+    assert.deepEqual(runs[0].curve.map((c) => c.loss), runs[1].curve.map((c) => c.loss));
+  });
+}
 
 for (const strategy of ["full", "lora:4", "feature", "bitfit"]) {
   test(`save → load gives the same predictions: ${strategy}`, async () => {
@@ -184,11 +211,11 @@ for (const strategy of ["full", "lora:4", "feature", "bitfit"]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ft-save-"));
     const saved = await ft.saveFineTuned(clf, dir, { strategy: r.strategy });
     assert.equal(saved.layout, strategy === "lora:4" || strategy === "feature" ? "adapter" : "model");
-    const before = clf.probabilities(clf.encode(testSet.texts));
+    const before = await clf.probabilities(clf.encode(testSet.texts));
     const again = await ft.loadFineTuned(dir);
-    const after = again.probabilities(again.encode(testSet.texts));
-    assert.ok(Math.max(...Array.from(after).map((v, i) => Math.abs(v - before[i]))) < 1e-6, "same probabilities");
-    assert.deepEqual(again.predict(testSet.texts).labels, r.predictions);
+    const after = await again.probabilities(again.encode(testSet.texts));
+    assert.ok(maxDiff(after, before) < 1e-6, "same probabilities");
+    assert.deepEqual((await again.predict(testSet.texts)).labels, r.predictions);
     if (saved.layout === "adapter") assert.ok(!fs.existsSync(path.join(dir, "model.safetensors")));
     again.dispose();
     clf.dispose();

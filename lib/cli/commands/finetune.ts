@@ -3,20 +3,23 @@
  * print a JSON summary, and write the model (or adapter) so it loads back for prediction:
  *   course finetune --model models/course-bert --data sentiment --strategy lora:8 --epochs 2 --out out/lora
  *   course finetune --predict out/lora --text "the food was great"
+ * Both run on the course's engine (ONNX Runtime when it works here, else tfjs) or the one --engine names.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { initBackend, settings } from "../../env";
-import { STRATEGY_SYNTAX, fineTune, loadBaseClassifier, loadFineTuned, loadTask, majorityBaseline, parseStrategy, saveFineTuned, splitTask, strategyName } from "../../finetuning";
+import { engineFor, settings } from "../../env";
+import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
+import { progress, Progress } from "../../viz/progress";
+import { STRATEGY_SYNTAX, Strategy, fineTune, loadBaseClassifier, loadFineTuned, loadTask, majorityBaseline, parseStrategy, saveFineTuned, splitTask, strategyName } from "../../finetuning";
 
 export const command: Command = {
   name: "finetune",
   summary: "fine-tune BERT on sentiment / chatbot / a file with a strategy (feature, full, partial:K, lora:R, bitfit); JSON summary",
   usage: [
     "usage: course finetune --model DIR|HUB_ID --data sentiment|chatbot|FILE --strategy STRATEGY --epochs N [--seed S] --out DIR",
-    "                       [--lr LR] [--batch B] [--max-length T] [--train-limit N] [--pooling pooler|cls]",
-    "       course finetune --predict DIR (--text TEXT ... | --data sentiment|chatbot|FILE) [--base DIR]",
+    "                       [--lr LR] [--batch B] [--max-length T] [--train-limit N] [--pooling pooler|cls] [--engine onnx|tfjs] [--threads N]",
+    "       course finetune --predict DIR (--text TEXT ... | --data sentiment|chatbot|FILE) [--base DIR] [--engine onnx|tfjs]",
     "",
     `  --strategy     ${STRATEGY_SYNTAX}`,
     "                 feature: frozen BERT, cached features + logistic regression; full: every weight;",
@@ -26,6 +29,8 @@ export const command: Command = {
     "  --out          full/partial/bitfit: a Hugging Face BertForSequenceClassification folder;",
     "                 lora/feature: adapter_config.json + adapter_model.safetensors (the base model is referenced)",
     "  --predict      load a --out folder and print predictions as JSON lines",
+    ENGINE_USAGE,
+    "                  A model or adapter trained on one engine loads on the other.",
     "",
     "prints: {accuracy, f1, trainableParams, totalParams, seconds, ...} (held-out accuracy and macro-F1)",
   ].join("\n"),
@@ -45,6 +50,7 @@ export const command: Command = {
     predict: { type: "string" },
     base: { type: "string" },
     text: { type: "string", multiple: true },
+    ...ENGINE_OPTIONS,
   },
   async run({ values }) {
     const predictDir = str(values, "predict");
@@ -57,7 +63,7 @@ export const command: Command = {
     if (!data) throw new UsageError("--data is required: sentiment, chatbot, or a CSV/JSON file with text,label columns");
     if (!strategyArg) throw new UsageError(`--strategy is required: ${STRATEGY_SYNTAX}`);
     if (!out) throw new UsageError("--out DIR is required (where the fine-tuned model or adapter is written)");
-    let strategy;
+    let strategy: Strategy;
     try {
       strategy = parseStrategy(strategyArg);
     } catch (e) {
@@ -67,11 +73,25 @@ export const command: Command = {
     const seed = intOpt(values, "seed", settings.seed);
     const pooling = str(values, "pooling");
     if (pooling && pooling !== "pooler" && pooling !== "cls") throw new UsageError(`--pooling must be pooler or cls, got "${pooling}"`);
-    await initBackend();
+    await applyEngineOptions(values);
+    const engine = await engineFor();
     const task = loadTask(data);
     const split = splitTask(task, { seed: intOpt(values, "split-seed", 42), trainLimit: num(values, "train-limit") });
-    const clf = await loadBaseClassifier(model, task.labelNames, { pooling: pooling as "pooler" | "cls" | undefined, maxLength: num(values, "max-length", 64), seed });
-    const r = await fineTune(clf, strategy, split, { epochs, seed, lr: num(values, "lr"), batchSize: num(values, "batch", 16), progress: process.stderr.isTTY ? strategyName(strategy) : false });
+    const clf = await loadBaseClassifier(model, task.labelNames, { pooling: pooling as "pooler" | "cls" | undefined, maxLength: num(values, "max-length", 64), seed, engine });
+    let bar: Progress | null = null;
+    const r = await fineTune(clf, strategy, split, {
+      epochs,
+      seed,
+      lr: num(values, "lr"),
+      batchSize: num(values, "batch", 16),
+      onStep: process.stderr.isTTY
+        ? (s) => {
+            bar ??= progress(s.totalSteps, `${strategyName(strategy)} (${engine})`);
+            bar.tick({ loss: Number(s.loss.toFixed(4)) });
+          }
+        : undefined,
+    });
+    (bar as Progress | null)?.done();
     const saved = await saveFineTuned(clf, out, { strategy: r.strategy, baseModel: model });
     clf.dispose();
     const baseline = majorityBaseline(split.train.labels, split.test.labels);
@@ -82,9 +102,13 @@ export const command: Command = {
       totalParams: r.totalParams,
       seconds: round(r.seconds, 2),
       strategy: r.strategy,
+      engine: r.engine,
+      examplesPerSecond: round(r.examplesPerSecond, 1),
+      tokensPerSecond: round(r.tokensPerSecond, 0),
       trainablePercent: round(100 * r.trainableFraction, 4),
       cpuSeconds: round(r.cpuSeconds, 2),
       peakMB: round(r.peakBytes / 2 ** 20, 1),
+      peakMethod: r.peakMethod,
       steps: r.steps,
       epochs,
       seed,
@@ -106,10 +130,10 @@ async function predict(dir: string, values: Record<string, unknown>): Promise<nu
   const texts = (values.text as string[] | undefined) ?? [];
   const data = str(values, "data");
   if (!texts.length && !data) throw new UsageError("--predict needs --text TEXT (repeatable) or --data");
-  await initBackend();
-  const clf = await loadFineTuned(dir, { base: str(values, "base") });
+  await applyEngineOptions(values);
+  const clf = await loadFineTuned(dir, { base: str(values, "base"), engine: await engineFor() });
   const inputs = texts.length ? texts : loadTask(data!).texts;
-  const p = clf.predict(inputs);
+  const p = await clf.predict(inputs);
   const C = clf.numLabels;
   inputs.forEach((text, i) => console.log(JSON.stringify({ text, label: p.names[i], index: p.labels[i], prob: round(p.probs[i * C + p.labels[i]]) })));
   clf.dispose();
