@@ -3,7 +3,7 @@
  * model once over every text, keep the pooled vectors, and train only a logistic-regression head
  * on them. The expensive part (the encoder) runs once per text ever — features are cached in
  * memory and on disk (`$COURSE_CACHE_DIR/finetuning-features`), keyed by a hash of the model's
- * weights, the pooling, the max length and the texts — so more seeds, more heads or more
+ * weights, the pooling, the max length, the engine and the texts — so more seeds, more heads or more
  * hyper-parameters cost almost nothing.
  *
  * The head is fitted on standardised features (mean 0, std 1 per dimension, from the training set)
@@ -48,7 +48,9 @@ export interface CachedFeatures {
 /** Pooled features of texts from the frozen model, cached. Set `disk: false` to keep them in memory only. */
 export async function cachedFeatures(clf: SequenceClassifier, texts: readonly string[], o: { disk?: boolean; fingerprint?: string } = {}): Promise<CachedFeatures> {
   const fp = o.fingerprint ?? modelFingerprint(clf);
-  const key = crypto.createHash("sha1").update(fp).update("\u0000").update(texts.join("\u0000")).digest("hex");
+  // The engine is part of the key: its features differ in the last digits, and its timing is what `seconds` reports.
+  const engine = await clf.resolveEngine();
+  const key = crypto.createHash("sha1").update(fp).update("\u0000").update(engine).update("\u0000").update(texts.join("\u0000")).digest("hex");
   const hit = memoryCache.get(key);
   if (hit) return { ...hit, cached: "memory" };
   const dir = path.join(settings.cacheDir, "finetuning-features");
