@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Command> = {
   icl: () => require("./commands/icl").command,
   finetune: () => require("./commands/finetune").command,
   pretrain: () => require("./commands/pretrain").command,
+  simcse: () => require("./commands/simcse").command,
 };
 
 /** A command's one-line summary; a command that fails to load says so instead of breaking help. */

@@ -3,6 +3,8 @@
  *
  *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
  *            "course-bert"  the course's own pre-trained BERT (models/course-bert), mean pooled
+ *            "course-sbert" the course BERT fine-tuned as a sentence encoder (SimCSE, models/course-sbert), mean pooled
+ *            "tfidf"        TF-IDF bag of words fitted on the texts it embeds (the baseline)
  *            <folder>       any BERT checkpoint folder in Hugging Face layout
  *            <folder>       a sentence-encoder folder in the Hub layout (config.json, tokenizer.json,
  *                           onnx/model*.onnx, no safetensors): run by transformers.js
@@ -21,6 +23,7 @@ import { BertTokenizer } from "../text";
 import { loadSnapshot, transformers } from "../transformers";
 import { EmbedOptions, embedTexts } from "./bert";
 import { loadUseLite } from "./use-lite";
+import { tfidfVectors } from "./tfidf";
 
 export interface SentenceEncoder {
   id: string;
@@ -33,10 +36,14 @@ export interface SentenceEncoder {
 
 /** The course BERT's folder (committed by the pre-training lab). */
 export const COURSE_BERT_DIR = path.resolve(__dirname, "..", "..", "models", "course-bert");
+/** The course's sentence encoder (the course BERT after unsupervised SimCSE, lib/embeddings/simcse.ts). */
+export const COURSE_SBERT_DIR = path.resolve(__dirname, "..", "..", "models", "course-sbert");
 
 export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
   { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },
   { id: "course-bert", offline: true, description: "the course's own small BERT, mean-pooled last layer" },
+  { id: "course-sbert", offline: true, description: "the course BERT fine-tuned into a sentence encoder with unsupervised SimCSE, mean-pooled" },
+  { id: "tfidf", offline: true, description: "TF-IDF bag of words (fitted on the texts it embeds): the baseline" },
   { id: "bert-base-uncased", offline: false, description: "Google's BERT-base (110M), mean-pooled last layer, run by the course's TS BERT" },
   { id: "Xenova/all-MiniLM-L6-v2", offline: false, description: "sentence-transformers MiniLM-L6 (22M), trained for sentence similarity, 384-d" },
   { id: "Xenova/all-mpnet-base-v2", offline: false, description: "sentence-transformers MPNet-base (110M), 768-d" },
@@ -57,6 +64,9 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
     const use = await loadUseLite();
     return { id: idOrDir, description: KNOWN_ENCODERS[0].description, embed: (texts) => use.embed(texts), dispose: () => use.dispose() };
   }
+  if (idOrDir === "tfidf") {
+    return { id: idOrDir, description: "TF-IDF bag of words (fitted on the texts it embeds): the baseline", embed: async (texts) => tfidfVectors(texts).vectors, dispose: () => undefined };
+  }
   if (isOnnxEncoder(idOrDir)) {
     const { dir, dtype } = await loadSnapshot(idOrDir, "encoder");
     const extractor = await transformers().pipeline("feature-extraction", dir, { dtype: dtype as "fp32", local_files_only: true, device: "cpu" });
@@ -74,9 +84,12 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
       dispose: () => void extractor.dispose(),
     };
   }
-  const source = idOrDir === "course-bert" ? COURSE_BERT_DIR : idOrDir;
+  const source = idOrDir === "course-bert" ? COURSE_BERT_DIR : idOrDir === "course-sbert" ? COURSE_SBERT_DIR : idOrDir;
   if (idOrDir === "course-bert" && !fs.existsSync(path.join(source, "config.json"))) {
     throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
+  }
+  if (idOrDir === "course-sbert" && !fs.existsSync(path.join(source, "config.json"))) {
+    throw new Error(`The course sentence encoder is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-sbert\` or make one with \`npx course simcse --model models/course-bert --out models/course-sbert\`.`);
   }
   const model = await fromPretrained(source);
   const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);
