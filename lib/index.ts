@@ -3,8 +3,10 @@
  *   import { settings, viz, data, bert, text, embeddings, analysis } from "@course/lib";
  * Heavy parts (transformers.js, sentence encoders) load only when first used.
  */
-export { settings, byMode, initBackend, backendReport, isOnline, tf, readSettings, BACKEND_ORDER } from "./env";
-export type { Settings, Mode, BackendName, BackendReport } from "./env";
+export { settings, byMode, initBackend, backendReport, isOnline, tf, readSettings, BACKEND_ORDER, initEngine, engineFor, engineReport, setEngine, ENGINE_ORDER } from "./env";
+export type { Settings, Mode, BackendName, BackendReport, EngineChoice, EngineReport } from "./env";
+export * as engine from "./engine";
+export * as training from "./training";
 export { doctorReport } from "./doctor";
 export * as viz from "./viz";
 export * as data from "./data";
