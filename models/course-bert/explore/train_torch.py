@@ -167,7 +167,9 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--beta2", type=float, default=0.999)
     ap.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget of training (evaluation excluded)")
-    ap.add_argument("--eval-every", type=int, default=200)
+    ap.add_argument("--eval-every", type=int, default=200, help="evaluate every N steps ...")
+    ap.add_argument("--eval-tokens", type=float, default=0, help="... or every N training tokens (overrides --eval-every)")
+    ap.add_argument("--max-tokens", type=float, default=0, help="stop after this many training tokens (0: no limit)")
     ap.add_argument("--heldout-T", type=int, default=128)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -212,6 +214,7 @@ def main():
 
     acc_mlm = acc_nsp = 0.0
     n_acc = 0
+    due = True
     if step == 0:
         ev = evaluate(model, held)
         log.write(json.dumps({"step": 0, "tokens": 0, "train_s": 0, **ev}) + "\n")
@@ -220,6 +223,8 @@ def main():
         if a.steps and step >= a.steps:
             break
         if train_s >= a.minutes * 60:
+            break
+        if a.max_tokens and tokens >= a.max_tokens:
             break
         t0 = time.perf_counter()
         p, start = phase_of(step)
@@ -243,7 +248,8 @@ def main():
         acc_mlm += l_mlm.item()
         acc_nsp += l_nsp.item()
         n_acc += 1
-        if step % a.eval_every == 0:
+        due = (tokens // a.eval_tokens > (tokens - p["B"] * p["T"]) // a.eval_tokens) if a.eval_tokens else step % a.eval_every == 0
+        if due:
             ev = evaluate(model, held)
             log.write(json.dumps({"step": step, "tokens": tokens, "train_s": round(train_s, 1), "lr": lr, "grad_norm": float(gn), "T": p["T"], "B": p["B"],
                                   "train_mlm_loss": acc_mlm / n_acc, "train_nsp_loss": acc_nsp / n_acc, **ev}) + "\n")
@@ -251,7 +257,7 @@ def main():
             print(f"step {step} tokens {tokens} {train_s:.0f}s  train mlm {acc_mlm / n_acc:.3f}  held-out mlm {ev['mlm_loss']:.3f} acc {ev['mlm_acc']:.3f}  nsp acc {ev['nsp_acc']:.3f}", flush=True)
             acc_mlm = acc_nsp = 0.0
             n_acc = 0
-    if step % a.eval_every != 0:
+    if not due:
         ev = evaluate(model, held)
         log.write(json.dumps({"step": step, "tokens": tokens, "train_s": round(train_s, 1), "lr": lr, **ev}) + "\n")
     log.write(json.dumps({"done": True, "step": step, "tokens": tokens, "train_s": round(train_s, 1)}) + "\n")
