@@ -11,7 +11,9 @@ import { FINETUNE_ADAMW } from "../training/adamw";
 export async function smokeTest(engine: EngineName): Promise<string> {
   const t = tf();
   const params = new VariableParams();
-  params.add("w", t.variable(t.tensor2d([[0.5], [-0.25]]), true, `smoke_w_${engine}_${Date.now()}`), true); // [2, 1]
+  const w0 = t.tensor2d([[0.5], [-0.25]]); // [2, 1]
+  params.add("w", t.variable(w0, true, `smoke_w_${engine}_${Date.now()}`), true);
+  w0.dispose();
   try {
     const fn = <X>(c: Ctx<X>, x: Record<string, X>) => {
       const y = c.o.linear(x.x, c.p("w")); // [2, 1]
