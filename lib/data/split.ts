@@ -10,6 +10,18 @@
  * mulberry32, a small 32-bit PRNG (Tommy Ettinger, public domain): uniform numbers in
  * [0, 1), fast, good enough for shuffling, and reproducible from an integer seed.
  */
+/** Mixes integers into a 32-bit seed (splitmix-like). */
+export function mixSeed(...xs: number[]): number {
+  let h = 0x9e3779b9;
+  for (const x of xs) {
+    h = Math.imul(h ^ (x | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
 export function mulberry32(seed: number): () => number {
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   let a = seed >>> 0;

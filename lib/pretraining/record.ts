@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
+import { smooth } from "../training/smooth";
 import { CLOZE_ITEMS } from "./cloze";
 import { clozeTopK } from "./fill-mask";
 import type { TrainingLog } from "./trainer";
@@ -72,17 +73,6 @@ export async function writeTrainingRecord(dir: string, log: TrainingLog, model: 
   return rec;
 }
 
-/** Moving average (window w) of a series: loss curves are noisy at small batch sizes. */
-function smooth(ys: readonly number[], w = 20): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < ys.length; i++) {
-    sum += ys[i];
-    if (i >= w) sum -= ys[i - w];
-    out.push(sum / Math.min(i + 1, w));
-  }
-  return out;
-}
 
 function round(x: number): number {
   return Math.round(x * 10000) / 10000;

@@ -9,7 +9,9 @@
  * masks for the same effect). Example k of the stream is example (k − start of its epoch) of
  * its epoch.
  */
-import { mulberry32, shuffle } from "../data/split";
+import { mixSeed, mulberry32, shuffle } from "../data/split";
+
+export { mixSeed };
 import type { TokenizedDocument } from "./corpus";
 import { maskTokens, MaskingOptions } from "./masking";
 import { createNspInstances, NspInstance } from "./nsp";
@@ -39,18 +41,6 @@ export interface StreamOptions {
   clsId: number;
   sepId: number;
   padId: number;
-}
-
-/** Mixes integers into a 32-bit seed (splitmix-like). */
-export function mixSeed(...xs: number[]): number {
-  let h = 0x9e3779b9;
-  for (const x of xs) {
-    h = Math.imul(h ^ (x | 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
 }
 
 export class PretrainStream {

@@ -6,3 +6,4 @@ export type { Schedule, Decay } from "./schedule";
 export { trainLoop } from "./loop";
 export type { StepRecord, EvalRecord, Segment, LoopOptions, LoopResult } from "./loop";
 export { writeCheckpointDir, findCheckpointDir, optimizerStateBytes, readOptimizerState, writeAtomic, STATE_FILE, OPTIMIZER_FILE } from "./checkpoint";
+export { smooth } from "./smooth";

@@ -5,6 +5,9 @@
  */
 import { line, liveFigure, Figure } from "./plotly";
 import { progress } from "./progress";
+import { smooth } from "../training/smooth";
+
+export { smooth };
 
 /** The fields of a pre-training step record these pictures read. */
 export interface LossStep {
@@ -65,17 +68,6 @@ export function lossFigure(steps: readonly LossStep[], evals: readonly LossEval[
   );
 }
 
-/** Moving average (window w) of a series: loss curves are noisy at small batch sizes. */
-export function smooth(ys: readonly number[], w = 20): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < ys.length; i++) {
-    sum += ys[i];
-    if (i >= w) sum -= ys[i - w];
-    out.push(sum / Math.min(i + 1, w));
-  }
-  return out;
-}
 
 /** A training log's loss curve as a standalone SVG (no browser needed): smoothed train MLM/NSP loss + held-out MLM loss and accuracy. */
 export function lossCurveSvg(log: { steps: readonly LossStep[]; evals: readonly LossEval[] }, title = "Course BERT pre-training"): string {

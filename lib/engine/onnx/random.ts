@@ -5,22 +5,16 @@
  * The generator is xorshift32 (Marsaglia 2003), seeded per (run seed, step, mask) through a
  * splitmix-style mix, so the masks of step s are the same whether or not the run was resumed.
  */
+import { mixSeed } from "../../data/split";
 export interface RandomInput {
   name: string;
   shape: number[];
   rate: number;
 }
 
-/** Mixes integers into a non-zero 32-bit state. */
+/** Mixes integers into a non-zero 32-bit state (xorshift's state must not be 0). */
 export function mix32(...xs: number[]): number {
-  let h = 0x9e3779b9;
-  for (const x of xs) {
-    h = Math.imul(h ^ (x | 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0 || 0x6d2b79f5;
+  return mixSeed(...xs) || 0x6d2b79f5;
 }
 
 /** Fills `out` with a dropout mask; each 32-bit draw decides two units (16 bits each: the rate is exact to 1/65,536). */
