@@ -11,6 +11,10 @@
  *   COURSE_THREADS   threads ONNX Runtime uses (default: every core)
  *   COURSE_ONNX_PROVIDER  cpu: never use the CUDA provider even where it is installed
  *   COURSE_ORT_SPIN  1: ONNX Runtime's threads spin between operators (faster on an idle machine; default 0)
+ *   COURSE_MODEL_DIR the BERT the fine-tuning lab starts from (default: models/course-bert)
+ *   COURSE_ICL_GPT_DIR the in-context-learning GPT (default: models/icl-gpt)
+ *   COURSE_HEADLESS  1: notebooks run without a person watching (`course run`, grading): checks are strict
+ *   COURSE_PLOTLY_SRC where figures load plotly.js from (default: the course's own copy)
  *   HF_HOME          Hugging Face cache root (default $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface);
  *                    models in $HF_HOME/hub (or $HF_HUB_CACHE), the token in $HF_HOME/token (or $HF_TOKEN_PATH)
  *   COURSE_CACHE_DIR the course's own cache (embeddings, executed notebooks; default ~/.cache/llm-course)
@@ -60,6 +64,14 @@ export interface Settings {
   onnxCpuOnly: boolean;
   /** COURSE_ORT_SPIN=1: ONNX Runtime's worker threads spin-wait between operators (ORT's own default; costly when cores are shared). */
   ortSpin: boolean;
+  /** COURSE_MODEL_DIR: the fine-tuning lab's base BERT (a folder or Hub id), or null for the course BERT. */
+  modelDir: string | null;
+  /** COURSE_ICL_GPT_DIR: the in-context-learning GPT's folder, or null for models/icl-gpt. */
+  iclGptDir: string | null;
+  /** COURSE_HEADLESS=1: no person is watching (course run, grading). */
+  headless: boolean;
+  /** COURSE_PLOTLY_SRC: where figures load plotly.js from, or null for the course's own copy. */
+  plotlySrc: string | null;
   /** The Hub's address ($HF_ENDPOINT, no trailing slash): downloads and the online probe go there. */
   hfEndpoint: string;
   /** A token from $HF_TOKEN (or the older $HUGGING_FACE_HUB_TOKEN); null: `hubToken()` reads the token file. */
@@ -125,6 +137,10 @@ export function readSettings(e: NodeJS.ProcessEnv = process.env): Settings {
     threads: readThreads(e.COURSE_THREADS),
     onnxCpuOnly: (e.COURSE_ONNX_PROVIDER ?? "").toLowerCase() === "cpu",
     ortSpin: truthy(e.COURSE_ORT_SPIN),
+    modelDir: e.COURSE_MODEL_DIR || null,
+    iclGptDir: e.COURSE_ICL_GPT_DIR ? path.resolve(e.COURSE_ICL_GPT_DIR) : null,
+    headless: e.COURSE_HEADLESS === "1",
+    plotlySrc: e.COURSE_PLOTLY_SRC || null,
     ...readHubNetwork(e, hfHome),
   };
 }
@@ -176,6 +192,9 @@ export function hubToken(s: Settings = settings): string | null {
     return null;
   }
 }
+
+/** The course's folder (the repository root): lib/ sits directly below it. */
+export const COURSE_ROOT = path.resolve(__dirname, "..");
 
 /** The live settings. Notebooks may change fields (e.g. `settings.mode = "fast"`). */
 export const settings: Settings = readSettings();

@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend } from "../env";
+import { COURSE_ROOT, initBackend } from "../env";
 import { cachedModel, isLocalFolder, kindFromId } from "../hub";
 import { BertModel, fromPretrained } from "../models/bert";
 import { BertTokenizer } from "../text";
@@ -35,9 +35,9 @@ export interface SentenceEncoder {
 }
 
 /** The course BERT's folder (committed by the pre-training lab). */
-export const COURSE_BERT_DIR = path.resolve(__dirname, "..", "..", "models", "course-bert");
+export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
 /** The course's sentence encoder (the course BERT after unsupervised SimCSE, lib/embeddings/simcse.ts). */
-export const COURSE_SBERT_DIR = path.resolve(__dirname, "..", "..", "models", "course-sbert");
+export const COURSE_SBERT_DIR = path.join(COURSE_ROOT, "models", "course-sbert");
 
 export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
   { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },

@@ -12,6 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { EngineName } from "../engine/run";
+import { COURSE_ROOT, settings } from "../env";
 import { loadGpt } from "../models/gpt/checkpoint";
 import { SyntheticLM } from "./lm";
 import { SyntheticVocab } from "./synthetic";
@@ -28,8 +29,7 @@ export * from "./transformers";
 
 /** The committed checkpoint's folder: <repo>/models/icl-gpt (COURSE_ICL_GPT_DIR overrides). */
 export function iclGptDir(): string {
-  if (process.env.COURSE_ICL_GPT_DIR) return path.resolve(process.env.COURSE_ICL_GPT_DIR);
-  return path.resolve(__dirname, "..", "..", "models", "icl-gpt");
+  return settings.iclGptDir ?? path.join(COURSE_ROOT, "models", "icl-gpt");
 }
 
 /** Loads the pre-trained synthetic-ICL GPT (checking its vocabulary matches this code's); it runs on the course's engine unless `engine` is given. */
