@@ -52,3 +52,31 @@ export async function matmulPeak(threads: number, m = 4096, k = 256, n = 1024): 
   await s.release();
   return (2 * m * k * n) / (best / 1000) / 1e9;
 }
+
+/**
+ * What moving a training step's state through ONNX Runtime costs: the parameters and both AdamW
+ * moments (3 × `numbers` float32 values) fed in and returned, through a graph that only copies
+ * them (Identity), in milliseconds (best of 5).
+ */
+export async function stateCopyMs(shapes: number[][], threads: number): Promise<number> {
+  const g = new Graph();
+  const feeds: Record<string, { data: Float32Array; shape: number[] }> = {};
+  shapes.forEach((shape, i) => {
+    for (const kind of ["p", "m", "v"]) {
+      const name = `${kind}${i}`;
+      const x = g.input(name, shape, "float32", "state");
+      g.output(`out_${name}`, g.unary("Identity", x));
+      feeds[name] = { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
+    }
+  });
+  const s = await Session.create(serialize(g), { threads });
+  await s.run(feeds);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    best = Math.min(best, performance.now() - t0);
+  }
+  await s.release();
+  return best;
+}

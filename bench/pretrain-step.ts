@@ -26,7 +26,7 @@ import { pretrainingLoss, PretrainTensors } from "../lib/models/bert/bert";
 import { BertModel } from "../lib/models/bert/model";
 import type { Ctx } from "../lib/models/nn";
 import { BERT_PRETRAIN_ADAMW } from "../lib/training/adamw";
-import { matmulPeak, stepFlops } from "./flops";
+import { matmulPeak, stateCopyMs, stepFlops } from "./flops";
 import { runPythonReference } from "./python-reference";
 
 const args = process.argv.slice(2);
@@ -131,7 +131,19 @@ function torchStep(vocab: number, threads: number): { tokensPerS: number; msPerS
       }
       if (tps.onnx && tps.torch) row.onnx_over_torch = Number((tps.onnx / tps.torch).toFixed(2));
       if (tps.onnx && tps.tfjs) row.onnx_over_tfjs = Number((tps.onnx / tps.tfjs).toFixed(1));
-      if (tps.onnx) row.onnx_percent_of_peak = Math.round((100 * (flops * tps.onnx) / (BATCH * SEQ) / 1e9) / peak);
+      if (tps.onnx) {
+        row.onnx_percent_of_peak = Math.round((100 * (flops * tps.onnx) / (BATCH * SEQ) / 1e9) / peak);
+        // The state a step moves between JavaScript and ONNX Runtime: weights + AdamW moments, in and out.
+        const m = new BertModel({ vocab_size: vocab, hidden_size: SHAPE.hidden, num_hidden_layers: SHAPE.layers, num_attention_heads: SHAPE.heads, intermediate_size: SHAPE.inter });
+        const shapes = m.params.names().map((n) => [...m.params.get(n).shape]);
+        const numbers = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+        m.dispose();
+        const copy = await stateCopyMs(shapes, threads);
+        row.state_copy_ms = Number(copy.toFixed(1));
+        const share = copy / ((BATCH * SEQ * 1000) / tps.onnx);
+        row.state_copy_share = Number(share.toFixed(3));
+        line.push(`state copy ${copy.toFixed(1)} ms/step (${((3 * numbers * 4) / 1e6).toFixed(0)} MB each way, ${(100 * share).toFixed(1)}% of the step)`);
+      }
       const ratios = [row.onnx_over_torch ? `onnx/torch ${row.onnx_over_torch}×` : "", row.onnx_over_tfjs ? `onnx/tfjs ${row.onnx_over_tfjs}×` : ""].filter(Boolean).join(", ");
       console.log(`${line.join(" | ")}${ratios ? `  →  ${ratios}` : ""}`);
       rows.push(row);
