@@ -21,6 +21,7 @@
  * stays on the page, saying why.
  */
 import * as path from "path";
+import { readSettings } from "../env";
 
 /** The server path of the bundle, relative to the course folder that `npm start` serves. */
 export const SERVED_BUNDLE = "node_modules/plotly.js-dist-min/plotly.min.js";
@@ -49,12 +50,15 @@ export interface LoaderConfig {
   cdn: string;
 }
 
-/** The loader settings for this process: a kernel started by Jupyter, or by `course run`. */
+/**
+ * The loader settings for this process: a kernel started by Jupyter, or by `course run`
+ * (which sets COURSE_PLOTLY_SRC, read through lib/env's settings).
+ */
 export function loaderConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv, cwd = process.cwd()): LoaderConfig {
   // Jupyter starts a kernel with its connection file `kernel-<id>.json` on the command line.
   const conn = argv.find((a) => /kernel-[0-9a-f-]{8,}\.json$/i.test(a));
   const kernelId = conn ? /kernel-([0-9a-f-]{8,})\.json$/i.exec(conn)![1] : null;
-  let src = env.COURSE_PLOTLY_SRC;
+  let src = readSettings(env).plotlySrc;
   if (!src) {
     let rel = SERVED_BUNDLE;
     try {
