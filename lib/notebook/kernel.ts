@@ -33,8 +33,13 @@ export type Output =
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 export interface ExecuteResult {
-  /** "aborted": tslab dropped the request (it drops requests for 200 ms after an error). */
-  status: "ok" | "error" | "timeout" | "died" | "aborted";
+  /**
+   * "aborted": tslab dropped the request (it drops requests for 200 ms after an error).
+   * "overflow": the kernel passed `maxOutputBytes.total` and was killed.
+   */
+  status: "ok" | "error" | "timeout" | "died" | "aborted" | "overflow";
+  /** Output bytes past `maxOutputBytes.cell` that were dropped. */
+  droppedBytes?: number;
   outputs: Output[];
   executionCount: number | null;
   /** For status "error": the kernel's error name, value and traceback (ANSI codes removed). */
@@ -54,6 +59,28 @@ export interface KernelOptions {
   startTimeoutMs?: number;
   /** Extra options for the kernel's Node process, before tslab's script (e.g. `--max-old-space-size=512`). */
   nodeArgs?: string[];
+  /**
+   * How client and kernel talk. "tcp" (default, what Jupyter uses): five loopback ports.
+   * "ipc": five Unix sockets in `runtimeDir` (ZeroMQ's ipc transport; tslab binds
+   * `ipc://<ip>:<port>`), so the kernel needs no network at all — e.g. inside a sandbox
+   * whose network namespace is empty, with `runtimeDir` bound into it at the same path.
+   */
+  transport?: "tcp" | "ipc";
+  /** Folder for the connection file (and, with "ipc", the sockets). Default: os.tmpdir(). */
+  runtimeDir?: string;
+  /** Owner to give the connection file (mode 0600), when the kernel runs as another user. */
+  connectionFileOwner?: { uid: number; gid: number };
+  /** Wraps the kernel's command line (e.g. in an OS sandbox): gets node and its arguments, returns what to spawn. */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
+  /** Extra pipes for the kernel process after stdin/stdout/stderr (fds 3, 4, …); see `Kernel.pipe()`. */
+  extraPipes?: number;
+  /**
+   * Caps on output bytes (stream text, display data, and what the process writes to its own
+   * stdout/stderr). `cell`: past it, an execute keeps no more outputs (it says so). `total`:
+   * over the kernel's life; past it the kernel is killed and `execute` reports "overflow".
+   * Default: no caps (what `course run` wants).
+   */
+  maxOutputBytes?: { cell?: number; total?: number };
 }
 
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
@@ -117,8 +144,41 @@ export class Kernel {
   /** iopub and shell messages, routed to the request that caused them. */
   private listeners = new Map<string, (m: JupyterMessage, channel: "iopub" | "shell" | "control") => void>();
   private closed = false;
+  /** ipc socket paths to remove on close. */
+  private socketFiles: string[] = [];
+  /** Output bytes over the kernel's life (for maxOutputBytes.total). */
+  private outputBytes = 0;
+  private overflowed = false;
+  private fireOverflow: () => void = () => undefined;
+  private overflow = new Promise<"overflow">((resolve) => (this.fireOverflow = () => resolve("overflow")));
 
   private constructor(private opts: KernelOptions) {}
+
+  /** Counts output bytes towards maxOutputBytes.total; past it, kills the kernel. */
+  private account(bytes: number): void {
+    this.outputBytes += bytes;
+    const cap = this.opts.maxOutputBytes?.total;
+    if (cap !== undefined && this.outputBytes > cap && !this.overflowed) {
+      this.overflowed = true;
+      this.fireOverflow();
+      void this.kill();
+    }
+  }
+
+  /** True once the kernel passed maxOutputBytes.total (and was killed for it). */
+  get overflowedOutput(): boolean {
+    return this.overflowed;
+  }
+
+  /** Output bytes the kernel produced so far (stream text, display data, process stdout/stderr). */
+  get outputByteCount(): number {
+    return this.outputBytes;
+  }
+
+  /** The i-th extra pipe (fd 3 + i in the kernel), when `extraPipes` asked for it. */
+  pipe(i = 0): NodeJS.ReadWriteStream | undefined {
+    return (this.proc?.stdio?.[3 + i] as unknown as NodeJS.ReadWriteStream | null) ?? undefined;
+  }
 
   /** Starts a kernel and waits until it answers. */
   static async start(opts: KernelOptions): Promise<Kernel> {
@@ -137,10 +197,24 @@ export class Kernel {
   }
 
   private async launch(): Promise<void> {
-    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = await freePorts(5);
+    const transport = this.opts.transport ?? "tcp";
+    const dir = this.opts.runtimeDir ?? os.tmpdir();
+    const tag = `${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+    let ip = "127.0.0.1";
+    let ports: number[];
+    if (transport === "ipc") {
+      // tslab binds `ipc://<ip>:<port>`: five socket files named <ip>:1 … <ip>:5.
+      ip = path.join(dir, `k-${tag}`);
+      if (Buffer.byteLength(ip) + 2 > 100) throw new Error(`the kernel's socket folder path is too long for a Unix socket (${ip}); use a shorter runtimeDir`);
+      ports = [1, 2, 3, 4, 5];
+      this.socketFiles = ports.map((p) => `${ip}:${p}`);
+    } else {
+      ports = await freePorts(5);
+    }
+    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = ports;
     const conn = {
-      ip: "127.0.0.1",
-      transport: "tcp",
+      ip,
+      transport,
       shell_port: shellPort,
       iopub_port: iopubPort,
       stdin_port: stdinPort,
@@ -150,21 +224,28 @@ export class Kernel {
       signature_scheme: "hmac-sha256",
       kernel_name: "tslab",
     };
-    this.connFile = path.join(os.tmpdir(), `course-kernel-${process.pid}-${crypto.randomBytes(4).toString("hex")}.json`);
+    this.connFile = path.join(dir, `course-kernel-${tag}.json`);
     fs.writeFileSync(this.connFile, JSON.stringify(conn), { mode: 0o600 });
+    if (this.opts.connectionFileOwner) fs.chownSync(this.connFile, this.opts.connectionFileOwner.uid, this.opts.connectionFileOwner.gid);
     const args = [...(this.opts.nodeArgs ?? []), tslabMain(), "kernel", "--config-path", this.connFile];
     if (this.opts.language === "js") args.push("--js");
-    this.proc = spawn(process.execPath, args, {
+    const cmd = this.opts.wrap ? this.opts.wrap(process.execPath, args) : { command: process.execPath, args };
+    const extra = Math.max(0, Math.floor(this.opts.extraPipes ?? 0));
+    this.proc = spawn(cmd.command, cmd.args, {
       cwd: this.opts.cwd,
       env: { ...process.env, ...this.opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", ...Array.from({ length: extra }, () => "pipe" as const)],
       detached: process.platform !== "win32", // own process group, so a kill takes its children too
     });
-    this.proc.stdout?.on("data", (d: Buffer) => (this.stderrBuf += d.toString()));
-    this.proc.stderr?.on("data", (d: Buffer) => {
-      this.stderrBuf += d.toString();
+    // The process's own stdout/stderr (tslab sends cell output over iopub; this is the rest):
+    // keep the last 100k characters for error messages, count every byte against the cap.
+    const keep = (d: Buffer) => {
+      this.account(d.length);
+      this.stderrBuf += (d.length > 100_000 ? d.subarray(d.length - 100_000) : d).toString();
       if (this.stderrBuf.length > 200_000) this.stderrBuf = this.stderrBuf.slice(-100_000);
-    });
+    };
+    this.proc.stdout?.on("data", keep);
+    this.proc.stderr?.on("data", keep);
     this.exited = new Promise((resolve) => {
       this.proc.on("exit", (code) => {
         this.exitCode = code;
@@ -177,7 +258,7 @@ export class Kernel {
       });
     });
 
-    const url = (p: number) => `tcp://127.0.0.1:${p}`;
+    const url = (p: number) => `${transport}://${ip}:${p}`;
     this.shell = new zmq.Dealer({ routingId: this.session });
     this.control = new zmq.Dealer({ routingId: `${this.session}-control` });
     this.iopub = new zmq.Subscriber();
@@ -237,6 +318,12 @@ export class Kernel {
           metadata: JSON.parse(metadata),
           content: JSON.parse(content),
         };
+        if (channel === "iopub") {
+          // Every output counts towards the cap, also output a cell keeps printing after it ended.
+          const t = msg.header.msg_type;
+          if (t === "stream") this.account(typeof msg.content.text === "string" ? msg.content.text.length : 0);
+          else if (t === "display_data" || t === "update_display_data" || t === "execute_result" || t === "error") this.account(content.length);
+        }
         const pid = msg.parent_header.msg_id;
         if (pid && this.listeners.has(pid)) this.listeners.get(pid)!(msg, channel);
         if (channel === "iopub" && this.listeners.has("__any_iopub__")) this.listeners.get("__any_iopub__")!(msg, channel);
@@ -293,6 +380,18 @@ export class Kernel {
     let gotReply = false;
     let gotIdle = false;
     let aborted = false;
+    // Output kept for this cell, and what was dropped past maxOutputBytes.cell.
+    const cellCap = this.opts.maxOutputBytes?.cell ?? Infinity;
+    let kept = 0;
+    let dropped = 0;
+    const room = (bytes: number): boolean => {
+      if (kept + bytes <= cellCap) {
+        kept += bytes;
+        return true;
+      }
+      dropped += bytes;
+      return false;
+    };
     const { id, frames } = this.message("execute_request", {
       code,
       silent: false,
@@ -316,10 +415,12 @@ export class Kernel {
           if (type === "status" && c.execution_state === "idle") gotIdle = true;
           else if (type === "execute_input") executionCount = c.execution_count ?? executionCount;
           else if (type === "stream") {
+            if (!room(typeof c.text === "string" ? c.text.length : 0)) return;
             const last = outputs[outputs.length - 1];
             if (last && last.output_type === "stream" && last.name === c.name) last.text += c.text;
             else outputs.push({ output_type: "stream", name: c.name, text: c.text });
           } else if (type === "display_data" || type === "update_display_data") {
+            if (!room(JSON.stringify(c.data ?? null).length)) return;
             const did: string | undefined = c.transient?.display_id;
             if (type === "update_display_data" && did && byDisplayId.has(did)) {
               for (const o of byDisplayId.get(did)!) if (o.output_type === "display_data") o.data = c.data;
@@ -329,6 +430,7 @@ export class Kernel {
               if (did) byDisplayId.set(did, [...(byDisplayId.get(did) ?? []), o]);
             }
           } else if (type === "execute_result") {
+            if (!room(JSON.stringify(c.data ?? null).length)) return;
             outputs.push({ output_type: "execute_result", data: c.data, metadata: c.metadata ?? {}, execution_count: c.execution_count ?? null });
           } else if (type === "error") {
             error = { ename: c.ename, evalue: c.evalue, traceback: (c.traceback ?? []).map(stripAnsi) };
@@ -345,9 +447,16 @@ export class Kernel {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
     const died = this.exited.then(() => "died" as const);
-    const outcome = await Promise.race([done, timeout, died]);
+    const outcome = await Promise.race([done, timeout, this.overflow, died]);
     clearTimeout(timer);
     this.listeners.delete(id);
+    if (dropped) {
+      outputs.push({ output_type: "stream", name: "stderr", text: `\n[${dropped} more bytes of output were not kept: the limit is ${cellCap} bytes per cell]\n` });
+    }
+    if (outcome === "overflow" || this.overflowed) {
+      await this.kill();
+      return { status: "overflow", outputs, executionCount, droppedBytes: dropped, seconds: seconds() };
+    }
     if (outcome === "timeout") {
       await this.kill();
       return { status: "timeout", outputs, executionCount, seconds: seconds() };
@@ -361,7 +470,7 @@ export class Kernel {
       // stderr stream. Recover it from there so a report is never an empty "<Error>".
       error = errorFromStderr(outputs) ?? { ename: "Error", evalue: this.stderrTail(2000).trim(), traceback: [] };
     }
-    return { status: outcome, outputs, executionCount, error, seconds: seconds() };
+    return { status: outcome, outputs, executionCount, error, droppedBytes: dropped || undefined, seconds: seconds() };
   }
 
   get alive(): boolean {
@@ -401,10 +510,12 @@ export class Kernel {
         /* ignore */
       }
     }
-    try {
-      fs.unlinkSync(this.connFile);
-    } catch {
-      /* ignore */
+    for (const f of [this.connFile, ...this.socketFiles]) {
+      try {
+        fs.unlinkSync(f);
+      } catch {
+        /* ignore */
+      }
     }
   }
 }

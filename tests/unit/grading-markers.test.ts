@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MarkerError, splitHiddenTests, stubSolutionLine, toExercise } from "../../lib/grading/markers";
-import { AssignmentError, buildExercise, checksum, declaredNames, loadAssignment, readCellMeta } from "../../lib/grading/assignment";
+import { MarkerError, splitHiddenTests, stubSolutionLine, toExercise } from "../../grading/src/markers";
+import { AssignmentError, buildExercise, checksum, declaredNames, loadAssignment, readCellMeta } from "../../grading/src/assignment";
 import { Cell, Notebook, cellSource } from "../../lib/notebook/nbformat";
 import { COURSE, ROOT, SOLUTION } from "../fixtures/grading/submissions";
 
@@ -62,7 +62,9 @@ test("declared names: functions, classes, variables, destructuring, imports (not
 
 test("cell metadata: the course form, and nbgrader's", () => {
   const cell = (metadata: Record<string, unknown>): Cell => ({ cell_type: "code", source: "", metadata });
-  assert.deepEqual(readCellMeta(cell({ course: { id: "q1", type: "solution", points: 2 } }), "c"), { id: "q1", type: "solution", points: 2, title: undefined });
+  assert.deepEqual(readCellMeta(cell({ course: { id: "q1", type: "solution", points: 2 } }), "c"), { id: "q1", type: "solution", points: 2, title: undefined, visibility: undefined });
+  assert.equal(readCellMeta(cell({ course: { id: "q1", type: "solution", visibility: "hidden" } }), "c")!.visibility, "hidden");
+  assert.throws(() => readCellMeta(cell({ course: { id: "q1", type: "solution", visibility: "later" } }), "c"), /course.visibility must be one of visible, hidden/);
   assert.deepEqual(readCellMeta(cell({ nbgrader: { grade_id: "q1", solution: true, grade: false, locked: false } }), "c"), { id: "q1", type: "solution", points: undefined });
   assert.deepEqual(readCellMeta(cell({ nbgrader: { grade_id: "test q1", grade: true, locked: true, points: 3 } }), "c"), { id: "test_q1", type: "public-tests", points: 3 });
   assert.deepEqual(readCellMeta(cell({ nbgrader: { locked: true } }), "c"), { type: "locked" });
@@ -82,6 +84,8 @@ test("the sample assignment: questions, points, public and hidden tests, names",
   ]);
   for (const q of a.questions) assert.ok(q.tests.some((t) => !t.hidden) && q.tests.some((t) => t.hidden || t.source.includes("__setHidden(true)")), q.id);
   for (const n of ["dot", "norm", "cosine", "mostSimilar", "closestIndex", "sentences", "vectors"]) assert.ok(a.names.includes(n), n);
+  // What each question's tests use: only those names are asked from a student's kernel.
+  assert.deepEqual(a.questions.map((q) => q.names), [["dot"], ["norm"], ["cosine"], ["closestIndex", "mostSimilar", "vectors"]]);
   const ex = buildExercise(a);
   const text = JSON.stringify(ex);
   assert.ok(!text.includes("Math.sqrt(dot(a, a))"), "no solution code in the exercise");
@@ -91,6 +95,39 @@ test("the sample assignment: questions, points, public and hidden tests, names",
   const locked = ex.cells.filter((c) => c.metadata.course?.checksum);
   assert.ok(locked.length >= 6 && locked.every((c) => c.metadata.editable === false && c.metadata.course.checksum === checksum(cellSource(c))));
   assert.ok(ex.cells.every((c) => c.cell_type !== "code" || (c.outputs!.length === 0 && c.execution_count === null)));
+  // Every exercise cell keeps the nbformat id of its solution cell.
+  const solutionIds = new Set(JSON.parse(fs.readFileSync(SOLUTION, "utf8")).cells.map((c: { id: string }) => c.id));
+  assert.ok(ex.cells.slice(1).every((c) => typeof c.id === "string" && solutionIds.has(c.id)));
+  assert.equal(ex.cells[0].id, "generated-notice");
+});
+
+test("course assign gives solution cells without an id one (8 hex), keeps existing ids, and --check asks for them", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grading-ids-"));
+  try {
+    fs.mkdirSync(path.join(dir, "solutions"));
+    const nb = JSON.parse(fs.readFileSync(SOLUTION, "utf8"));
+    const kept = nb.cells[0].id;
+    for (const c of nb.cells.slice(1)) delete c.id;
+    const sol = path.join(dir, "solutions", "x.ipynb");
+    fs.writeFileSync(sol, JSON.stringify(nb, null, 1) + "\n");
+    const check = spawnSync(process.execPath, [COURSE, "assign", "--check"], { cwd: dir, encoding: "utf8" });
+    assert.equal(check.status, 1);
+    assert.match(check.stderr, /solutions\/x\.ipynb: cells 2, 3, .* have no nbformat id; run `npx course assign`/);
+    const run = spawnSync(process.execPath, [COURSE, "assign"], { cwd: dir, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /gave \d+ solution cells an id: commit the solution too/);
+    const after = JSON.parse(fs.readFileSync(sol, "utf8"));
+    assert.equal(after.cells[0].id, kept);
+    assert.ok(after.cells.slice(1).every((c: { id: string }) => /^[0-9a-f]{8}$/.test(c.id)));
+    assert.equal(new Set(after.cells.map((c: { id: string }) => c.id)).size, after.cells.length);
+    assert.deepEqual(Object.keys(after.cells[1]).slice(0, 2), ["cell_type", "id"]);
+    const ex = JSON.parse(fs.readFileSync(path.join(dir, "exercises", "x.ipynb"), "utf8"));
+    const ids = new Set(after.cells.map((c: { id: string }) => c.id));
+    assert.ok(ex.cells.slice(1).every((c: { id: string }) => ids.has(c.id)));
+    assert.equal(spawnSync(process.execPath, [COURSE, "assign", "--check"], { cwd: dir, encoding: "utf8" }).status, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("assignment errors speak to the author", () => {

@@ -1,7 +1,6 @@
 import * as path from "path";
 import { Command, str } from "../command";
-import { assign } from "../../grading/assign";
-import { AssignmentError } from "../../grading/assignment";
+import { AssignmentError, assign } from "@course/grading";
 
 export const command: Command = {
   name: "assign",
@@ -10,8 +9,9 @@ export const command: Command = {
 
 Builds exercises/NAME.ipynb from solutions/NAME.ipynb for every solution notebook (or only the
 NAMEs given): solution regions become stubs, hidden tests are removed, outputs are cleared, a
-first cell says the file is generated, and locked cells carry checksums. The marker format is
-described in docs/grading.md.
+first cell says the file is generated, and locked cells carry checksums. Every exercise cell keeps
+the nbformat id of its solution cell; solution cells without one get one (written back). The
+marker format is described in docs/grading.md.
   --check       write nothing; exit 1 if any exercise differs from what would be generated
   --solutions   folder of solution notebooks (default solutions)
   --exercises   folder for the generated exercises (default exercises)`,
@@ -34,7 +34,7 @@ described in docs/grading.md.
     for (const r of results) {
       const ok = r.status === "written" || r.status === "unchanged";
       if (!ok) bad++;
-      const line = `${ok ? "✓" : "✗"} ${r.exercise}: ${r.message}`;
+      const line = `${ok ? "✓" : "✗"} ${r.exercise}: ${r.message}${r.idsAdded?.length ? ` (gave ${r.idsAdded.length} solution cell${r.idsAdded.length > 1 ? "s" : ""} an id: commit the solution too)` : ""}`;
       if (ok) console.log(line);
       else console.error(line);
     }

@@ -1,34 +1,34 @@
-import * as fs from "fs";
 import { Command, UsageError, num, str } from "../command";
-import { AssignmentError } from "../../grading/assignment";
-import { checkNotebook } from "../../grading/check";
-import { pts } from "../../grading/result";
+import { AssignmentError, checkNotebook, pts, resolveNotebookArg } from "@course/grading";
 
 export const command: Command = {
   name: "check",
   summary: "run a notebook's public tests and show each question's results (for students)",
-  usage: `usage: course check <notebook.ipynb> [--timeout SEC] [--memory MB] [--mode fast|full]
+  usage: `usage: course check <notebook.ipynb | NAME> [--timeout SEC] [--memory MB] [--mode fast|full]
 
 Runs every cell of your notebook in a fresh kernel, then each question's test cells, and prints
-what passed and why the rest failed. The points shown are for the public tests only: hidden tests
-are added when your notebook is graded. Exits 0 when every public check passes.
+what passed and why the rest failed. NAME finds exercises/NAME.ipynb. The points shown are for
+the public tests only: hidden tests are added when your notebook is graded. Exits 0 when every
+public check passes.
   --timeout   seconds one cell, or one question's tests, may run (default 60)
   --memory    memory cap for the kernel in MB (default 4096)
-  --mode      COURSE_MODE for the kernel (default: $COURSE_MODE)`,
+  --mode      COURSE_MODE for the kernel (default fast: the small version of each dataset)`,
   options: { timeout: { type: "string" }, memory: { type: "string" }, mode: { type: "string" } },
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError("name one notebook");
-    const file = positionals[0];
-    if (!fs.existsSync(file)) {
-      console.error(`✗ ${file}: no such notebook`);
+    const found = resolveNotebookArg(positionals[0]);
+    if (!found.file) {
+      console.error(`✗ ${positionals[0]}: no such notebook${found.suggestions.length ? `. Did you mean:\n${found.suggestions.map((s) => `    npx course check ${s}`).join("\n")}` : ""}`);
       return 1;
     }
-    const mode = str(values, "mode");
-    if (mode !== undefined && mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
+    const file = found.file;
+    const mode = str(values, "mode", "fast");
+    if (mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
     let report;
+    const t0 = Date.now();
     try {
-      console.log(`▶ ${file}: running its cells, then its tests…`);
-      report = await checkNotebook(file, { timeoutSec: num(values, "timeout", 60)!, memoryMB: num(values, "memory", 4096)!, mode: mode as "fast" | "full" | undefined });
+      console.log(`▶ ${file} (${mode} mode): running its cells, then its tests…`);
+      report = await checkNotebook(file, { timeoutSec: num(values, "timeout", 60)!, memoryMB: num(values, "memory", 4096)!, mode });
     } catch (err) {
       if (err instanceof AssignmentError) {
         console.error(`✗ ${err.message}`);
@@ -55,7 +55,7 @@ are added when your notebook is graded. Exits 0 when every public check passes.
       }
     }
     for (const e of report.editedLocked) console.log(`\n! ${e} is a locked cell and was edited: grading uses the original, not your edit.`);
-    console.log(`\n${passed}/${total} checks passed${report.hiddenTests ? " (including hidden tests in this notebook)" : "; hidden tests are added when your notebook is graded"}.`);
+    console.log(`\n${passed}/${total} checks passed${report.hiddenTests ? " (including hidden tests in this notebook)" : "; hidden tests are added when your notebook is graded"} (${((Date.now() - t0) / 1000).toFixed(0)} s).`);
     return passed === total && total > 0 ? 0 : 1;
   },
 };

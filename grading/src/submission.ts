@@ -6,7 +6,7 @@
  * one is put back and flagged); test cells in the submission never run (the grader runs
  * its own copies, with the hidden tests, after everything else).
  */
-import { Cell, Notebook, cellSource } from "../notebook/nbformat";
+import { Cell, Notebook, cellSource } from "@course/lib/notebook/nbformat";
 import { Assignment, AssignmentCell, LOCKED_TYPES, checksum } from "./assignment";
 import { Flag, scanSource } from "./scan";
 import type { RunCell } from "./session";
@@ -18,9 +18,11 @@ export interface SubmissionPlan {
   notes: string[];
 }
 
-function keyOf(cell: Cell, byKey: Map<string, AssignmentCell>, byChecksum: Map<string, AssignmentCell>): string | undefined {
-  const k = cell.metadata?.course?.cell;
+function keyOf(cell: Cell, byKey: Map<string, AssignmentCell>, byId: Map<string, AssignmentCell>, byChecksum: Map<string, AssignmentCell>): string | undefined {
+  const course = cell.metadata?.course;
+  const k = course && typeof course === "object" ? (course as { cell?: unknown }).cell : undefined;
   if (typeof k === "string" && byKey.has(k)) return k;
+  if (typeof cell.id === "string" && byId.has(cell.id)) return byId.get(cell.id)!.key;
   if (typeof cell.id === "string" && byKey.has(cell.id)) return cell.id;
   const c = byChecksum.get(checksum(cellSource(cell)));
   return c?.key;
@@ -28,6 +30,7 @@ function keyOf(cell: Cell, byKey: Map<string, AssignmentCell>, byChecksum: Map<s
 
 export function planSubmission(a: Assignment, nb: Notebook): SubmissionPlan {
   const byKey = new Map(a.cells.map((c) => [c.key, c]));
+  const byId = new Map(a.cells.filter((c) => c.id).map((c) => [c.id!, c]));
   const byChecksum = new Map(a.cells.filter((c) => c.checksum).map((c) => [c.checksum!, c]));
   const exerciseIndex = new Map(a.cells.map((c, i) => [c.key, i]));
   const flags: Flag[] = [];
@@ -36,30 +39,28 @@ export function planSubmission(a: Assignment, nb: Notebook): SubmissionPlan {
   // Emitted cells with the exercise position they sit at (to put deleted locked cells back).
   const out: { cell: RunCell; anchor: number }[] = [];
   let anchor = -1;
-  let question: string | undefined;
 
   nb.cells.forEach((cell, i) => {
-    const key = keyOf(cell, byKey, byChecksum);
+    const key = keyOf(cell, byKey, byId, byChecksum);
     const source = cellSource(cell);
     const ac = key ? byKey.get(key) : undefined;
     const label = `cell ${i + 1}${key ? ` (${key})` : ""}`;
     if (ac) {
       seen.add(ac.key);
       anchor = exerciseIndex.get(ac.key)!;
-      if (ac.question) question = ac.question;
     }
     if (ac && LOCKED_TYPES.has(ac.type)) {
       if (checksum(source) !== ac.checksum || cell.cell_type !== ac.cellType) {
         flags.push({ code: "locked-cell-edited", severity: "attempt", message: `locked cell ${ac.key} was edited; the original ran instead`, where: label });
         notes.push(`You edited the locked cell ${label}. Locked cells are read-only: the original was used when grading, not your edit.`);
       }
-      if (ac.type === "locked" && ac.cellType === "code") out.push({ cell: { source: ac.exerciseSource, label: `${label}, locked` }, anchor });
+      if (ac.type === "locked" && ac.cellType === "code") out.push({ cell: { source: ac.exerciseSource, label: `${label}, locked`, owner: "course" }, anchor });
       return; // public tests and prompts never run from the submission
     }
     if (cell.cell_type !== "code") return;
     const origin = ac ? (ac.type === "solution" ? "answer" : "cell") : "added cell";
     for (const f of scanSource(source, label)) flags.push(f);
-    out.push({ cell: { source, question: ac?.question ?? question, label: `${label}${ac ? "" : `, ${origin}`}` }, anchor });
+    out.push({ cell: { source, label: `${label}${ac ? "" : `, ${origin}`}`, owner: "student", answerOf: ac?.type === "solution" ? ac.question : undefined }, anchor });
   });
 
   // Locked code cells the student deleted: put them back where the exercise has them.
@@ -69,7 +70,7 @@ export function planSubmission(a: Assignment, nb: Notebook): SubmissionPlan {
     if (ac.type !== "locked" || ac.cellType !== "code") return;
     let at = 0;
     for (let j = 0; j < out.length; j++) if (out[j].anchor < e) at = j + 1;
-    out.splice(at, 0, { cell: { source: ac.exerciseSource, label: `${ac.key} (restored)` }, anchor: e });
+    out.splice(at, 0, { cell: { source: ac.exerciseSource, label: `${ac.key} (restored)`, owner: "course" }, anchor: e });
   });
   for (const ac of a.cells) {
     if (ac.type === "solution" && !seen.has(ac.key)) notes.push(`No answer cell for ${ac.question} was found (${ac.key}): was it deleted, or pasted into a new cell? Code in added cells still runs.`);

@@ -20,26 +20,30 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
-import type * as TS from "typescript";
-
-// Loaded on first use: the grading workers never need the compiler.
-let tsModule: typeof TS | undefined;
-const tsLib = (): typeof TS => (tsModule ??= require("typescript") as typeof TS);
-import { Cell, Notebook, TSLAB_KERNELSPEC, cellSource, readNotebook, toLines } from "../notebook/nbformat";
+import { Cell, Notebook, TSLAB_KERNELSPEC, cellSource, readNotebook, toLines } from "@course/lib/notebook/nbformat";
+import { TestContext, testContext, testNames } from "./context";
 import { MarkerError, checkSolutionMarkers, hasMarkers, splitHiddenTests, toExercise } from "./markers";
+import { declaredNames, tsLib } from "./names";
+
+export { declaredNames };
 
 /** Bumped when grading semantics change, so resumed batches do not mix versions. */
-export const GRADER_VERSION = 1;
+export const GRADER_VERSION = 2;
 
 export type CourseCellType = "solution" | "prompt" | "public-tests" | "hidden-tests" | "locked";
 const TYPES: CourseCellType[] = ["solution", "prompt", "public-tests", "hidden-tests", "locked"];
 export const LOCKED_TYPES: ReadonlySet<string> = new Set(["prompt", "public-tests", "locked"]);
+
+export type Visibility = "visible" | "hidden" | "after_due_date" | "after_published";
+const VISIBILITIES: Visibility[] = ["visible", "hidden", "after_due_date", "after_published"];
 
 export interface CourseCellMeta {
   id?: string;
   type: CourseCellType;
   points?: number;
   title?: string;
+  /** Gradescope visibility of the question's public checks (hidden checks: after_published). */
+  visibility?: Visibility;
 }
 
 export class AssignmentError extends Error {}
@@ -57,7 +61,8 @@ export function readCellMeta(cell: Cell, where: string): CourseCellMeta | null {
       throw new AssignmentError(`${where}: course.points must be a number ≥ 0, got ${JSON.stringify(c.points)}`);
     }
     if (c.type !== "locked" && !c.id) throw new AssignmentError(`${where}: a "${c.type}" cell needs course.id (the question it belongs to, e.g. "q1")`);
-    return { id: c.id, type: c.type, points: c.points, title: typeof c.title === "string" ? c.title : undefined };
+    if (c.visibility !== undefined && !VISIBILITIES.includes(c.visibility)) throw new AssignmentError(`${where}: course.visibility must be one of ${VISIBILITIES.join(", ")}, got ${JSON.stringify(c.visibility)}`);
+    return { id: c.id, type: c.type, points: c.points, title: typeof c.title === "string" ? c.title : undefined, visibility: c.visibility };
   }
   const n = cell.metadata?.nbgrader;
   if (n && typeof n === "object") {
@@ -79,6 +84,8 @@ export function checksum(source: string): string {
 export interface AssignmentCell {
   /** Stable key, stored in the exercise's cell metadata (course.cell), used to match submissions. */
   key: string;
+  /** The solution cell's nbformat id (the exercise cell keeps it); undefined if the solution has none. */
+  id?: string;
   cellType: Cell["cell_type"];
   /** "free" for cells without grading metadata. */
   type: CourseCellType | "free";
@@ -111,6 +118,8 @@ export interface Question {
   /** Undefined: worth the sum of its checks' weights. */
   points?: number;
   tests: TestPart[];
+  /** Notebook and import names its tests use: what the grader resolves for them. */
+  names: string[];
 }
 
 export interface Assignment {
@@ -123,32 +132,12 @@ export interface Assignment {
   cells: AssignmentCell[];
   /** Top-level names the non-test code cells declare (what tests may refer to). */
   names: string[];
+  /** Imports and trusted setup cells the grader's tests use (see context.ts). */
+  context: TestContext;
+  /** Gradescope visibility of each question's public checks, where the solution sets one. */
+  visibility: Record<string, Visibility>;
   /** Notebook-level settings from metadata.course (e.g. {"timeout": 30}). */
   settings: { timeout?: number; memory?: number; mode?: "fast" | "full" };
-}
-
-/** Top-level names a cell declares (functions, classes, variables, imports): tslab keeps these. */
-export function declaredNames(source: string): string[] {
-  const ts = tsLib();
-  const sf = ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2020, false, ts.ScriptKind.TS);
-  const names: string[] = [];
-  const bind = (n: TS.BindingName) => {
-    if (ts.isIdentifier(n)) names.push(n.text);
-    else for (const e of n.elements) if (!ts.isOmittedExpression(e)) bind(e.name);
-  };
-  for (const st of sf.statements) {
-    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name) names.push(st.name.text);
-    else if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bind(d.name);
-    else if (ts.isImportDeclaration(st) && st.importClause && !st.importClause.isTypeOnly) {
-      const c = st.importClause;
-      if (c.name) names.push(c.name.text);
-      if (c.namedBindings) {
-        if (ts.isNamespaceImport(c.namedBindings)) names.push(c.namedBindings.name.text);
-        else for (const e of c.namedBindings.elements) if (!e.isTypeOnly) names.push(e.name.text);
-      }
-    } else if (ts.isImportEqualsDeclaration(st)) names.push(st.name.text);
-  }
-  return names;
 }
 
 /** Compiles a test cell for the grader's fresh context (no type check: tslab did that in the solution run). */
@@ -189,8 +178,8 @@ export function loadAssignment(solutionPath: string): Assignment {
   const qOrder: string[] = [];
   const qPoints = new Map<string, { points: number; where: string }>();
   const qTitle = new Map<string, string>();
+  const visibility: Record<string, Visibility> = {};
   const tests = new Map<string, TestPart[]>();
-  const names = new Set<string>();
   const keyFor = (base: string) => {
     const n = (counts.get(base) ?? 0) + 1;
     counts.set(base, n);
@@ -210,11 +199,13 @@ export function loadAssignment(solutionPath: string): Assignment {
       qPoints.set(q, { points: meta.points, where });
     }
     if (meta?.title && q) qTitle.set(q, meta.title);
+    if (meta?.visibility && q) visibility[q] = meta.visibility;
     if (type === "prompt" && q && !qTitle.has(q)) {
       const t = titleOf(source);
       if (t) qTitle.set(q, t);
     }
     const key = keyFor(type === "free" ? "cell" : type === "locked" ? (q ? `${q}-locked` : "locked") : `${q}-${type}`);
+    const id = typeof cell.id === "string" && cell.id ? cell.id : undefined;
     const metadata: Record<string, unknown> = { ...cell.metadata };
     delete metadata.nbgrader;
     delete metadata.course;
@@ -230,7 +221,7 @@ export function loadAssignment(solutionPath: string): Assignment {
       const hidden = type === "hidden-tests";
       tests.set(q!, [...(tests.get(q!) ?? []), { key, hidden, source: split.graded, js: compileTest(split.graded, where) }]);
       if (hidden) return; // not in the exercise
-      cells.push({ key, cellType: "code", type, question: q, points: meta?.points, solutionSource: source, exerciseSource: split.exercise, checksum: checksum(split.exercise), solutionIndex: i + 1, metadata });
+      cells.push({ key, id, cellType: "code", type, question: q, points: meta?.points, solutionSource: source, exerciseSource: split.exercise, checksum: checksum(split.exercise), solutionIndex: i + 1, metadata });
       return;
     }
     let exerciseSource = source;
@@ -246,10 +237,10 @@ export function loadAssignment(solutionPath: string): Assignment {
           throw err;
         }
       }
-      for (const n of declaredNames(source)) names.add(n);
     }
     cells.push({
       key,
+      id,
       cellType: cell.cell_type,
       type,
       question: type === "locked" ? undefined : q,
@@ -262,12 +253,15 @@ export function loadAssignment(solutionPath: string): Assignment {
     });
   });
 
-  const questions: Question[] = qOrder.map((id) => ({
-    id,
-    title: qTitle.get(id) ?? id,
-    points: qPoints.get(id)?.points,
-    tests: [...(tests.get(id) ?? []).filter((t) => !t.hidden), ...(tests.get(id) ?? []).filter((t) => t.hidden)],
-  }));
+  const context = testContext(
+    cells
+      .filter((c) => c.cellType === "code" && c.type !== "public-tests" && c.type !== "hidden-tests")
+      .map((c) => ({ source: c.solutionSource, locked: c.type === "locked", label: `solution cell ${c.solutionIndex} (${c.key})` }))
+  );
+  const questions: Question[] = qOrder.map((id) => {
+    const parts = [...(tests.get(id) ?? []).filter((t) => !t.hidden), ...(tests.get(id) ?? []).filter((t) => t.hidden)];
+    return { id, title: qTitle.get(id) ?? id, points: qPoints.get(id)?.points, tests: parts, names: [...new Set(parts.flatMap((t) => testNames(t.source, context)))].sort() };
+  });
   for (const q of questions) {
     if (!q.tests.length && (q.points ?? 0) > 0) {
       throw new AssignmentError(`${rel}: question ${q.id} has ${q.points} points but no test cells (type "public-tests" or "hidden-tests" with id "${q.id}")`);
@@ -284,10 +278,10 @@ export function loadAssignment(solutionPath: string): Assignment {
 
   const hash = crypto
     .createHash("sha256")
-    .update(JSON.stringify({ v: GRADER_VERSION, questions: graded, cells: cells.map((c) => [c.key, c.type, c.question, c.checksum, c.type === "locked" ? c.solutionSource : ""]), settings }))
+    .update(JSON.stringify({ v: GRADER_VERSION, questions: graded, visibility, cells: cells.map((c) => [c.key, c.type, c.question, c.checksum, c.type === "locked" ? c.solutionSource : ""]), settings }))
     .digest("hex")
     .slice(0, 16);
-  return { name, solutionPath, hash, questions: graded, cells, names: [...names].sort(), settings };
+  return { name, solutionPath, hash, questions: graded, cells, names: context.names, context, visibility, settings };
 }
 
 export const NOTICE_KEY = "generated-notice";
@@ -316,8 +310,8 @@ export function buildExercise(a: Assignment, solutionRel = `solutions/${a.name}.
       metadata.editable = false;
       metadata.deletable = false;
     }
-    const id = c.key.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
-    const base = { id, metadata, source: toLines(c.exerciseSource) };
+    if (!c.id) throw new AssignmentError(`${a.solutionPath}, cell ${c.solutionIndex}: the solution cell has no nbformat id; \`npx course assign\` adds the missing ones (exercise cells keep their solution cell's id)`);
+    const base = { id: c.id, metadata, source: toLines(c.exerciseSource) };
     cells.push(c.cellType === "code" ? { cell_type: "code", ...base, outputs: [], execution_count: null } : { cell_type: c.cellType, ...base });
   }
   return {

@@ -4,11 +4,17 @@ import * as path from "path";
 import type { Flag } from "./scan";
 import type { CellResult, QuestionResult } from "./session";
 
-export type StudentStatus = "ok" | "timeout" | "memory" | "died" | "invalid" | "error";
+export type StudentStatus = "ok" | "timeout" | "memory" | "died" | "output" | "invalid" | "error";
+
+/** Bumped when the result format changes (older results are regraded). */
+export const RESULT_VERSION = 2;
 
 export interface StudentResult {
-  version: 1;
+  version: 2;
+  /** The student's name as given (Unicode kept). */
   student: string;
+  /** Their folder under out/students (safe, unique). */
+  folder: string;
   assignment: string;
   assignmentHash: string;
   /** The submitted file, as given (relative to where the grader ran). */
@@ -22,7 +28,7 @@ export interface StudentResult {
   /** For the student's feedback. */
   notes: string[];
   cells: CellResult[];
-  /** What the sandbox refused (filtered to evidence). */
+  /** What the sandbox's second layer refused (filtered to evidence; reported by the kernel, so never a verdict). */
   events: string[];
   kernelStarts: number;
   seconds: number;
@@ -31,10 +37,10 @@ export interface StudentResult {
 
 /** The worst thing that happened, for the gradebook's status column. */
 export function overallStatus(questions: QuestionResult[]): StudentStatus {
-  const order: StudentStatus[] = ["ok", "timeout", "memory", "died"];
+  const order: StudentStatus[] = ["ok", "timeout", "memory", "output", "died"];
   let worst: StudentStatus = "ok";
   for (const q of questions) {
-    const s: StudentStatus = q.status === "timeout" || q.status === "memory" || q.status === "died" ? q.status : "ok";
+    const s: StudentStatus = q.status === "timeout" || q.status === "memory" || q.status === "died" || q.status === "output" ? q.status : "ok";
     if (order.indexOf(s) > order.indexOf(worst)) worst = s;
   }
   return worst;

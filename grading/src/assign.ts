@@ -3,9 +3,51 @@
  * fails when exercises/ differs from what would be generated (so a hand edit, or a solution
  * changed without regenerating, fails CI).
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { AssignmentError, buildExercise, loadAssignment, serializeNotebook } from "./assignment";
+
+/** nbformat 4.5 cell ids: 1–64 characters of letters, digits, - and _. */
+const CELL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Gives every cell of a solution notebook an nbformat id if it has none (random 8 hex
+ * characters, as Jupyter makes them; stable once committed): the exercise's cells carry the
+ * ids of their solution cells. Returns the cells that got one (1-based); with `dryRun`
+ * writes nothing.
+ */
+export function addMissingCellIds(file: string, dryRun = false): number[] {
+  const text = fs.readFileSync(file, "utf8");
+  const nb = JSON.parse(text.replace(/^\uFEFF/, ""));
+  if (!Array.isArray(nb.cells)) return [];
+  const used = new Set(nb.cells.map((c: { id?: unknown }) => c?.id).filter((id: unknown) => typeof id === "string"));
+  const added: number[] = [];
+  nb.cells = nb.cells.map((c: Record<string, unknown>, i: number) => {
+    if (!c || typeof c !== "object" || (typeof c.id === "string" && CELL_ID.test(c.id))) return c;
+    let id: string;
+    do id = crypto.randomBytes(4).toString("hex");
+    while (used.has(id));
+    used.add(id);
+    added.push(i + 1);
+    // Keep Jupyter's key order (cell_type, id, metadata, …) so the diff is one line per cell.
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c)) {
+      if (k === "id") continue;
+      out[k] = v;
+      if (k === "cell_type") out.id = id;
+    }
+    if (!("id" in out)) out.id = id;
+    return out;
+  });
+  if (added.length && !dryRun) {
+    if (typeof nb.nbformat_minor === "number" && nb.nbformat_minor < 5) nb.nbformat_minor = 5;
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(nb, null, 1) + "\n");
+    fs.renameSync(tmp, file);
+  }
+  return added;
+}
 
 export interface AssignOptions {
   solutionsDir: string;
@@ -21,6 +63,8 @@ export interface AssignResult {
   exercise: string;
   status: "written" | "unchanged" | "differs" | "missing" | "orphan" | "invalid";
   message: string;
+  /** Solution cells that were given an nbformat id (write mode). */
+  idsAdded?: number[];
 }
 
 /** Where two serialised notebooks first differ, as "cell N (key): first differing line". */
@@ -64,7 +108,14 @@ export function assign(opts: AssignOptions): AssignResult[] {
       continue;
     }
     let text: string;
+    let idsAdded: number[] = [];
     try {
+      const missing = addMissingCellIds(solution, true);
+      if (missing.length && opts.check) {
+        results.push({ name, exercise: relEx, status: "invalid", message: `${path.relative(process.cwd(), solution) || solution}: cell${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no nbformat id; run \`npx course assign\` (it adds them) and commit the solution and the exercise` });
+        continue;
+      }
+      if (missing.length) idsAdded = addMissingCellIds(solution);
       const a = loadAssignment(solution);
       const solutionRel = path.relative(path.dirname(path.resolve(opts.exercisesDir)), path.resolve(solution)).split(path.sep).join("/");
       text = serializeNotebook(buildExercise(a, solutionRel));
@@ -84,7 +135,7 @@ export function assign(opts: AssignOptions): AssignResult[] {
       const tmp = `${exercise}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, text);
       fs.renameSync(tmp, exercise);
-      results.push({ name, exercise: relEx, status: "written", message: current === undefined ? "created" : "updated" });
+      results.push({ name, exercise: relEx, status: "written", message: current === undefined ? "created" : "updated", idsAdded });
     }
   }
   if (opts.check && !opts.names?.length && fs.existsSync(opts.exercisesDir)) {

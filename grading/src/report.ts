@@ -9,23 +9,29 @@
 import type { Assignment } from "./assignment";
 import { StudentResult, pts } from "./result";
 
-function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One CSV field. Text that a spreadsheet would read as a formula (starting with = + - @, or a
+ * tab or carriage return: OWASP's list) gets a leading apostrophe, so a student named
+ * "=HYPERLINK(…)" or "+1+2" stays text.
+ */
+export function csvField(v: string | number): string {
+  let s = String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r']/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per student (sorted), one column per question, then total, max, status, flags. */
+/** One row per student (sorted by name), one column per question, then total, max, status, flags, folder. */
 export function gradebookCsv(a: Pick<Assignment, "questions">, results: StudentResult[]): string {
   const qs = a.questions.map((q) => q.id);
-  const header = ["student", ...qs, "total", "max", "status", "flags"];
+  const header = ["student", ...qs, "total", "max", "status", "flags", "folder"];
   const rows = [...results]
     .sort((x, y) => (x.student < y.student ? -1 : x.student > y.student ? 1 : 0))
     .map((r) => {
       const byId = new Map(r.questions.map((q) => [q.id, q]));
       const codes = [...new Set(r.flags.map((f) => f.code))];
-      return [r.student, ...qs.map((id) => pts(byId.get(id)?.score ?? 0)), pts(r.score), pts(r.max), r.status, codes.join(";")];
+      return [r.student, ...qs.map((id) => pts(byId.get(id)?.score ?? 0)), pts(r.score), pts(r.max), r.status, codes.join(";"), r.folder];
     });
-  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+  return [header, ...rows].map((row) => row.map((f) => csvField(f)).join(",")).join("\n") + "\n";
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -33,7 +39,7 @@ const STATUS_WORDS: Record<string, string> = {
   timeout: "⏱ time limit",
   memory: "memory limit",
   died: "kernel died",
-  "no-results": "no results",
+  output: "output limit",
   error: "not graded",
 };
 
@@ -73,6 +79,8 @@ export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boole
   return lines.join("\n");
 }
 
+export type Visibility = "visible" | "hidden" | "after_due_date" | "after_published";
+
 export interface GradescopeTest {
   name: string;
   number: string;
@@ -80,40 +88,59 @@ export interface GradescopeTest {
   max_score: number;
   status: "passed" | "failed";
   output: string;
-  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+  output_format: "md";
+  visibility: Visibility;
 }
 
 export interface GradescopeResults {
   score: number;
   execution_time: number;
   output: string;
-  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+  output_format: "md";
+  visibility: Visibility;
   stdout_visibility: "hidden";
   tests: GradescopeTest[];
 }
 
-/** Gradescope's results.json: one test per check; hidden checks appear once grades are published. */
-export function gradescopeResults(r: StudentResult): GradescopeResults {
+/**
+ * Gradescope's results.json: one test per question and visibility — the public checks
+ * (shown at once, or as the question's `visibility` metadata says) and the hidden checks
+ * (after grades are published). Each test's output lists its checks and why they failed.
+ */
+export function gradescopeResults(r: StudentResult, opts: { hiddenDetails?: boolean; visibility?: Record<string, Visibility> } = {}): GradescopeResults {
   const tests: GradescopeTest[] = [];
+  const showHidden = opts.hiddenDetails !== false;
   r.questions.forEach((q, qi) => {
+    const title = `${q.id} · ${q.title}`;
     if (!q.checks.length) {
-      tests.push({ name: `${q.id}: ${q.title}`, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: q.message ?? "not graded", visibility: "visible" });
+      tests.push({ name: title, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: q.message ?? "not graded", output_format: "md", visibility: opts.visibility?.[q.id] ?? "visible" });
       return;
     }
-    q.checks.forEach((c, ci) => {
-      tests.push({
-        name: `${q.id}: ${c.name}`,
-        number: `${qi + 1}.${ci + 1}`,
-        score: round(c.earned),
-        max_score: round(c.points),
-        status: c.status === "passed" ? "passed" : "failed",
-        output: c.status === "passed" ? "" : c.message || (q.message ?? "not run"),
-        visibility: c.hidden ? "after_published" : "visible",
+    for (const hidden of [false, true]) {
+      const checks = q.checks.filter((c) => c.hidden === hidden);
+      if (!checks.length) continue;
+      const score = checks.reduce((s, c) => s + c.earned, 0);
+      const max = checks.reduce((s, c) => s + c.points, 0);
+      const lines = checks.map((c) => {
+        const mark = c.status === "passed" ? "✓" : c.status === "not-run" ? "–" : "✗";
+        const reason = c.status === "passed" || (hidden && !showHidden) ? "" : c.message ? ` — ${c.message.replace(/\n/g, " ")}` : c.status === "not-run" ? " — not run" : "";
+        return `- ${mark} ${c.name} (${pts(c.earned)} / ${pts(c.points)})${reason}`;
       });
-    });
+      if (q.message) lines.unshift(`> ${q.message}`, "");
+      tests.push({
+        name: hidden ? `${title} (hidden tests)` : title,
+        number: hidden ? `${qi + 1}.2` : `${qi + 1}.1`,
+        score: round(score),
+        max_score: round(max),
+        status: checks.every((c) => c.status === "passed") ? "passed" : "failed",
+        output: lines.join("\n"),
+        output_format: "md",
+        visibility: hidden ? "after_published" : opts.visibility?.[q.id] ?? "visible",
+      });
+    }
   });
-  const out = [`${r.assignment}: ${pts(r.score)} / ${pts(r.max)} (${r.status})`, ...r.notes];
-  return { score: round(r.score), execution_time: Math.round(r.seconds), output: out.join("\n"), visibility: "visible", stdout_visibility: "hidden", tests };
+  const out = [`**${r.assignment}: ${pts(r.score)} / ${pts(r.max)}** (${r.status})`, ...r.notes.map((n) => `- ${n}`)];
+  return { score: round(r.score), execution_time: Math.round(r.seconds), output: out.join("\n"), output_format: "md", visibility: "visible", stdout_visibility: "hidden", tests };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

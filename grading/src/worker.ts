@@ -2,39 +2,43 @@
  * A grading worker: receives one job over IPC, grades it, sends the result back, exits.
  * The parent (./grade.ts) writes every file; a worker writes nothing of the grader's.
  * If the parent dies (killed mid-batch), the IPC channel closes and the worker kills its
- * kernel's process group and exits, so nothing keeps running.
+ * kernel's process group and exits; the kernel's sandbox also dies with its parent
+ * (bubblewrap's --die-with-parent and PID namespace), so nothing outlives a batch.
  */
-import * as fs from "fs";
 import { GradeJob, gradeOne } from "./grade-one";
 
-let kernelPid: number | undefined;
-let sandboxRoot: string | undefined;
+const kernels = new Set<number>();
 
-function killKernel(): void {
-  if (!kernelPid) return;
-  try {
-    if (process.platform !== "win32") process.kill(-kernelPid, "SIGKILL");
-    else process.kill(kernelPid, "SIGKILL");
-  } catch {
-    /* gone already */
+function killKernels(): void {
+  for (const pid of kernels) {
+    try {
+      if (process.platform !== "win32") process.kill(-pid, "SIGKILL");
+      else process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
   }
 }
 
 process.on("disconnect", () => {
-  killKernel();
-  if (sandboxRoot) fs.rmSync(sandboxRoot, { recursive: true, force: true });
+  killKernels();
   process.exit(3);
 });
+for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    killKernels();
+    process.exit(3);
+  });
+}
 
 process.on("message", async (msg: { type: string; job?: GradeJob }) => {
   if (msg.type !== "job" || !msg.job) return;
   try {
     const result = await gradeOne(msg.job, {
       onKernel: (pid) => {
-        kernelPid = pid;
+        if (pid) kernels.add(pid);
         process.send?.({ type: "kernel", pid });
       },
-      onSandbox: (root) => (sandboxRoot = root),
       log: (line) => process.send?.({ type: "log", line }),
     });
     process.send?.({ type: "result", result }, () => process.exit(0));

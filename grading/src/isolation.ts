@@ -1,0 +1,237 @@
+/**
+ * The OS sandbox every student kernel runs in on Linux: bubblewrap (Debian's `bubblewrap`).
+ *
+ *   new user, PID, network, IPC, UTS and mount namespaces (`--unshare-all`), no capabilities,
+ *   no nested user namespaces, `--die-with-parent` (and the PID namespace: when the sandbox's
+ *   first process dies, everything in it dies), a read-only root made of read-only binds of
+ *   /usr, /lib…, node, and the course's lib/, node_modules/, grading/, datasets/, models/,
+ *   a private size-capped tmpfs at /tmp (the kernel's cwd /tmp/work and its TMPDIR
+ *   /tmp/scratch), and one writable host folder for the Jupyter sockets (ZeroMQ's ipc
+ *   transport: there is no network in the sandbox at all, not even loopback to the grader).
+ *   rlimits (prlimit, inside the new user namespace): CPU seconds, data (memory), file size,
+ *   process count, no core files. When the grader runs as root, the sandbox runs as the
+ *   unprivileged uid 65534 (root is exempt from the process-count limit), if that uid can read
+ *   what the sandbox binds.
+ *
+ * Where bubblewrap is missing or cannot create namespaces (macOS, Windows, a container without
+ * user namespaces), `detectIsolation()` says why: `course grade` warns loudly and
+ * `--require-isolation` refuses to grade.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The kernel's folders inside the sandbox (a private tmpfs). */
+export const INSIDE = { tmp: "/tmp", work: "/tmp/work", scratch: "/tmp/scratch" };
+/** The uid/gid the kernel has inside its user namespace (and outside, when the grader is root). */
+export const SANDBOX_UID = 65534;
+
+export interface Isolation {
+  kind: "bwrap" | "none";
+  /** Why there is no OS sandbox (kind "none"). */
+  reason?: string;
+  bwrap?: string;
+  prlimit?: string;
+  /** setpriv, when the grader is root and the sandbox drops to SANDBOX_UID outside too. */
+  setpriv?: string;
+  /** Printed once per batch when something is weaker than described above. */
+  notes: string[];
+}
+
+export interface SandboxLimits {
+  /** CPU seconds for the kernel process (all its threads), over its life. */
+  cpuSec: number;
+  /** Memory cap in MB (RLIMIT_DATA is set a little above it; the grader's watchdog stops the kernel at it). */
+  memoryMB: number;
+  /** Largest file the kernel may write, in MB. */
+  fileMB: number;
+  /** Processes and threads in the sandbox. */
+  processes: number;
+  /** Size of the private /tmp, in MB. */
+  tmpMB: number;
+}
+
+export const DEFAULT_LIMITS: Omit<SandboxLimits, "cpuSec" | "memoryMB"> = {
+  fileMB: 256,
+  // A tslab kernel runs ~15 threads (V8, libuv, ZeroMQ); 256 leaves room and stops a fork bomb.
+  processes: 256,
+  tmpMB: 512,
+};
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(path.delimiter)) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** The folders the kernel reads: bound read-only at the same path. */
+export function readOnlyBinds(extra: string[] = []): string[] {
+  const node = fs.realpathSync(process.execPath);
+  const prefix = path.dirname(path.dirname(node)); // /usr for /usr/bin/node, ~/.nvm/versions/node/vX for nvm
+  const course = ["lib", "node_modules", "grading", "datasets", "models", "package.json"].map((p) => path.join(REPO_ROOT, p));
+  return [...new Set([prefix, ...course, ...extra.map((p) => path.resolve(p))])].filter((p) => fs.existsSync(p));
+}
+
+let cached: Isolation | undefined;
+
+/** Can the unprivileged sandbox uid read this path (as root, with setpriv)? Cached per path. */
+const readableCache = new Map<string, boolean>();
+function uidCanRead(setpriv: string, p: string): boolean {
+  let ok = readableCache.get(p);
+  if (ok === undefined) {
+    ok = spawnSync(setpriv, [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", "/bin/sh", "-c", 'test -r "$0" && { test ! -d "$0" || test -x "$0"; }', p], { stdio: "ignore", timeout: 10_000 }).status === 0;
+    readableCache.set(p, ok);
+  }
+  return ok;
+}
+
+/**
+ * Is there a working OS sandbox? Probes bubblewrap once (it must start node in the
+ * namespaces), and, as root, whether the unprivileged uid can read the course. Set
+ * COURSE_GRADE_ISOLATION=none to act as if there were none (tests, trusted batches).
+ */
+export function detectIsolation(force = false): Isolation {
+  if (process.env.COURSE_GRADE_ISOLATION === "none") return { kind: "none", reason: "COURSE_GRADE_ISOLATION=none is set", notes: [] };
+  if (cached && !force) return cached;
+  const none = (reason: string): Isolation => (cached = { kind: "none", reason, notes: [] });
+  if (process.platform !== "linux") return none(`bubblewrap needs Linux; this is ${process.platform}`);
+  const bwrap = which("bwrap");
+  if (!bwrap) return none("bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)");
+  const prlimit = which("prlimit");
+  const notes: string[] = [];
+  if (!prlimit) notes.push("prlimit (util-linux) is missing: no CPU, memory, file-size or process-count rlimits in the sandbox");
+  let setpriv: string | undefined;
+  if (process.getuid?.() === 0) {
+    setpriv = which("setpriv");
+    const readable = setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv!, p));
+    if (!readable) {
+      setpriv = undefined;
+      notes.push(`grading as root and the course is not readable by uid ${SANDBOX_UID} (or setpriv is missing): the sandbox maps its user to root without capabilities, and the process-count limit does not apply to root`);
+    }
+  }
+  const iso: Isolation = { kind: "bwrap", bwrap, prlimit, setpriv, notes };
+  // Probe: the full sandbox must run node.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-probe-"));
+  try {
+    const dirs = prepareDirs(root, iso);
+    const cmd = wrapCommand(iso, dirs, { cpuSec: 30, memoryMB: 512, ...DEFAULT_LIMITS, tmpMB: 16 }, [])(process.execPath, ["-e", "process.stdout.write(String(process.getuid()))"]);
+    const r = spawnSync(cmd.command, cmd.args, { cwd: root, encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0) return none(`bubblewrap is installed but cannot create its sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n")[0]} (user namespaces disabled, or a container without them?)`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return (cached = iso);
+}
+
+export interface SandboxDirs {
+  /** Per-kernel host folder (removed afterwards). */
+  root: string;
+  /** Host folder bound read-write at the same path: connection file and ipc sockets. */
+  run: string;
+}
+
+/** The host folders for one sandbox; `root` is made with mkdtemp. */
+export function prepareDirs(root: string, iso: Isolation): SandboxDirs {
+  const run = path.join(root, "run");
+  fs.mkdirSync(run, { mode: 0o700 });
+  if (iso.setpriv) {
+    // The sandbox's uid must reach and write its socket folder.
+    fs.chmodSync(root, 0o711);
+    fs.chownSync(run, SANDBOX_UID, SANDBOX_UID);
+  }
+  return { root, run };
+}
+
+export interface WrapOptions {
+  /** Folders to bind read-only besides readOnlyBinds() (caches, --allow-read). */
+  readable?: string[];
+  /** A tsx compile cache (`tsx-<uid>` folders inside) to show the kernel at its TMPDIR. */
+  compileCache?: string;
+}
+
+/** Turns `node args…` into the sandboxed command line. */
+export function wrapCommand(iso: Isolation, dirs: SandboxDirs, limits: SandboxLimits, extraReadable: string[], o: WrapOptions = {}) {
+  return (command: string, args: string[]): { command: string; args: string[] } => {
+    const b: string[] = [
+      "--unshare-all",
+      "--unshare-user",
+      "--disable-userns",
+      "--uid", String(SANDBOX_UID),
+      "--gid", String(SANDBOX_UID),
+      "--cap-drop", "ALL",
+      "--die-with-parent",
+      "--hostname", "grading",
+    ];
+    for (const sys of ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/localtime"]) b.push("--ro-bind-try", sys, sys);
+    b.push("--proc", "/proc", "--dev", "/dev");
+    b.push("--perms", "1777", "--size", String(limits.tmpMB * 1024 * 1024), "--tmpfs", INSIDE.tmp);
+    b.push("--dir", INSIDE.work, "--dir", INSIDE.scratch);
+    b.push("--symlink", path.join(REPO_ROOT, "node_modules"), path.join(INSIDE.work, "node_modules"));
+    // Extra folders (caches, --allow-read) the sandbox's uid cannot reach are left out: a
+    // cache it cannot read only costs time.
+    const extra = [...extraReadable, ...(o.readable ?? [])].filter((p) => !iso.setpriv || uidCanRead(iso.setpriv, p));
+    for (const p of readOnlyBinds(extra)) b.push("--ro-bind", p, p);
+    if (o.compileCache && fs.existsSync(o.compileCache)) {
+      // tsx looks for its cache in $TMPDIR/tsx-<euid>; the reference run filled it as the grader's euid.
+      for (const d of fs.readdirSync(o.compileCache).filter((d) => /^tsx-/.test(d))) {
+        b.push("--ro-bind", path.join(o.compileCache, d), path.join(INSIDE.scratch, `tsx-${SANDBOX_UID}`));
+        break;
+      }
+    }
+    b.push("--bind", dirs.run, dirs.run);
+    b.push("--remount-ro", "/");
+    b.push("--chdir", INSIDE.work);
+    b.push("--");
+    if (iso.prlimit) {
+      const mb = 1024 * 1024;
+      b.push(
+        iso.prlimit,
+        `--cpu=${Math.ceil(limits.cpuSec)}`,
+        `--data=${(limits.memoryMB + 1024) * mb}`,
+        `--fsize=${limits.fileMB * mb}`,
+        `--nproc=${limits.processes}`,
+        "--core=0",
+        "--"
+      );
+    }
+    b.push(command, ...args);
+    if (iso.setpriv) return { command: iso.setpriv, args: [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", iso.bwrap!, ...b] };
+    return { command: iso.bwrap!, args: b };
+  };
+}
+
+/** Bytes under a folder (the writable socket folder is watched so it cannot fill the disk). */
+export function folderBytes(dir: string, limit = Infinity): number {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length && total <= limit) {
+    const d = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) {
+        try {
+          total += fs.lstatSync(p).size;
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+  return total;
+}

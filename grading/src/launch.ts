@@ -1,0 +1,196 @@
+/**
+ * Starts one kernel for grading or checking, confined as asked:
+ *
+ *   "bwrap"       the OS sandbox (./isolation.ts) + Node's permission model + the preload's
+ *                 second layer: how `course grade` runs submissions on Linux;
+ *   "permission"  Node's permission model + the preload only (no bubblewrap here: the
+ *                 grader warns loudly, `--require-isolation` refuses);
+ *   "off"         no confinement: the reference run of the solution, `course check` on a
+ *                 student's own machine, `--no-sandbox` for trusted notebooks.
+ *
+ * Every kernel talks to the grader over ZeroMQ's ipc transport (Unix sockets in a private
+ * folder; tcp on Windows) and answers the test host on fd 3 (./bridge.ts). A watchdog stops
+ * it when its processes' resident memory passes the cap, or when its socket folder (the one
+ * writable host folder) passes a few megabytes.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Kernel } from "@course/lib/notebook/kernel";
+import { Bridge } from "./bridge";
+import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, prepareDirs, readOnlyBinds, wrapCommand } from "./isolation";
+import { cacheDirs, kernelEnv, permissionArgs } from "./permission";
+
+export const PRELOAD = path.join(REPO_ROOT, "grading", "sandbox", "preload.js");
+
+export type Confinement = "bwrap" | "permission" | "off";
+
+export interface LaunchOptions {
+  confinement: Confinement;
+  /** Required for "bwrap". */
+  isolation?: Isolation;
+  memoryMB: number;
+  /** CPU seconds the kernel may use over its life (rlimit, "bwrap" only). */
+  cpuSec: number;
+  mode?: "fast" | "full";
+  /** Compile cache the kernel reads (a folder holding tsx-<uid>); for "off", where it writes. */
+  compileCache?: string;
+  allowRead?: string[];
+  /** "off" only: the kernel's working folder (default: a fresh temporary one). */
+  cwd?: string;
+  /** Output caps in bytes: per cell, and over the kernel's life. */
+  output: { cell: number; total: number };
+  /** Extra environment (e.g. COURSE_GRADE_BATCH, a marker tests count processes by). */
+  env?: NodeJS.ProcessEnv;
+  limits?: Partial<SandboxLimits>;
+  log?: (line: string) => void;
+}
+
+export interface Launched {
+  kernel: Kernel;
+  bridge: Bridge;
+  /** Why the watchdog stopped the kernel, if it did. */
+  stoppedBy(): "memory" | "disk" | undefined;
+  stop(): Promise<void>;
+}
+
+/** Resident memory (MB) of a process and its descendants (Linux), or undefined. */
+export function treeRssMB(rootPid: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const d of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(d), Number(rest[1]));
+      rss.set(Number(d), (Number(rest[21]) * 4096) / 1024 / 1024);
+    } catch {
+      /* gone */
+    }
+  }
+  if (!rss.has(rootPid)) return undefined;
+  let total = 0;
+  for (const [pid, mb] of rss) {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parent.get(p), hops++) {
+      if (p === rootPid) {
+        total += mb;
+        break;
+      }
+    }
+  }
+  return total;
+}
+
+export async function launchKernel(o: LaunchOptions): Promise<Launched> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
+  const log = o.log ?? (() => undefined);
+  let kernel: Kernel | undefined;
+  try {
+    const ipc = process.platform !== "win32";
+    const common = {
+      transport: ipc ? ("ipc" as const) : ("tcp" as const),
+      extraPipes: 1,
+      maxOutputBytes: o.output,
+      startTimeoutMs: 90_000,
+    };
+    const bridgeEnv = { COURSE_GRADE_BRIDGE: "3", ...o.env };
+    const heap = `--max-old-space-size=${Math.max(64, Math.round(o.memoryMB))}`;
+    const addons = fs.realpathSync(path.join(REPO_ROOT, "node_modules"));
+    const readable = [...cacheDirs(), ...(o.allowRead ?? []).map((p) => path.resolve(p))].filter((p) => fs.existsSync(p));
+    let run: string;
+    if (o.confinement === "bwrap") {
+      if (!o.isolation || o.isolation.kind !== "bwrap") throw new Error("bubblewrap is not available");
+      const dirs = prepareDirs(root, o.isolation);
+      run = dirs.run;
+      const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...o.limits, cpuSec: o.cpuSec, memoryMB: o.memoryMB };
+      const read = [INSIDE.work, INSIDE.scratch, run, ...readOnlyBinds(readable), "/etc/alpine-release"];
+      kernel = await Kernel.start({
+        ...common,
+        cwd: root,
+        runtimeDir: run,
+        wrap: wrapCommand(o.isolation, dirs, limits, readable, { compileCache: o.compileCache }),
+        connectionFileOwner: o.isolation.setpriv ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
+        env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons } }),
+        nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
+      });
+    } else if (o.confinement === "permission") {
+      const work = path.join(root, "work");
+      run = path.join(root, "run");
+      fs.mkdirSync(work, { mode: 0o700 });
+      fs.mkdirSync(run, { mode: 0o700 });
+      fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
+      const cache = o.compileCache ?? path.join(root, "cache");
+      fs.mkdirSync(cache, { recursive: true });
+      const read = [work, run, cache, ...readOnlyBinds(readable), "/etc/alpine-release"];
+      kernel = await Kernel.start({
+        ...common,
+        cwd: work,
+        runtimeDir: run,
+        env: kernelEnv({ home: work, tmp: cache, mode: o.mode, extra: { ...bridgeEnv, COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons } }),
+        nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [work])],
+      });
+    } else {
+      let cwd = o.cwd;
+      if (!cwd) {
+        cwd = path.join(root, "work");
+        fs.mkdirSync(cwd, { mode: 0o700 });
+        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(cwd, "node_modules"), "dir");
+      }
+      run = path.join(root, "run");
+      fs.mkdirSync(run, { mode: 0o700 });
+      const env: NodeJS.ProcessEnv = { COURSE_HEADLESS: "1", ...bridgeEnv };
+      if (o.mode) env.COURSE_MODE = o.mode;
+      if (o.compileCache) {
+        fs.mkdirSync(o.compileCache, { recursive: true });
+        env.TMPDIR = o.compileCache; // the reference run fills the cache the sandboxed kernels read
+      }
+      kernel = await Kernel.start({ ...common, cwd, runtimeDir: run, env, nodeArgs: ["--require", PRELOAD, heap] });
+    }
+    const k = kernel;
+    const bridge = new Bridge(k.pipe(0)!, { maxLineBytes: 64 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 });
+    let stoppedBy: "memory" | "disk" | undefined;
+    let watchdog: NodeJS.Timeout | undefined;
+    const pid = k.pid;
+    if (pid && process.platform === "linux") {
+      // V8's heap cap does not cover buffers and WebAssembly memory: watch the whole process tree.
+      const limit = o.memoryMB + 512;
+      const diskLimit = 16 * 1024 * 1024;
+      let tick = 0;
+      watchdog = setInterval(() => {
+        if (!k.alive) return;
+        const mb = treeRssMB(pid);
+        if (mb !== undefined && mb > limit) {
+          stoppedBy = "memory";
+          log(`kernel ${pid} uses ${mb.toFixed(0)} MB > ${limit} MB: stopped`);
+          void k.kill();
+        } else if (tick++ % 4 === 0 && folderBytes(run, diskLimit) > diskLimit) {
+          stoppedBy = "disk";
+          log(`kernel ${pid} wrote more than ${diskLimit} bytes into its socket folder: stopped`);
+          void k.kill();
+        }
+      }, 250);
+      watchdog.unref();
+    }
+    return {
+      kernel: k,
+      bridge,
+      stoppedBy: () => stoppedBy,
+      async stop() {
+        if (watchdog) clearInterval(watchdog);
+        bridge.close("the kernel was shut down");
+        await k.shutdown().catch(() => undefined);
+        fs.rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await kernel?.kill().catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * Grades one notebook: runs its cells in a kernel (./launch.ts), in order, then each
+ * question's tests in the grader's own test host (./host.ts, ./test-host.ts), which asks the
+ * kernel for the names the tests use. No test ever enters the kernel; nothing the kernel
+ * prints or sends is a verdict. Used by `course grade` (one submission per worker process)
+ * and `course check`.
+ *
+ * Limits: every cell and every question's tests get `timeoutSec`. A busy loop cannot be
+ * interrupted, so a cell past it is stopped with its kernel, skipped, and a fresh kernel
+ * replays the cells before it; a call into the student's code past it stops the kernel and
+ * fails that call (checks that finished count), and the next question gets a fresh kernel.
+ * The same for memory (a V8 heap cap, RLIMIT_DATA in the sandbox, and a watchdog on resident
+ * memory) and output (per-cell and per-kernel byte caps).
+ */
+import type { ExecuteResult } from "@course/lib/notebook/kernel";
+import type { TestContext } from "./context";
+import { TestHost } from "./host";
+import { Confinement, Launched, launchKernel } from "./launch";
+import type { Isolation } from "./isolation";
+
+export interface RunCell {
+  source: string;
+  /** For messages: "cell 7 (q2-solution)". */
+  label: string;
+  /** Whose code it is: the student's (answers, added cells) or the course's (locked cells). */
+  owner: "student" | "course";
+  /** Set on a question's answer cell: when it cannot run, that question's status says so. */
+  answerOf?: string;
+}
+
+export interface QuestionSpec {
+  id: string;
+  title: string;
+  points?: number;
+  tests: { hidden: boolean; js: string; file: string }[];
+  /** Names its tests use. */
+  names: string[];
+  /** The checks as the reference (solution) run planned them: the list shown when a
+   * submission's tests never got to run, and the question's worth when it has no points. */
+  referenceChecks?: { name: string; w: number; h: boolean }[];
+}
+
+export interface CheckResult {
+  name: string;
+  hidden: boolean;
+  weight: number;
+  /** This check's share of the question's points. */
+  points: number;
+  earned: number;
+  status: "passed" | "failed" | "timeout" | "not-run";
+  message: string;
+  ms?: number;
+}
+
+export type QuestionStatus = "ok" | "timeout" | "memory" | "died" | "output" | "error";
+
+export interface QuestionResult {
+  id: string;
+  title: string;
+  status: QuestionStatus;
+  score: number;
+  /** Points available; when the question has no points of its own and its tests never ran, 0. */
+  max: number;
+  checks: CheckResult[];
+  /** Why the question is not "ok", in words a student can act on. */
+  message?: string;
+}
+
+export interface CellResult {
+  label: string;
+  owner: RunCell["owner"];
+  answerOf?: string;
+  status: ExecuteResult["status"] | "skipped" | "memory";
+  seconds: number;
+  error?: string;
+}
+
+export interface SessionResult {
+  questions: QuestionResult[];
+  cells: CellResult[];
+  /** What the kernel's second layer refused (raw; the kernel reports it, so it is evidence only). */
+  events: string[];
+  /** The kernel printed past its output cap. */
+  outputFlood: boolean;
+  kernelStarts: number;
+  seconds: number;
+}
+
+export interface SessionOptions {
+  confinement: Confinement;
+  isolation?: Isolation;
+  timeoutSec: number;
+  memoryMB: number;
+  mode?: "fast" | "full";
+  compileCache?: string;
+  allowRead?: string[];
+  /** "off" only: the kernel's working folder. */
+  cwd?: string;
+  context: TestContext;
+  /** Output caps in bytes (per cell, per kernel). */
+  output?: { cell: number; total: number };
+  env?: NodeJS.ProcessEnv;
+  /** Called with each started kernel's pid (to clean up after a crash). */
+  onKernel?: (pid: number | undefined) => void;
+  log?: (line: string) => void;
+}
+
+/** Output caps: 1 MB per cell (a long training log fits), 32 MB per kernel. */
+export const DEFAULT_OUTPUT = { cell: 1024 * 1024, total: 32 * 1024 * 1024 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function firstLine(r: ExecuteResult): string {
+  const e = r.error;
+  if (!e) return "";
+  return `${e.ename}: ${e.evalue}`.split("\n")[0].slice(0, 300);
+}
+
+type Stop = "timeout" | "memory" | "died" | "output" | "disk";
+
+export async function runSession(cells: RunCell[], questions: QuestionSpec[], opts: SessionOptions): Promise<SessionResult> {
+  const t0 = Date.now();
+  const timeoutMs = Math.round(opts.timeoutSec * 1000);
+  const log = opts.log ?? (() => undefined);
+  const output = opts.output ?? DEFAULT_OUTPUT;
+  const codeCells = cells.length + questions.length + 2;
+  let current: Launched | undefined;
+  let kernelStarts = 0;
+  let outputFlood = false;
+  const maxStarts = questions.length + cells.length + 2;
+  const events: string[] = [];
+  const host = new TestHost({ context: opts.context, mode: opts.mode, log });
+
+  const start = async () => {
+    if (kernelStarts >= maxStarts) throw new Error(`gave up after ${kernelStarts} kernel restarts`);
+    kernelStarts++;
+    current = await launchKernel({
+      confinement: opts.confinement,
+      isolation: opts.isolation,
+      memoryMB: opts.memoryMB,
+      // CPU seconds over the kernel's life: every cell and question at its limit, twice (GC threads).
+      cpuSec: 2 * opts.timeoutSec * codeCells + 120,
+      mode: opts.mode,
+      compileCache: opts.compileCache,
+      allowRead: opts.allowRead,
+      cwd: opts.cwd,
+      output,
+      env: opts.env,
+      log,
+    });
+    const k = current;
+    opts.onKernel?.(k.kernel.pid);
+    log(`kernel ${k.kernel.pid} started`);
+    host.setKernel({ bridge: k.bridge, kill: () => k.kernel.kill(), alive: () => k.kernel.alive });
+  };
+  const stop = async () => {
+    host.setKernel(undefined);
+    if (current) await current.stop();
+    current = undefined;
+  };
+  /** Executes, handling tslab's 200 ms "abort after an error" window. */
+  const exec = async (code: string, ms: number): Promise<ExecuteResult> => {
+    let r: ExecuteResult | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      r = await current!.kernel.execute(code, ms);
+      if (r.status === "aborted") {
+        await sleep(300);
+        continue;
+      }
+      if (r.status === "error") await sleep(250);
+      break;
+    }
+    return r!;
+  };
+  /** Why a kernel stopped: the watchdog, the output cap, V8's heap limit, or something else. */
+  const stopKind = (r: ExecuteResult): Stop => {
+    if (r.status === "timeout") return "timeout";
+    if (r.status === "overflow") return "output";
+    const by = current?.stoppedBy();
+    if (by) return by;
+    return /heap out of memory|Reached heap limit|Allocation failed|ArrayBuffer allocation failed/i.test(r.stderr ?? "") ? "memory" : "died";
+  };
+  const collectEvents = async () => {
+    if (!current || !current.kernel.alive) return;
+    const a = await Promise.race([current.bridge.request({ op: "events" }), sleep(5000).then(() => undefined)]);
+    if (!a || a.t !== "value") return;
+    try {
+      const v = JSON.parse(a.line).v;
+      if (Array.isArray(v)) for (const e of v.slice(0, 200)) if (typeof e === "string" && !events.includes(e)) events.push(e.slice(0, 500));
+    } catch {
+      /* not evidence */
+    }
+  };
+
+  const cellResults: CellResult[] = cells.map((c) => ({ label: c.label, owner: c.owner, answerOf: c.answerOf, status: "skipped", seconds: 0 }));
+  const skip = new Set<number>();
+  const why = (i: number, kind: Stop): string => {
+    const c = cells[i];
+    if (kind === "timeout") {
+      return c.owner === "student"
+        ? `${c.label} ran longer than the ${opts.timeoutSec} s limit and was stopped (an endless loop?)`
+        : `${c.label} (the course's own code) ran longer than the ${opts.timeoutSec} s limit and was stopped: the machine may be slower than expected; the grader's --timeout can be raised`;
+    }
+    if (kind === "memory") return `${c.label} used more memory than the ${opts.memoryMB} MB limit and was stopped`;
+    if (kind === "output") return `${c.label} printed more than the ${Math.round(output.total / 1024 / 1024)} MB of output a notebook may print and was stopped`;
+    if (kind === "disk") return `${c.label} wrote too much into the kernel's socket folder and was stopped`;
+    return `the kernel died while running ${c.label} (process.exit, or a crash)`;
+  };
+
+  /** Fresh kernel with cells [0, upTo) replayed, except skipped ones. */
+  const restart = async (upTo: number) => {
+    await stop();
+    await start();
+    for (let j = 0; j < upTo; j++) {
+      if (skip.has(j) || !cells[j].source.trim()) continue;
+      const r = await exec(cells[j].source, timeoutMs);
+      if (r.status === "timeout" || r.status === "died" || r.status === "overflow") {
+        const kind = stopKind(r);
+        if (kind === "output") outputFlood = true;
+        skip.add(j);
+        cellResults[j].status = kind === "memory" ? "memory" : r.status;
+        cellResults[j].error = why(j, kind);
+        await stop();
+        await start();
+        j = -1; // replay again from the top without it
+      }
+    }
+  };
+
+  try {
+    await start();
+    // 1. The notebook's cells, in order.
+    for (let i = 0; i < cells.length; i++) {
+      if (!cells[i].source.trim()) {
+        cellResults[i].status = "ok";
+        continue;
+      }
+      const r = await exec(cells[i].source, timeoutMs);
+      cellResults[i].status = r.status;
+      cellResults[i].seconds = r.seconds;
+      if (r.status === "error") cellResults[i].error = firstLine(r);
+      if (r.status === "timeout" || r.status === "died" || r.status === "overflow") {
+        const kind = stopKind(r);
+        if (kind === "output") outputFlood = true;
+        skip.add(i);
+        cellResults[i].status = kind === "memory" ? "memory" : r.status;
+        cellResults[i].error = why(i, kind);
+        log(cellResults[i].error!);
+        await restart(i);
+      }
+    }
+    await collectEvents();
+
+    // 2. Each question's tests, after all of the notebook's cells.
+    const results: QuestionResult[] = [];
+    for (const q of questions) {
+      if (!current || !current.kernel.alive) await restart(cells.length);
+      const run = await host.runQuestion({ id: q.id, parts: q.tests, names: q.names, timeoutMs });
+      const records = run.records.flatMap((j) => {
+        try {
+          return [JSON.parse(j) as GradeRecord];
+        } catch {
+          return [];
+        }
+      });
+      const qr = scoreQuestion(q, records);
+      const died = current && !current.kernel.alive && run.outcome !== "timeout";
+      if (run.outcome === "timeout") {
+        qr.status = "timeout";
+        const stuck = qr.checks.find((c) => c.status === "failed" && /ran longer than the time limit/.test(c.message)) ?? qr.checks.find((c) => c.status === "not-run");
+        if (stuck) stuck.status = "timeout";
+        qr.message = `a call into your code ran longer than the ${opts.timeoutSec} s limit${stuck ? ` in the check "${stuck.name}"` : ""} and was stopped (an endless loop?); checks that finished before count.`;
+      } else if (run.outcome === "tests-timeout") {
+        qr.status = "error";
+        qr.message = `the tests of this question ran longer than the ${opts.timeoutSec} s limit outside your code (the machine may be slow); checks that finished count. Staff can raise --timeout.`;
+      } else if (run.outcome === "host-crashed") {
+        qr.status = "error";
+        qr.message = `the grader's test host failed: ${(run.message ?? "").split("\n")[0].slice(0, 300)}`;
+      } else if (died) {
+        const kind = current!.stoppedBy() ?? (current!.kernel.overflowedOutput ? "output" : "died");
+        if (kind === "output") outputFlood = true;
+        qr.status = kind === "memory" ? "memory" : kind === "output" ? "output" : "died";
+        qr.message =
+          kind === "memory"
+            ? `your code used more memory than the ${opts.memoryMB} MB limit during the tests and was stopped; checks that finished before count.`
+            : kind === "output"
+              ? `your code printed more output than allowed during the tests and was stopped; checks that finished before count.`
+              : `the kernel stopped during the tests (process.exit, or a crash); checks that finished before count.`;
+      }
+      // The answer cell itself could not run: say so (the tests above decided the score).
+      const answer = cellResults.find((c) => c.answerOf === q.id && c.status !== "ok" && c.status !== "error" && c.status !== "skipped");
+      if (answer && qr.status === "ok") {
+        qr.status = answer.status === "timeout" ? "timeout" : answer.status === "memory" ? "memory" : answer.status === "overflow" ? "output" : "died";
+        qr.message = `${answer.error}; it was skipped and the tests ran without it.`;
+      }
+      await collectEvents();
+      results.push(qr);
+      if (current && !current.kernel.alive) await stop();
+    }
+    return { questions: results, cells: cellResults, events, outputFlood, kernelStarts, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    await stop();
+    await host.close();
+  }
+}
+
+export interface PlanCheck {
+  i: number;
+  name: string;
+  /** weight */
+  w: number;
+  /** hidden */
+  h: boolean;
+  error?: string;
+}
+
+/** What the harness in the test host emits (trusted: it runs in the grader). */
+export type GradeRecord =
+  | { t: "plan"; q: string; checks: PlanCheck[] }
+  | { t: "result"; q: string; i: number; ok: boolean; msg: string; ms: number }
+  | { t: "end"; q: string };
+
+/** Turns one question's records into points (each check's share of the question). */
+export function scoreQuestion(q: Pick<QuestionSpec, "id" | "title" | "points" | "referenceChecks">, records: GradeRecord[]): QuestionResult {
+  const plan = records.find((r) => r.t === "plan");
+  const planned = plan && plan.t === "plan" ? plan.checks : q.referenceChecks ?? [];
+  const weight = (list: { w: number }[]) => list.reduce((s, c) => s + c.w, 0);
+  const max = q.points ?? (q.referenceChecks ? weight(q.referenceChecks) : weight(planned));
+  const totalWeight = weight(planned);
+  const checks: CheckResult[] = planned.map((c) => {
+    const points = totalWeight ? (max * c.w) / totalWeight : 0;
+    return { name: c.name, hidden: c.h, weight: c.w, points, earned: 0, status: "not-run", message: "" };
+  });
+  for (const r of records) {
+    if (r.t !== "result" || !checks[r.i]) continue;
+    const c = checks[r.i];
+    c.status = r.ok ? "passed" : "failed";
+    c.earned = r.ok ? c.points : 0;
+    c.message = r.msg;
+    c.ms = r.ms;
+  }
+  // Shares like 3 × 1/7 do not add up exactly in floating point: round sums to 1e-6.
+  const score = Math.round(checks.reduce((s, c) => s + c.earned, 0) * 1e6) / 1e6;
+  return { id: q.id, title: q.title, status: "ok", score, max, checks };
+}

@@ -1,0 +1,3 @@
+// Entry of the grader's test host thread (started by ./host.ts): TypeScript through tsx.
+require("tsx/cjs/api").register();
+require("./test-host.ts");
