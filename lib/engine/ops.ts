@@ -42,6 +42,8 @@ export interface Ops<X> {
   erf(x: X): X;
   tanh(x: X): X;
   relu(x: X): X;
+  /** Exact GELU, x·Φ(x) = ½·x·(1 + erf(x/√2)) (Hendrycks & Gimpel 2016). */
+  gelu(x: X): X;
   /** Element-wise minimum (used by gradient clipping). */
   minimum(a: X, b: X | number): X;
   cast(x: X, dtype: "float32" | "int32"): X;

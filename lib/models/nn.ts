@@ -45,7 +45,7 @@ export type ActivationName = "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu" 
 export function activation<X>(o: Ops<X>, x: X, name: ActivationName): X {
   switch (name) {
     case "gelu": // exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (Hendrycks & Gimpel 2016)
-      return o.mul(o.mul(x, 0.5), o.add(o.erf(o.mul(x, Math.SQRT1_2)), 1));
+      return o.gelu(x);
     case "gelu_new":
     case "gelu_pytorch_tanh": {
       // tanh approximation (GPT-2): ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))

@@ -71,6 +71,15 @@ const RULES: Record<string, Rule> = {
     const e = g.unary("Exp", g.unary("Neg", g.binary("Mul", x, x)));
     return [g.binary("Mul", dy!, g.binary("Mul", e, g.scalarLike(2 / Math.sqrt(Math.PI), x.dtype)))];
   },
+  Gelu: (g, n, [dy]) => {
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x) = ½·(1 + erf(u) + (2/√π)·u·exp(−u²)) with u = x/√2.
+    const x = n.inputs[0]!;
+    const f = (v: number) => g.scalarLike(v, x.dtype);
+    const u = g.binary("Mul", x, f(Math.SQRT1_2));
+    const bump = g.binary("Mul", g.binary("Mul", u, g.unary("Exp", g.unary("Neg", g.binary("Mul", u, u)))), f(2 / Math.sqrt(Math.PI)));
+    const d = g.binary("Mul", g.binary("Add", g.binary("Add", g.unary("Erf", u), bump), f(1)), f(0.5));
+    return [g.binary("Mul", dy!, d)];
+  },
   Tanh: (g, n, [dy]) => {
     const y = n.outputs[0]; // d tanh/dx = 1 − tanh²
     return [g.binary("Mul", dy!, g.binary("Sub", g.scalarLike(1, y.dtype), g.binary("Mul", y, y)))];

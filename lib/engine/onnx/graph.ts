@@ -19,6 +19,8 @@ export interface ConstTensor {
 
 export interface NodeRec {
   op: string;
+  /** Operator set: "" = the ONNX standard; "com.microsoft" = ONNX Runtime's contributed operators. */
+  domain?: string;
   inputs: (Val | null)[];
   outputs: Val[];
   attrs: Record<string, Attr>;
@@ -127,9 +129,9 @@ export class Graph {
   }
 
   /** Records a node; returns its outputs. */
-  node(op: string, inputs: (Val | null)[], outs: { shape: number[]; dtype: VType }[], attrs: Record<string, Attr> = {}): Val[] {
+  node(op: string, inputs: (Val | null)[], outs: { shape: number[]; dtype: VType }[], attrs: Record<string, Attr> = {}, domain = ""): Val[] {
     for (const x of inputs) if (x && x.graph !== this) throw new Error(`${op}: an input belongs to another graph`);
-    const rec: NodeRec = { op, inputs, outputs: [], attrs, index: this.nodes.length };
+    const rec: NodeRec = { op, inputs, outputs: [], attrs, index: this.nodes.length, domain: domain || undefined };
     rec.outputs = outs.map((o) => new Val(this, this.fresh(op.toLowerCase()), o.shape, o.dtype, rec));
     this.nodes.push(rec);
     return rec.outputs;
@@ -148,6 +150,11 @@ export class Graph {
 
   unary(op: "Neg" | "Sqrt" | "Exp" | "Log" | "Erf" | "Tanh" | "Relu" | "Identity" | "Reciprocal" | "Not", x: Val): Val {
     return this.one(op, [x], x.shape, x.dtype);
+  }
+
+  /** Exact GELU in one vectorized kernel (ONNX Runtime's contributed com.microsoft.Gelu). */
+  gelu(x: Val): Val {
+    return this.node("Gelu", [x], [{ shape: x.shape, dtype: x.dtype }], {}, "com.microsoft")[0];
   }
 
   compare(op: "Equal" | "Greater" | "Less", a: Val, b: Val): Val {

@@ -88,6 +88,10 @@ export class OnnxOps implements Ops<Val> {
     return this.g.unary("Relu", x);
   }
 
+  gelu(x: Val): Val {
+    return this.g.gelu(x);
+  }
+
   minimum(a: Val, b: Val | number): Val {
     return this.g.binary("Min", a, this.lift(b, a));
   }

@@ -61,6 +61,7 @@ export function serialize(g: Graph, name = "course"): Uint8Array {
     if (!keep[i]) return;
     nodes.push({
       opType: n.op,
+      domain: n.domain ?? "",
       input: n.inputs.map((x) => (x ? x.name : "")),
       output: n.outputs.map((o) => o.name),
       attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),
@@ -79,6 +80,6 @@ export function serialize(g: Graph, name = "course"): Uint8Array {
     input: g.inputs.map((i) => valueInfo(i.val.name, i.val)),
     output: outputs,
   };
-  const model = onnx.ModelProto.create({ irVersion: IR_VERSION, opsetImport: [{ domain: "", version: OPSET }], producerName: "llm-learning-course", graph });
+  const model = onnx.ModelProto.create({ irVersion: IR_VERSION, opsetImport: [{ domain: "", version: OPSET }, { domain: "com.microsoft", version: 1 }], producerName: "llm-learning-course", graph });
   return onnx.ModelProto.encode(model).finish();
 }

@@ -92,6 +92,11 @@ export class TfjsOps implements Ops<Tensor> {
     return tf().relu(x);
   }
 
+  gelu(x: Tensor): Tensor {
+    const t = tf();
+    return t.mul(t.mul(x, 0.5), t.add(t.erf(t.mul(x, Math.SQRT1_2)), 1));
+  }
+
   minimum(a: Tensor, b: Tensor | number): Tensor {
     return tf().minimum(a, b);
   }
