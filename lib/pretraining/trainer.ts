@@ -154,6 +154,8 @@ export class Pretrainer {
   readonly log: TrainingLog;
   readonly optimizer: AdamWConfig;
   step = 0;
+  /** The last run() stopped early on Ctrl-C (SIGINT), after saving a checkpoint. */
+  interrupted = false;
   private trainer: Trainer | null = null;
   private engine: EngineName | null = null;
   private streams = new Map<string, PretrainStream>();
@@ -338,7 +340,7 @@ export class Pretrainer {
       segmentStart = Date.now();
       segmentStep = this.step;
     };
-    await trainLoop({
+    const result = await trainLoop({
       startStep: this.step,
       steps: o.steps,
       step: () => this.trainStep(),
@@ -358,6 +360,7 @@ export class Pretrainer {
       onEval: (e) => o.onEval?.(e as EvalRecord, this),
     });
     if (!o.outDir) closeSegment();
+    this.interrupted = result.interrupted;
     this.trainer?.sync();
     return this.log;
   }

@@ -169,6 +169,11 @@ export const command: Command = {
     });
     if (resume && fs.existsSync(path.join(ckpt, "state.json")) && !quiet) console.log(`resuming from ${ckpt}`);
     const log = await trainer.run();
+    if (trainer.interrupted) {
+      console.log(`stopped at step ${trainer.step} of ${steps}; the checkpoint in ${ckpt} holds it: continue with the same command and --resume`);
+      model.dispose();
+      return 130;
+    }
     const first = log.steps[0];
     const lastK = log.steps.slice(-Math.max(1, Math.min(20, Math.floor(log.steps.length / 10))));
     const endLoss = lastK.reduce((s, x) => s + x.mlmLoss, 0) / lastK.length;
