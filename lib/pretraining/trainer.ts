@@ -329,16 +329,15 @@ export class Pretrainer {
     if (o.resume && ckpt) await this.restore(ckpt);
     await this.ensureTrainer();
     this.log.backend = this.engineDescription();
-    let segmentStart = Date.now();
-    let segmentStep = this.step;
+    // One segment per invocation (a resumed run adds one), updated in place at every checkpoint.
+    const segment: Segment = { startStep: this.step, endStep: this.step, seconds: 0, startedAt: new Date().toISOString(), engine: this.log.backend, command: typeof this.options.meta?.command === "string" ? this.options.meta.command : undefined };
+    const segmentStart = Date.now();
+    const wallBefore = this.log.wallSeconds;
     const closeSegment = () => {
-      const seconds = (Date.now() - segmentStart) / 1000;
-      if (this.step > segmentStep) {
-        this.log.segments.push({ startStep: segmentStep, endStep: this.step, seconds, startedAt: new Date(segmentStart).toISOString(), engine: this.log.backend });
-        this.log.wallSeconds += seconds;
-      }
-      segmentStart = Date.now();
-      segmentStep = this.step;
+      segment.endStep = this.step;
+      segment.seconds = (Date.now() - segmentStart) / 1000;
+      if (segment.endStep > segment.startStep && !this.log.segments.includes(segment)) this.log.segments.push(segment);
+      this.log.wallSeconds = wallBefore + segment.seconds;
     };
     const result = await trainLoop({
       startStep: this.step,

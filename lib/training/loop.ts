@@ -36,6 +36,8 @@ export interface Segment {
   startedAt: string;
   /** Engine and its details ("onnx (cpu, 2 threads)"). */
   engine?: string;
+  /** The command line of the invocation. */
+  command?: string;
 }
 
 export interface LoopOptions {
