@@ -9,7 +9,9 @@
  *    VmHWM − VmRSS(start) is read at the end. That covers everything the run added at its peak —
  *    ONNX Runtime's activations, gradients and workspace, the compiled sessions, the host copies of
  *    weights and optimizer moments, JavaScript garbage not yet collected — and not the memory held
- *    before (the loaded model). Where the reset is not possible (not Linux, or /proc not writable),
+ *    before (the loaded model, and the compiled graphs and buffers an earlier run left in the engine's
+ *    session cache: a second run of the same shapes can read close to 0). The process's whole
+ *    resident peak is reported beside it. Where the reset is not possible (not Linux, or /proc not writable),
  *    the resident size is sampled after every step instead (a lower bound of the true peak).
  */
 import * as fs from "fs";
@@ -19,6 +21,8 @@ export type PeakMethod = "tf.profile" | "VmHWM" | "sampled RSS";
 export interface PeakMemory {
   bytes: number;
   method: PeakMethod;
+  /** onnx: the process's whole resident size at the peak (weights, earlier runs' compiled graphs, everything). */
+  processBytes?: number;
 }
 
 /** Reads a "VmXXX:   1234 kB" line of /proc/self/status in bytes, or null. */
@@ -60,6 +64,6 @@ export class RssPeak {
   stop(): PeakMemory {
     this.sample();
     const peak = this.hwm ? Math.max(procStatus("VmHWM") ?? 0, this.max) : this.max;
-    return { bytes: Math.max(0, peak - this.start), method: this.hwm ? "VmHWM" : "sampled RSS" };
+    return { bytes: Math.max(0, peak - this.start), method: this.hwm ? "VmHWM" : "sampled RSS", processBytes: peak };
   }
 }

@@ -101,6 +101,8 @@ export interface RunResult {
   /** Peak memory of training in bytes; what it measures depends on the engine (`peakMethod`, see lib/finetuning/memory.ts). */
   peakBytes: number;
   peakMethod: PeakMethod;
+  /** onnx: the whole process's resident memory at the peak of training (null on tfjs). */
+  peakProcessBytes: number | null;
   steps: number;
   /** Training loss per step (0-based step index). */
   curve: { step: number; loss: number }[];
@@ -149,7 +151,7 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
     const examples = data.train.texts.length;
     const tokens = clf.encode(data.train.texts).ids.reduce((s, x) => s + x.length, 0);
     const steps = curve.length ? curve[curve.length - 1].step + 1 : 0;
-    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, steps, curve, evals: [{ step: steps, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
+    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps, curve, evals: [{ step: steps, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
   }
 
   const epochs = o.epochs ?? 3;
@@ -241,7 +243,7 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
   const ev = inLoop ?? (await evalWith());
   if (!inLoop) evals.push({ step: totalSteps, epoch: epochs, accuracy: ev.accuracy, f1: ev.f1 });
   const evalSeconds = inLoop ? final.seconds : (performance.now() - e0) / 1000;
-  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, steps: totalSteps, curve, evals, predictions: ev.pred };
+  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps: totalSteps, curve, evals, predictions: ev.pred };
 }
 
 /** tfjs: peak live-tensor bytes of one inference batch of the training batch size (comparable with a training step). */

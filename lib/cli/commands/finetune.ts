@@ -109,6 +109,7 @@ export const command: Command = {
       cpuSeconds: round(r.cpuSeconds, 2),
       peakMB: round(r.peakBytes / 2 ** 20, 1),
       peakMethod: r.peakMethod,
+      ...(r.peakProcessBytes !== null ? { peakProcessMB: round(r.peakProcessBytes / 2 ** 20, 1) } : {}),
       steps: r.steps,
       epochs,
       seed,
