@@ -11,6 +11,6 @@ while [ ! -f STOP ]; do
   name=${line%% *}; args=${line#* }
   echo "$(date +%T) start $name $args"
   nice -n 5 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 /usr/bin/python3 train_torch.py --data data --out runs/$name.jsonl $args > runs/$name.out 2>&1
-  echo "$(date +%T) end $name rc=$?"
+  rc=$?; echo "$(date +%T) end $name rc=$rc"
   echo "$name" >> "$done_list"
 done

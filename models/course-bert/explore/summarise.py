@@ -9,7 +9,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 THRESHOLDS = (0.20, 0.25, 0.30)  # held-out MLM accuracy; the unigram + copy level of this corpus is ~0.14 (README)
-AT_TOKENS = (1.64e6, 3.28e6, 4.1e6)
+AT_TOKENS = (0.82e6, 1.64e6, 2.46e6, 4.1e6)
 
 
 def load(path):
