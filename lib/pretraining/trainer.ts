@@ -214,10 +214,30 @@ export class Pretrainer {
     return s;
   }
 
-  /** The batch of a step (0-based): a pure function of the seed, the schedule and the step, padded to the phase's length. */
+  /**
+   * Examples of each sequence length the run has consumed, from the step records: the data stream
+   * continues from there, so a run resumed with another batch size neither repeats nor skips data.
+   */
+  private consumed(seqLen: number): number {
+    if (!this.consumedBy || this.consumedAt !== this.log.steps.length) {
+      this.consumedBy = new Map();
+      for (const r of this.log.steps) this.consumedBy.set(r.seqLen, (this.consumedBy.get(r.seqLen) ?? 0) + r.batch);
+      this.consumedAt = this.log.steps.length;
+    }
+    return this.consumedBy.get(seqLen) ?? 0;
+  }
+
+  private consumedBy: Map<number, number> | null = null;
+  private consumedAt = -1;
+
+  /**
+   * The batch of the next step (0-based `step`), padded to its phase's length: a pure function of the
+   * seed, the schedule and the examples consumed so far (with one batch size throughout: of the step).
+   */
   batchAt(step: number): PretrainBatch {
     const ph = this.phaseAt(step);
-    return this.stream(ph.seqLen).batch((step - ph.from) * ph.batchSize, ph.batchSize, ph.seqLen);
+    const first = step === this.step ? this.consumed(ph.seqLen) : (step - ph.from) * ph.batchSize;
+    return this.stream(ph.seqLen).batch(first, ph.batchSize, ph.seqLen);
   }
 
   private lossFn() {
@@ -287,6 +307,10 @@ export class Pretrainer {
     };
     if (!Number.isFinite(rec.loss)) throw new Error(`the loss became ${rec.loss} at step ${this.step}: lower the learning rate (--lr) or raise the warm-up`);
     this.log.steps.push(rec);
+    if (this.consumedBy && this.consumedAt === this.log.steps.length - 1) {
+      this.consumedBy.set(rec.seqLen, (this.consumedBy.get(rec.seqLen) ?? 0) + rec.batch);
+      this.consumedAt = this.log.steps.length;
+    }
     return rec;
   }
 
