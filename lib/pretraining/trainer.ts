@@ -322,7 +322,8 @@ export class Pretrainer {
       const docs = this.corpus.heldOut.length >= 2 ? this.corpus.heldOut : this.corpus.train;
       const st = new PretrainStream(docs, { ...this.stream(o.seqLen).options, seed: o.seed + 1000003 });
       const n = o.evalBatches ?? 4;
-      const per = Math.min(o.batchSize, Math.max(1, Math.floor(st.epochSize() / n)));
+      // A fixed held-out set (32 pairs per batch), whatever the training batch size, so evaluations stay comparable across resumed segments.
+      const per = Math.min(32, Math.max(1, Math.floor(st.epochSize() / n)));
       this.heldOutBatches = Array.from({ length: n }, (_, i) => st.batch(i * per, per, o.seqLen));
     }
     let mlmLoss = 0;
