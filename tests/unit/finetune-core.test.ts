@@ -214,7 +214,9 @@ for (const strategy of ["full", "lora:4", "feature", "bitfit"]) {
     const before = await clf.probabilities(clf.encode(testSet.texts));
     const again = await ft.loadFineTuned(dir);
     const after = await again.probabilities(again.encode(testSet.texts));
-    assert.ok(maxDiff(after, before) < 1e-6, "same probabilities");
+    // Not bit-identical on tfjs: a frozen Linear runs matMul + add, a trainable one a fused matMul with bias (the loaded
+    // model's weights are all trainable), a float32 rounding difference the feature head's large weights (|W| ~ 20) amplify.
+    assert.ok(maxDiff(after, before) < 1e-5, "same probabilities");
     assert.deepEqual((await again.predict(testSet.texts)).labels, r.predictions);
     if (saved.layout === "adapter") assert.ok(!fs.existsSync(path.join(dir, "model.safetensors")));
     again.dispose();
