@@ -172,7 +172,7 @@ export class TransformersLM implements LanguageModel {
     return Array.from(out.data as BigInt64Array, (v) => Number(v)).slice(ids.length);
   }
 
-  /** Instruct (completion) mode: continue the prompt text; cut at `stop` (e.g. "\n" after one answer line). */
+  /** Completion mode: continue the prompt text as written; cut at `stop` (e.g. "\n" after one answer line). */
   async generate(prompt: string, options: { maxNewTokens?: number; stop?: string } = {}): Promise<string> {
     const ids = await this.generateIds(this.encode(prompt), options.maxNewTokens ?? 16);
     const text = this.tokenizer.decode(ids, { skip_special_tokens: true });
@@ -183,7 +183,7 @@ export class TransformersLM implements LanguageModel {
 
   /** The chat template applied to `messages` (what the model actually reads in chat mode). */
   chatPrompt(messages: readonly ChatMessage[]): string {
-    if (!this.tokenizer.chat_template) throw new Error(`${this.name} has no chat template (tokenizer_config.json "chat_template"): use instruct mode (generate) instead`);
+    if (!this.tokenizer.chat_template) throw new Error(`${this.name} has no chat template (tokenizer_config.json "chat_template"): prompt it in completion mode (generate) instead`);
     return this.tokenizer.apply_chat_template([...messages], { add_generation_prompt: true, tokenize: false });
   }
 

@@ -50,6 +50,29 @@ export function attentionShare(cfg: ArchConfig, seqLen: number, params = countPa
   return attn / (6 * params + attn);
 }
 
+/**
+ * One layer's forward pass on T tokens, split into the attention scores themselves and the weight
+ * matrices. Scores: QKᵀ and the weighted sum of the values are T × T × (h·hd) multiply-adds each,
+ * 4·T²·(h·hd) FLOPs for a full (bidirectional) score matrix. Weights: 2 FLOPs per weight per token,
+ * 2·T·W with W the layer's matrix weights (q, k, v, o and the MLP; biases and norms left out).
+ * For a BERT/GPT layer (W = 4d² + 2·d·f) the share is T / (T + 2d + f). A causal decoder that
+ * skips the masked half of the scores does about half the attention work.
+ */
+export function layerForwardFlops(cfg: ArchConfig, seqLen: number): { attentionScores: number; weights: number; attentionShare: number } {
+  const { heads, kvHeads, headDim } = resolvedHeads(cfg);
+  const d = cfg.dModel;
+  const W = 2 * d * heads * headDim + 2 * d * kvHeads * headDim + (cfg.mlp === "swiglu" ? 3 : 2) * d * cfg.ffnDim;
+  const attentionScores = 4 * seqLen * seqLen * heads * headDim;
+  const weights = 2 * seqLen * W;
+  return { attentionScores, weights, attentionShare: attentionScores / (attentionScores + weights) };
+}
+
+/** The sequence length at which the attention scores cost as much as the weight matrices (share 50%): T = W / (2·h·hd). */
+export function attentionBreakEvenLength(cfg: ArchConfig): number {
+  const { heads, headDim } = resolvedHeads(cfg);
+  return layerForwardFlops(cfg, 1).weights / (4 * heads * headDim);
+}
+
 export interface CostCheck {
   id: string;
   name: string;

@@ -28,7 +28,18 @@ export {
 export type { ArchConfig, ParamBreakdown, ModelKind, PositionKind, MlpKind, NormKind } from "./params";
 export { MODELS, getModel, withOverrides } from "./models";
 export type { PublishedModel, Erratum, TrainingRecord } from "./models";
-export { trainingFlops, toPetaflopDays, gpuHoursFor, impliedUtilisation, attentionShare, costChecks, PFLOP_S_DAY, PEAK_BF16_FLOPS } from "./cost";
+export {
+  trainingFlops,
+  toPetaflopDays,
+  gpuHoursFor,
+  impliedUtilisation,
+  attentionShare,
+  layerForwardFlops,
+  attentionBreakEvenLength,
+  costChecks,
+  PFLOP_S_DAY,
+  PEAK_BF16_FLOPS,
+} from "./cost";
 export type { CostCheck } from "./cost";
 export {
   sinusoidalPositions,

@@ -44,7 +44,7 @@ test("logits and candidate log-probabilities match PyTorch", async () => {
   lp.forEach((x, i) => assert.ok(Math.abs(x - REF.candidate_logprobs[i]) < 1e-3, `${REF.candidates[i]}: ${x} vs ${REF.candidate_logprobs[i]}`));
 });
 
-test("instruct mode: greedy generation (with the KV cache) equals PyTorch's", async () => {
+test("completion mode: greedy generation (with the KV cache) equals PyTorch's", async () => {
   const ids = await lm.generateIds(REF.input_ids, REF.instruct_greedy_ids.length);
   assert.deepEqual(ids, REF.instruct_greedy_ids);
   const text = await lm.generate(REF.prompt, { maxNewTokens: 12, stop: "\n" });

@@ -6,7 +6,21 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { costChecks, trainingFlops, toPetaflopDays, gpuHoursFor, impliedUtilisation, attentionShare, getModel, PFLOP_S_DAY, PEAK_BF16_FLOPS, BENCHMARKS } from "../../lib/landscape";
+import {
+  costChecks,
+  trainingFlops,
+  toPetaflopDays,
+  gpuHoursFor,
+  impliedUtilisation,
+  attentionShare,
+  layerForwardFlops,
+  attentionBreakEvenLength,
+  fromBertConfig,
+  getModel,
+  PFLOP_S_DAY,
+  PEAK_BF16_FLOPS,
+  BENCHMARKS,
+} from "../../lib/landscape";
 
 const byId = Object.fromEntries(costChecks().map((c) => [c.id, c]));
 
@@ -58,4 +72,20 @@ test("the benchmarks table covers the eight the course names, each saying what i
   const names = BENCHMARKS.map((b) => b.name);
   for (const n of ["GLUE", "SQuAD", "HellaSwag", "ROUGE", "RACE", "BLEU", "Perplexity", "METEOR"]) assert.ok(names.includes(n), n);
   for (const b of BENCHMARKS) assert.ok(b.measures.length > 40 && b.source.length > 10, b.name);
+});
+
+test("one layer's forward FLOPs: attention scores 4·T²·d against weights 2·T·(4d² + 2·d·f), a share of T / (T + 2d + f)", () => {
+  // BERT-mini's shape (d 256, f 1024): at T = 512 the scores are exactly a quarter; they equal the weights at T = 2d + f = 1536.
+  const mini = fromBertConfig({ vocab_size: 8192, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 512, type_vocab_size: 2 });
+  const f = layerForwardFlops(mini, 512);
+  assert.equal(f.attentionScores, 4 * 512 * 512 * 256);
+  assert.equal(f.weights, 2 * 512 * (4 * 256 * 256 + 2 * 256 * 1024));
+  assert.equal(f.attentionShare, 0.25);
+  assert.equal(attentionBreakEvenLength(mini), 1536);
+  assert.ok(Math.abs(layerForwardFlops(mini, 1536).attentionShare - 0.5) < 1e-12);
+  // BERT-base at its longest input: 512 / (512 + 1536 + 3072) = 10%.
+  assert.ok(Math.abs(layerForwardFlops(getModel("bert-base").config, 512).attentionShare - 0.1) < 1e-12);
+  // GQA and SwiGLU change W: Llama 3.1 8B has q, o 4096² each, k, v 4096·1024 each, MLP 3·4096·14336.
+  const l8 = getModel("llama-3.1-8b").config;
+  assert.equal(layerForwardFlops(l8, 1).weights, 2 * (2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336));
 });
