@@ -11,3 +11,4 @@ export type { Ops, HostTensor, DType } from "./ops";
 export { VariableParams, CompositeParams, hostValues } from "./params";
 export type { ParamSource } from "./params";
 export { providerReport, cudaProviderInstalled, setThreads } from "./onnx/session";
+export { clearSessions } from "./onnx/compile";

@@ -50,20 +50,27 @@ export class CompositeParams implements ParamSource {
     return this.parts.reduce((s, p) => s + p.version, 0);
   }
 
-  private owner(name: string): ParamSource {
+  private ownerOrNull(name: string): ParamSource | null {
     for (const p of this.parts) {
       const c = p.canonical(name);
       if (p.names().includes(c)) return p;
     }
-    throw new Error(`no parameter named "${name}"`);
+    return null;
+  }
+
+  private owner(name: string): ParamSource {
+    const p = this.ownerOrNull(name);
+    if (!p) throw new Error(`no parameter named "${name}"`);
+    return p;
   }
 
   names(): string[] {
     return this.parts.flatMap((p) => p.names());
   }
 
+  /** The owning part's canonical name; a name no part knows comes back unchanged. */
   canonical(name: string): string {
-    return this.owner(name).canonical(name);
+    return this.ownerOrNull(name)?.canonical(name) ?? name;
   }
 
   variable(name: string): tfTypes.Variable {

@@ -13,6 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { COURSE_ROOT, settings } from "../env";
 import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
 import type { EngineName } from "../engine/run";
 import { BertTokenizer } from "../text";
@@ -201,9 +202,8 @@ function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]
 }
 
 /** The project's folder (lib/finetuning → ../..). */
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-export const COURSE_BERT_DIR = path.join(PROJECT_ROOT, "models", "course-bert");
-export const TINY_BERT_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "tiny-bert-hf");
+export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
+export const TINY_BERT_DIR = path.join(COURSE_ROOT, "tests", "fixtures", "tiny-bert-hf");
 
 /**
  * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR if set, else the course BERT
@@ -211,7 +211,7 @@ export const TINY_BERT_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "tiny-
  * still runs (with meaningless accuracy) before the course BERT exists.
  */
 export function resolveBaseModel(): { dir: string; name: string; note: string | null } {
-  const env = process.env.COURSE_MODEL_DIR;
+  const env = settings.modelDir;
   if (env) {
     if (!fs.existsSync(path.join(env, CONFIG_NAME)) && !/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
     return { dir: env, name: path.basename(env), note: null };

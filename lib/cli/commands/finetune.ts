@@ -55,7 +55,7 @@ export const command: Command = {
   async run({ values }) {
     const predictDir = str(values, "predict");
     if (predictDir) return predict(predictDir, values);
-    const model = str(values, "model") ?? process.env.COURSE_MODEL_DIR;
+    const model = str(values, "model") ?? settings.modelDir ?? undefined;
     const data = str(values, "data");
     const strategyArg = str(values, "strategy");
     const out = str(values, "out");

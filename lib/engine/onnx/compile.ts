@@ -78,7 +78,13 @@ export function trace(spec: TraceSpec): { g: Graph; params: Map<string, Val>; ou
       if (!v) throw new Error(`the model reads parameter "${name}", which was not provided`);
       return v;
     },
-    has: (name) => params.has(spec.canonical(name)),
+    has: (name) => {
+      try {
+        return params.has(spec.canonical(name));
+      } catch {
+        return false; // a name no parameter source knows
+      }
+    },
     hooks: spec.hooks,
   };
   const outputs = spec.fn(ctx, inputs);
@@ -86,7 +92,8 @@ export function trace(spec: TraceSpec): { g: Graph; params: Map<string, Val>; ou
 }
 
 const cache = new Map<string, Promise<Session>>();
-const MAX_SESSIONS = 24;
+/** Compiled sessions kept (least recently used go first): each holds its graph and memory arena. */
+const MAX_SESSIONS = 12;
 
 function cached(key: string, make: () => Promise<Session>): Promise<Session> {
   let s = cache.get(key);
