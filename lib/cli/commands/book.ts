@@ -1,5 +1,6 @@
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
+import { settings } from "../../env";
 import { buildBook } from "../../notebook/book";
 
 function fmtBytes(n: number): string {
@@ -27,7 +28,7 @@ Name notebooks to build a book of just those.`,
   async run({ values, positionals }) {
     const out = str(values, "out");
     if (!out) throw new UsageError("say where the book goes: --out DIR (e.g. --out build/book)");
-    const mode = str(values, "mode", process.env.COURSE_MODE || "full");
+    const mode = str(values, "mode", settings.mode);
     if (mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
     const report = await buildBook({
       out,

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
+import { settings } from "../../env";
 import { describeFailure, runNotebook } from "../../notebook/run";
 
 export const command: Command = {
@@ -17,7 +18,7 @@ cell and reports the cell number, its first line and the error; exits non-zero i
   options: { mode: { type: "string" }, out: { type: "string" }, timeout: { type: "string" } },
   async run({ values, positionals }) {
     if (!positionals.length) throw new UsageError("name at least one notebook");
-    const mode = str(values, "mode", process.env.COURSE_MODE || "full");
+    const mode = str(values, "mode", settings.mode);
     if (mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
     const timeoutSec = num(values, "timeout", 600)!;
     const outDir = path.resolve(str(values, "out", "build/executed")!);

@@ -1,6 +1,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { Command, UsageError, str } from "../command";
+import { settings } from "../../env";
 import { COURSE_ROOT, INSTALL_JUPYTER_HELP, findJupyter, installKernel } from "../../notebook/jupyter";
 
 /** The Jupyter command line: JupyterLab if installed, else the Notebook (7, or classic 6). */
@@ -56,7 +57,7 @@ Anything after \`--\` goes to Jupyter as is. Through npm: npm start -- --port 90
     const app = j.lab ? "jupyter-lab" : "jupyter-notebook";
     const which = j.lab ? `JupyterLab ${j.lab}` : `the Notebook ${j.notebook}`;
     if (rootAdded) console.log("Running as root (Docker, a cloud VM?): passing --allow-root to Jupyter.");
-    console.log(`Starting ${which} on ${COURSE_ROOT} (mode: ${process.env.COURSE_MODE || "full"}). Stop it with Ctrl+C.`);
+    console.log(`Starting ${which} on ${COURSE_ROOT} (mode: ${settings.mode}). Stop it with Ctrl+C.`);
     const child = spawn(app, args, { cwd: COURSE_ROOT, stdio: "inherit" });
     // Ctrl+C in a terminal reaches Jupyter itself (same process group): wait for it to shut
     // down instead of leaving it running. A SIGTERM (docker stop, a supervisor) is passed on.
