@@ -98,6 +98,32 @@ export function batchTag(out: string): string {
   return crypto.createHash("sha256").update(path.resolve(out)).digest("hex").slice(0, 16);
 }
 
+/**
+ * Kills what is left of earlier runs of this batch (a kernel whose grader was killed while it
+ * was starting, before any clean-up could know it): every process carrying the batch's marker.
+ * Linux; returns how many there were.
+ */
+export function reapBatch(tag: string): number {
+  if (process.platform !== "linux") return 0;
+  let n = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+  } catch {
+    return 0;
+  }
+  for (const d of entries) {
+    try {
+      if (!fs.readFileSync(`/proc/${d}/environ`, "utf8").includes(`COURSE_GRADE_BATCH=${tag}\u0000`)) continue;
+      process.kill(Number(d), "SIGKILL");
+      n++;
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return n;
+}
+
 function killGroup(pid: number): void {
   try {
     if (process.platform !== "win32") process.kill(-pid, "SIGKILL");
@@ -193,10 +219,15 @@ function removeTempFiles(dir: string): void {
   }
 }
 
-/** A world-readable copy of the compile cache, when the sandbox runs as another uid. */
-function shareable(cache: string, iso: Isolation | undefined): { dir: string; cleanup: () => void } {
+/**
+ * A world-readable copy of the compile cache, when the sandbox runs as another uid (named
+ * after the batch, so a copy left by a killed run is replaced, not piled up).
+ */
+function shareable(cache: string, iso: Isolation | undefined, tag: string): { dir: string; cleanup: () => void } {
   if (!iso?.setpriv) return { dir: cache, cleanup: () => undefined };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-cache-"));
+  const dir = path.join(os.tmpdir(), `course-grade-cache-${tag}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { mode: 0o755 });
   fs.cpSync(cache, dir, { recursive: true });
   const open = (p: string) => {
     const st = fs.lstatSync(p);
@@ -262,6 +293,8 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   const log = (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   const resultFile = (folder: string) => path.join(out, "students", folder, "result.json");
   const tag = batchTag(out);
+  const reaped = reapBatch(tag);
+  if (reaped) print(`stopped ${reaped} process${reaped > 1 ? "es" : ""} left over from an earlier run of this batch`);
 
   // What is finished already?
   const interrupted = interruptedStarts(logFile);
@@ -338,7 +371,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
     const questions = questionSpecs(a, reference);
     const totalCells = a.cells.filter((c) => c.cellType === "code").length + a.questions.length;
     const wallMs = (totalCells * 3 + 10) * timeoutSec * 1000 + 180_000;
-    const cache = shareable(cacheRoot, isolation);
+    const cache = shareable(cacheRoot, isolation, tag);
 
     let next = 0;
     let finished = 0;
@@ -361,6 +394,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
     }
   }
   writeGradebook();
-  log(`batch done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  const left = reapBatch(tag);
+  log(`batch done in ${((Date.now() - t0) / 1000).toFixed(1)}s${left ? `; stopped ${left} leftover process(es)` : ""}`);
   return { assignment: a, results: subs.map((s) => results.get(s.folder)!).filter(Boolean), graded: pending.map((p) => p.folder), skipped, referenceSeconds, seconds: (Date.now() - t0) / 1000, confinement };
 }

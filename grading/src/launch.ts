@@ -43,6 +43,8 @@ export interface LaunchOptions {
   /** Extra environment (e.g. COURSE_GRADE_BATCH, a marker tests count processes by). */
   env?: NodeJS.ProcessEnv;
   limits?: Partial<SandboxLimits>;
+  /** Called with the kernel's process id as soon as it exists (so a crash can clean it up). */
+  onSpawn?: (pid: number | undefined) => void;
   log?: (line: string) => void;
 }
 
@@ -87,17 +89,23 @@ export function treeRssMB(rootPid: number): number | undefined {
   return total;
 }
 
+/** Host folders of the kernels this process started and has not stopped yet (a dying worker removes them). */
+export const liveRoots = new Set<string>();
+
 export async function launchKernel(o: LaunchOptions): Promise<Launched> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
+  liveRoots.add(root);
   const log = o.log ?? (() => undefined);
   let kernel: Kernel | undefined;
   try {
     const ipc = process.platform !== "win32";
     const common = {
+      onSpawn: o.onSpawn,
       transport: ipc ? ("ipc" as const) : ("tcp" as const),
       extraPipes: 1,
       maxOutputBytes: o.output,
-      startTimeoutMs: 90_000,
+      // tslab loads TypeScript before it answers: seconds on an idle machine, minutes on a busy one.
+      startTimeoutMs: 180_000,
     };
     const bridgeEnv = { COURSE_GRADE_BRIDGE: "3", ...o.env };
     const heap = `--max-old-space-size=${Math.max(64, Math.round(o.memoryMB))}`;
@@ -186,11 +194,13 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         bridge.close("the kernel was shut down");
         await k.shutdown().catch(() => undefined);
         fs.rmSync(root, { recursive: true, force: true });
+        liveRoots.delete(root);
       },
     };
   } catch (err) {
     await kernel?.kill().catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });
+    liveRoots.delete(root);
     throw err;
   }
 }

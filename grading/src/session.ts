@@ -105,7 +105,7 @@ export interface SessionOptions {
   log?: (line: string) => void;
 }
 
-/** Output caps: 1 MB per cell (a long training log fits), 32 MB per kernel. */
+/** Output caps: 1 MB kept per cell (a long training log fits), 32 MB per student over all their kernels. */
 export const DEFAULT_OUTPUT = { cell: 1024 * 1024, total: 32 * 1024 * 1024 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,6 +117,9 @@ function firstLine(r: ExecuteResult): string {
 }
 
 type Stop = "timeout" | "memory" | "died" | "output" | "disk";
+
+/** What V8 and Node print when a heap or buffer allocation fails. */
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Allocation failed|ArrayBuffer allocation failed/i;
 
 export async function runSession(cells: RunCell[], questions: QuestionSpec[], opts: SessionOptions): Promise<SessionResult> {
   const t0 = Date.now();
@@ -131,10 +134,13 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
   const events: string[] = [];
   const host = new TestHost({ context: opts.context, mode: opts.mode, log });
 
+  // The output budget is per student: kernels started after a restart get what is left of it
+  // (at least 256 kB, so a fresh kernel can start and say what happened).
+  let outputUsed = 0;
   const start = async () => {
     if (kernelStarts >= maxStarts) throw new Error(`gave up after ${kernelStarts} kernel restarts`);
     kernelStarts++;
-    current = await launchKernel({
+    const launch = () => launchKernel({
       confinement: opts.confinement,
       isolation: opts.isolation,
       memoryMB: opts.memoryMB,
@@ -144,18 +150,29 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
       compileCache: opts.compileCache,
       allowRead: opts.allowRead,
       cwd: opts.cwd,
-      output,
+      output: { cell: output.cell, total: Math.max(256 * 1024, output.total - outputUsed) },
       env: opts.env,
+      onSpawn: (pid) => opts.onKernel?.(pid),
       log,
     });
+    try {
+      current = await launch();
+    } catch (err) {
+      // A kernel that did not start in time on a busy machine gets one more try.
+      if (!/did not answer within/.test((err as Error).message)) throw err;
+      log(`a kernel did not start in time; trying once more`);
+      current = await launch();
+    }
     const k = current;
-    opts.onKernel?.(k.kernel.pid);
     log(`kernel ${k.kernel.pid} started`);
     host.setKernel({ bridge: k.bridge, kill: () => k.kernel.kill(), alive: () => k.kernel.alive });
   };
   const stop = async () => {
     host.setKernel(undefined);
-    if (current) await current.stop();
+    if (current) {
+      outputUsed += current.kernel.outputByteCount;
+      await current.stop();
+    }
     current = undefined;
   };
   /** Executes, handling tslab's 200 ms "abort after an error" window. */
@@ -178,7 +195,7 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
     if (r.status === "overflow") return "output";
     const by = current?.stoppedBy();
     if (by) return by;
-    return /heap out of memory|Reached heap limit|Allocation failed|ArrayBuffer allocation failed/i.test(r.stderr ?? "") ? "memory" : "died";
+    return OUT_OF_MEMORY.test(r.stderr ?? "") ? "memory" : "died";
   };
   const collectEvents = async () => {
     if (!current || !current.kernel.alive) return;
@@ -254,7 +271,7 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
     // 2. Each question's tests, after all of the notebook's cells.
     const results: QuestionResult[] = [];
     for (const q of questions) {
-      if (!current || !current.kernel.alive) await restart(cells.length);
+      if (!current || !current.kernel.alive || current.bridge.closed) await restart(cells.length);
       const run = await host.runQuestion({ id: q.id, parts: q.tests, names: q.names, timeoutMs });
       const records = run.records.flatMap((j) => {
         try {
@@ -264,7 +281,9 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
         }
       });
       const qr = scoreQuestion(q, records);
-      const died = current && !current.kernel.alive && run.outcome !== "timeout";
+      // The channel closes a moment before the process's exit is seen: give it that moment.
+      for (let i = 0; i < 30 && current && current.bridge.closed && current.kernel.alive; i++) await sleep(100);
+      const died = current && (!current.kernel.alive || current.bridge.closed) && run.outcome !== "timeout";
       if (run.outcome === "timeout") {
         qr.status = "timeout";
         const stuck = qr.checks.find((c) => c.status === "failed" && /ran longer than the time limit/.test(c.message)) ?? qr.checks.find((c) => c.status === "not-run");
@@ -277,7 +296,7 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
         qr.status = "error";
         qr.message = `the grader's test host failed: ${(run.message ?? "").split("\n")[0].slice(0, 300)}`;
       } else if (died) {
-        const kind = current!.stoppedBy() ?? (current!.kernel.overflowedOutput ? "output" : "died");
+        const kind = current!.stoppedBy() ?? (current!.kernel.overflowedOutput ? "output" : OUT_OF_MEMORY.test(current!.kernel.stderrTail()) ? "memory" : "died");
         if (kind === "output") outputFlood = true;
         qr.status = kind === "memory" ? "memory" : kind === "output" ? "output" : "died";
         qr.message =
@@ -295,7 +314,7 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
       }
       await collectEvents();
       results.push(qr);
-      if (current && !current.kernel.alive) await stop();
+      if (current && (!current.kernel.alive || current.bridge.closed)) await stop();
     }
     return { questions: results, cells: cellResults, events, outputFlood, kernelStarts, seconds: (Date.now() - t0) / 1000 };
   } finally {

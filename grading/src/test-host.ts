@@ -144,6 +144,15 @@ const codec = createCodec({
   makeOpaque: (cls: string) => makeOpaque(cls),
 });
 
+/** The grader's own value of a setup name, or a value that says why there is none. */
+async function setupValue(name: string): Promise<unknown> {
+  try {
+    return await setup.valueOf(name);
+  } catch (e) {
+    return unavailable(`the grader could not compute ${name} from the notebook's locked setup cells: ${(e as Error).message}`);
+  }
+}
+
 /** Resolves the names a question's tests use, before they run (setup cells may await). */
 async function resolveNames(names: string[]): Promise<Map<string, { found: boolean; value?: unknown }>> {
   const out = new Map<string, { found: boolean; value?: unknown }>();
@@ -154,14 +163,17 @@ async function resolveNames(names: string[]): Promise<Map<string, { found: boole
       continue;
     }
     const d = decodeAnswer(remote({ op: "get", name }), name);
-    if (d.kind === "missing") {
+    if (d.kind === "missing" && setup.declares(name)) {
+      // A locked setup cell that failed in the kernel: the grader's own value is still the right one.
+      out.set(name, { found: true, value: await setupValue(name) });
+    } else if (d.kind === "missing") {
       out.set(name, { found: false });
     } else if (d.kind === "failed") {
       out.set(name, { found: true, value: unavailable(`${name} could not be read from your notebook: ${d.message}`) });
     } else if (d.kind === "threw") {
       out.set(name, { found: true, value: unavailable(`reading ${name} in your notebook threw: ${d.value instanceof Error ? `${d.value.name}: ${d.value.message}` : String(d.value)}`) });
     } else if (d.value !== null && (typeof d.value === "object" || typeof d.value === "function") && opaque.has(d.value as object) && setup.declares(name)) {
-      out.set(name, { found: true, value: await setup.valueOf(name) });
+      out.set(name, { found: true, value: await setupValue(name) });
     } else if (d.value !== null && (typeof d.value === "object" || typeof d.value === "function") && opaque.has(d.value as object)) {
       out.set(name, { found: true, value: makeOpaque(describeOpaque(d.value), name) });
     } else {

@@ -5,7 +5,9 @@
  * kernel's process group and exits; the kernel's sandbox also dies with its parent
  * (bubblewrap's --die-with-parent and PID namespace), so nothing outlives a batch.
  */
+import * as fs from "fs";
 import { GradeJob, gradeOne } from "./grade-one";
+import { liveRoots } from "./launch";
 
 const kernels = new Set<number>();
 
@@ -16,6 +18,13 @@ function killKernels(): void {
       else process.kill(pid, "SIGKILL");
     } catch {
       /* gone already */
+    }
+  }
+  for (const root of liveRoots) {
+    try {
+      fs.rmSync(root, { recursive: true, force: true });
+    } catch {
+      /* the next run's clean-up will find it */
     }
   }
 }

@@ -74,6 +74,8 @@ export interface KernelOptions {
   wrap?: (command: string, args: string[]) => { command: string; args: string[] };
   /** Extra pipes for the kernel process after stdin/stdout/stderr (fds 3, 4, …); see `Kernel.pipe()`. */
   extraPipes?: number;
+  /** Called with the process id as soon as the kernel process exists (before it answers). */
+  onSpawn?: (pid: number | undefined) => void;
   /**
    * Caps on output bytes (stream text, display data, and what the process writes to its own
    * stdout/stderr). `cell`: past it, an execute keeps no more outputs (it says so). `total`:
@@ -237,6 +239,7 @@ export class Kernel {
       stdio: ["ignore", "pipe", "pipe", ...Array.from({ length: extra }, () => "pipe" as const)],
       detached: process.platform !== "win32", // own process group, so a kill takes its children too
     });
+    this.opts.onSpawn?.(this.proc.pid);
     // The process's own stdout/stderr (tslab sends cell output over iopub; this is the rest):
     // keep the last 100k characters for error messages, count every byte against the cap.
     const keep = (d: Buffer) => {

@@ -158,6 +158,7 @@ test("a class of 21 graded with --jobs 2: killed part way, resumed without regra
   for (const [f, m] of mtimes) assert.equal(fs.statSync(path.join(out, "students", f, "result.json")).mtimeMs, m, `${f} was not regraded`);
   await settle(() => batchProcesses().length === 0, 30_000);
   assert.deepEqual(batchProcesses(), [], "no kernel process remains after the batch");
+  assert.doesNotMatch(fs.readFileSync(log, "utf8"), /leftover/, "every kernel was stopped by its own worker, not by the batch's final clean-up");
   await settle(() => sandboxes().length === 0, 10_000);
   assert.deepEqual(sandboxes(), [], "every sandbox folder was removed");
 

@@ -1,5 +1,5 @@
 /** Solution markers → exercise stubs, the assignment model, and `course assign [--check]`. */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -9,6 +9,11 @@ import { MarkerError, splitHiddenTests, stubSolutionLine, toExercise } from "../
 import { AssignmentError, buildExercise, checksum, declaredNames, loadAssignment, readCellMeta } from "../../grading/src/assignment";
 import { Cell, Notebook, cellSource } from "../../lib/notebook/nbformat";
 import { COURSE, ROOT, SOLUTION } from "../fixtures/grading/submissions";
+
+const tmpDirs: string[] = [];
+after(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test("a SOLUTION region becomes a stub that throws, at the region's indentation", () => {
   const src = ["function f(x: number): number {", "  // BEGIN SOLUTION", "  return x * 2;", "  // END SOLUTION", "}"].join("\n");
@@ -134,6 +139,7 @@ test("assignment errors speak to the author", () => {
   const nb = (cells: Cell[]): Notebook => ({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
   const code = (source: string, course: Record<string, unknown>): Cell => ({ cell_type: "code", source, metadata: { course }, outputs: [], execution_count: null });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grading-markers-"));
+  tmpDirs.push(dir);
   const save = (n: Notebook) => {
     const f = path.join(dir, "a.ipynb");
     fs.writeFileSync(f, JSON.stringify(n));
@@ -150,6 +156,7 @@ test("assignment errors speak to the author", () => {
 
 test("course assign --check passes on the committed repository and fails after a hand edit to an exercise", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grading-assign-"));
+  tmpDirs.push(dir);
   // The committed state (other work in progress in the checkout does not count).
   const files = execFileSync("git", ["ls-files", "solutions", "exercises"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ipynb"));
   assert.ok(files.includes("solutions/cosine-similarity.ipynb") && files.includes("exercises/cosine-similarity.ipynb"));
