@@ -19,7 +19,7 @@ import { ort, setThreads } from "../lib/engine/onnx/session";
 import { EngineName } from "../lib/engine/run";
 import { BertModel } from "../lib/models/bert";
 import { forwardFlops, matmulPeak } from "./flops";
-import { runPythonReference } from "./python-reference";
+import { runPythonReference, threadEnv } from "./python-reference";
 
 const SEQ = 128;
 const BATCH = 8;
@@ -108,7 +108,7 @@ async function exportedForward(file: string, s: Shape, threads: number): Promise
           python,
           path.join(__dirname, "bert_forward_ref.py"),
           { layers: s.layers, hidden: s.hidden, heads: s.heads, inter: s.inter, vocab: VOCAB, seq: SEQ, batch: BATCH, iters: s.iters, threads, export: file },
-          { unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] },
+          { unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"], setEnv: threadEnv(threads) },
         );
         const exported = "error" in ref || !fs.existsSync(file) ? null : await exportedForward(file, s, threads);
         const tfjs = threads === 1 ? await courseForward("tfjs", s) : null;

@@ -13,7 +13,10 @@
  *        [--engines onnx,tfjs,torch] [--python /usr/bin/python3] [--iters N]
  *
  * The PyTorch reference runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
- * environment (some machines set them, which halves PyTorch's matrix speed).
+ * environment (some machines set them, which halves PyTorch's matrix speed), and with
+ * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS set to the thread count: Debian's torch
+ * multiplies matrices with OpenBLAS, whose own threads ignore torch.set_num_threads (measured here:
+ * a "1-thread" torch product ran at 168 GFLOP/s on both cores, 87 with OPENBLAS_NUM_THREADS=1).
  */
 import * as os from "os";
 import * as path from "path";
@@ -27,7 +30,7 @@ import { BertModel } from "../lib/models/bert/model";
 import type { Ctx } from "../lib/models/nn";
 import { BERT_PRETRAIN_ADAMW } from "../lib/training/adamw";
 import { matmulPeak, stateCopyMs, stepFlops } from "./flops";
-import { runPythonReference } from "./python-reference";
+import { runPythonReference, threadEnv } from "./python-reference";
 
 const args = process.argv.slice(2);
 const argVal = (k: string) => {
@@ -88,7 +91,7 @@ function torchStep(vocab: number, threads: number): { tokensPerS: number; msPerS
     python,
     path.join(__dirname, "pretrain_step_ref.py"),
     { layers: SHAPE.layers, hidden: SHAPE.hidden, heads: SHAPE.heads, inter: SHAPE.inter, vocab, seq: SEQ, batch: BATCH, iters: ITERS, threads },
-    { unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] },
+    { unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"], setEnv: threadEnv(threads) },
   );
   if ("error" in j) return j;
   return { tokensPerS: j.tokens_per_s, msPerStep: j.ms_per_step, version: j.torch };
@@ -122,7 +125,15 @@ function torchStep(vocab: number, threads: number): { tokensPerS: number; msPerS
           tps.torch = r.tokensPerS;
           row.torch_version = r.version;
         } else {
-          tps[e] = (await courseStep(e as EngineName, vocab)).tokensPerS;
+          try {
+            tps[e] = (await courseStep(e as EngineName, vocab)).tokensPerS;
+          } catch (err) {
+            // tfjs-wasm's heap is limited (32-bit WebAssembly): a 30,522-way MLM head at batch 32 can run out of it.
+            const why = (err as Error).message.split("\n")[0] || "aborted";
+            row[`${e}_error`] = why;
+            line.push(`${e}: failed (${why})`);
+            continue;
+          }
         }
         const gflops = (flops * tps[e]) / (BATCH * SEQ) / 1e9;
         row[`${e}_tokens_per_s`] = Math.round(tps[e]);
