@@ -4,6 +4,7 @@
  * position i see positions ≤ i only (the future gets −∞ before the softmax). Padding, when
  * shown, is masked as a key in both.
  */
+import { attentionMask as landscapeMask } from "../../landscape/masks";
 import { COLORS, Diagram, el, esc, label, svgDoc, title } from "../svg";
 
 export interface AttentionMaskOptions {
@@ -14,9 +15,9 @@ export interface AttentionMaskOptions {
 const EXAMPLE = ["the", "cat", "sat", "on", "the", "mat"];
 const MAX_TOKENS = 16;
 
-/** mask[i][j]: may query i attend to key j? */
+/** mask[i][j]: may query i attend to key j? (lib/landscape's one definition of the masks) */
 export function attentionMask(kind: "bidirectional" | "causal", n: number, realTokens = n): boolean[][] {
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => j < realTokens && (kind === "bidirectional" || j <= i)));
+  return landscapeMask(kind, n, { length: realTokens }).map((row) => row.map((v) => v === 1));
 }
 
 export function attentionMaskDiagram(tokens: string[] = EXAMPLE, o: AttentionMaskOptions = {}): Diagram {
