@@ -107,7 +107,7 @@ function torchStep(vocab: number, threads: number): { tokensPerS: number; msPerS
     setThreads(threads);
     await clearSessions();
     const peak = await matmulPeak(threads);
-    console.log(`\n${threads} thread(s): ONNX Runtime matrix-product peak ${peak.toFixed(1)} GFLOP/s (4096×256 · 256×1024, same run)`);
+    console.log(`\n${threads} thread(s): ONNX Runtime matrix-product peak ${peak.toFixed(1)} GFLOP/s (chained 4096×256·256×1024 products, same run)`);
     for (const vocab of VOCABS) {
       const flops = stepFlops({ ...SHAPE, vocab, batch: BATCH, seq: SEQ, masked: N_MASKED });
       const row: Record<string, unknown> = { threads, vocab, gflop_per_step: Number((flops / 1e9).toFixed(2)), peak_gflops: Number(peak.toFixed(1)) };
