@@ -24,7 +24,7 @@
 (function coursePreload() {
   const BRIDGE_FD = Number(process.env.COURSE_GRADE_BRIDGE || "");
   const SANDBOX = process.env.COURSE_GRADE_SANDBOX === "1";
-  const ADDON_ROOT = process.env.COURSE_GRADE_ADDONS || "";
+  const ADDON_ROOTS = (process.env.COURSE_GRADE_ADDONS || "").split(require("path").delimiter).filter(Boolean);
   delete process.env.COURSE_GRADE_BRIDGE;
   delete process.env.COURSE_GRADE_SANDBOX;
   delete process.env.COURSE_GRADE_ADDONS;
@@ -237,7 +237,9 @@
     } catch (e) {
       real = "";
     }
-    if (!ADDON_ROOT || !real || !apply(strStartsWith, real, [ADDON_ROOT + pathSep])) {
+    let allowed = false;
+    for (let i = 0; i < ADDON_ROOTS.length; i++) if (real && apply(strStartsWith, real, [ADDON_ROOTS[i] + pathSep])) allowed = true;
+    if (!allowed) {
       event(`load native addon ${stringify("" + filename)}`);
       const e = new Error("native addons outside node_modules are not allowed while grading");
       e.code = "ERR_ACCESS_DENIED";

@@ -92,6 +92,38 @@ export function treeRssMB(rootPid: number): number | undefined {
 /** Host folders of the kernels this process started and has not stopped yet (a dying worker removes them). */
 export const liveRoots = new Set<string>();
 
+let addonRootsCache: string[] | undefined;
+/**
+ * Where native addons may load from: node_modules, and the real folders its symlinked
+ * packages point to (a linked install keeps them elsewhere).
+ */
+function addonRoots(): string[] {
+  if (addonRootsCache) return addonRootsCache;
+  const nm = path.join(REPO_ROOT, "node_modules");
+  const roots = new Set([fs.realpathSync(nm)]);
+  const visit = (dir: string, depth: number) => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isSymbolicLink()) {
+        try {
+          const real = fs.realpathSync(p);
+          if (!real.startsWith(REPO_ROOT + path.sep)) roots.add(path.dirname(real));
+        } catch {
+          /* a dangling link */
+        }
+      } else if (e.isDirectory() && e.name.startsWith("@") && depth === 0) visit(p, 1);
+    }
+  };
+  visit(nm, 0);
+  return (addonRootsCache = [...roots]);
+}
+
 export async function launchKernel(o: LaunchOptions): Promise<Launched> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
   liveRoots.add(root);
@@ -109,7 +141,7 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
     };
     const bridgeEnv = { COURSE_GRADE_BRIDGE: "3", ...o.env };
     const heap = `--max-old-space-size=${Math.max(64, Math.round(o.memoryMB))}`;
-    const addons = fs.realpathSync(path.join(REPO_ROOT, "node_modules"));
+    const addons = addonRoots().join(path.delimiter);
     const readable = [...cacheDirs(), ...(o.allowRead ?? []).map((p) => path.resolve(p))].filter((p) => fs.existsSync(p));
     let run: string;
     if (o.confinement === "bwrap") {

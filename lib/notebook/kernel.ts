@@ -291,6 +291,11 @@ export class Kernel {
       if (this.exitCode !== undefined) {
         throw new Error(`The tslab kernel exited during start-up (code ${this.exitCode}).\n${this.stderrTail()}`);
       }
+      // tslab reports a failed start-up (say, a native module that cannot load) and stays alive.
+      if (/^(UnhandledPromiseRejection|UncaughtException):/m.test(this.stderrBuf)) {
+        await this.kill();
+        throw new Error(`The tslab kernel failed during start-up.\n${this.stderrTail()}`);
+      }
       const reply = await this.request(this.shell, "kernel_info_request", {}, 1000).catch(() => null);
       if (reply) {
         await Promise.race([iopubSeen, new Promise((r) => setTimeout(r, 1500))]);
