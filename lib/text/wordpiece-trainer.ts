@@ -11,6 +11,13 @@
  *
  * The special tokens come first ([PAD] = 0, as BERT's pad_token_id), then the alphabet, then the
  * merges in the order they were learned. The result loads into BertTokenizer like any vocab.txt.
+ *
+ * `scoring: "likelihood"` uses Google's original WordPiece rule instead (Schuster & Nakajima 2012,
+ * as the Hugging Face course explains it): merge the pair with the highest
+ * freq(ab) / (freq(a) · freq(b)), which prefers pieces that rarely occur apart over merely frequent
+ * ones. Every merge changes the frequencies of the symbols it touches, so this mode rescans all
+ * pairs per merge: fine for a sample of a corpus, slow for a whole one. Either way a word is then
+ * encoded greedily, longest vocabulary match first (BertTokenizer).
  */
 import { DEFAULT_NORMALIZER, NormalizerOptions, normalize, preTokenize } from "./basic";
 import type { TokenizerJson } from "./tokenizer";
@@ -26,6 +33,8 @@ export interface WordPieceTrainerOptions {
   specialTokens: string[];
   continuingSubwordPrefix: string;
   normalizer: NormalizerOptions;
+  /** "frequency": the most frequent pair (Hugging Face's WordPieceTrainer, i.e. BPE's rule); "likelihood": freq(ab)/(freq(a)·freq(b)). */
+  scoring: "frequency" | "likelihood";
 }
 
 export const DEFAULT_TRAINER: WordPieceTrainerOptions = {
@@ -35,6 +44,7 @@ export const DEFAULT_TRAINER: WordPieceTrainerOptions = {
   specialTokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
   continuingSubwordPrefix: "##",
   normalizer: DEFAULT_NORMALIZER,
+  scoring: "frequency",
 };
 
 export interface TrainedVocab {
@@ -85,6 +95,7 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
     freqs.push(c);
   }
   if (vocab.length > o.vocabSize) throw new Error(`vocabSize ${o.vocabSize} is smaller than the special tokens + alphabet (${vocab.length}); raise it or lower limitAlphabet`);
+  if (o.scoring === "likelihood") return likelihoodMerges(words, freqs, vocab, add, o.vocabSize, o.minFrequency, P, counts.size);
 
   // Pair statistics: count per pair, the words each pair occurs in, and a max-heap with lazy deletion.
   const key = (a: number, b: number) => a * 2 ** 21 + b; // ids < 2^21
@@ -154,6 +165,52 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
     pairCount.delete(k);
   }
   return { vocab, merges, words: counts.size };
+}
+
+/** WordPiece's likelihood rule: each round, merge the pair maximising freq(ab) / (freq(a)·freq(b)) (a full rescan per merge). */
+function likelihoodMerges(words: Int32Array[], freqs: number[], vocab: string[], add: (t: string) => number, vocabSize: number, minFrequency: number, P: string, distinctWords: number): TrainedVocab {
+  const merges: string[] = [];
+  while (vocab.length < vocabSize) {
+    const pairs = new Map<number, number>();
+    const sym = new Map<number, number>();
+    words.forEach((s, wi) => {
+      for (let i = 0; i < s.length; i++) {
+        sym.set(s[i], (sym.get(s[i]) ?? 0) + freqs[wi]);
+        if (i + 1 < s.length) {
+          const k = s[i] * 2 ** 21 + s[i + 1];
+          pairs.set(k, (pairs.get(k) ?? 0) + freqs[wi]);
+        }
+      }
+    });
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const [k, c] of pairs) {
+      if (c < minFrequency) continue;
+      const a = Math.floor(k / 2 ** 21);
+      const score = c / (sym.get(a)! * sym.get(k - a * 2 ** 21)!);
+      if (score > bestScore || (score === bestScore && k < best)) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    if (best < 0) break;
+    const a = Math.floor(best / 2 ** 21);
+    const b = best - a * 2 ** 21;
+    const merged = vocab[a] + (vocab[b].startsWith(P) ? vocab[b].slice(P.length) : vocab[b]);
+    const m = add(merged);
+    merges.push(`${vocab[a]} ${vocab[b]}`);
+    words.forEach((s, wi) => {
+      const out: number[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          out.push(m);
+          i++;
+        } else out.push(s[i]);
+      }
+      if (out.length !== s.length) words[wi] = Int32Array.from(out);
+    });
+  }
+  return { vocab, merges, words: distinctWords };
 }
 
 /** vocab.txt content: one token per line, line number = id. */

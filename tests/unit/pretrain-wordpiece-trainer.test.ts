@@ -44,3 +44,14 @@ test("round trip: text → trained WordPiece tokens → text gives back the (nor
   assert.ok(!tk.tokenize("transformers pretraining").includes("[UNK]"));
   assert.ok(tk.tokenize("pretraining").length > 1);
 });
+
+test("WordPiece's likelihood rule merges the pair with the highest freq(ab)/(freq(a)·freq(b)) (the Hugging Face course's example)", () => {
+  // hug ×10, pug ×5, pun ×12, bun ×4, hugs ×5: "##g ##s" scores 5 / (20 · 5) = 1/20, the highest;
+  // the frequency rule (BPE's, Hugging Face's WordPieceTrainer) merges "##u ##g" (20 times) first instead.
+  const text = [..."hug ".repeat(10).split(" "), ..."pug ".repeat(5).split(" "), ..."pun ".repeat(12).split(" "), ..."bun ".repeat(4).split(" "), ..."hugs ".repeat(5).split(" ")].filter(Boolean).join(" ");
+  const opts = { vocabSize: 17, minFrequency: 1 }; // 5 special tokens + 11 symbols (b g h n p s u, ##u ##g ##n ##s) + 1 merge
+  const likelihood = trainWordPiece([text], { ...opts, scoring: "likelihood" });
+  const frequency = trainWordPiece([text], { ...opts, scoring: "frequency" });
+  assert.equal(likelihood.merges[0], "##g ##s");
+  assert.equal(frequency.merges[0], "##u ##g");
+});
