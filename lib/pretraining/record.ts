@@ -8,6 +8,9 @@ import * as path from "path";
 import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { smooth } from "../training/smooth";
+import { mulberry32, shuffle } from "../data/split";
+import type { TokenizedDocument } from "./corpus";
+import { createNspInstances, IS_NEXT } from "./nsp";
 import { CLOZE_ITEMS } from "./cloze";
 import { clozeTopK } from "./fill-mask";
 import type { TrainingLog } from "./trainer";
@@ -29,9 +32,17 @@ export interface TrainingRecord {
   stillImproving: { lastEvals: number[]; gainPoints: number; verdict: string };
   cloze: { top5: number; of: number; rows: { text: string; answer: string; top: string[]; hit: boolean }[] };
   lossCurve: { step: number[]; mlm: number[]; nsp: number[] };
+  /** Held-out tokens seen at each evaluation (to plot accuracy against tokens of training). */
+  heldOutTokens?: { step: number; tokens: number }[];
+  /** The sequence-length phases as they ran: steps and tokens at each length. */
+  phases: { seqLen: number; steps: number; tokens: number; share: number }[];
+  /** Each invocation of the command (resumed runs add one): steps, seconds, engine, command line. */
+  segments: TrainingLog["segments"];
+  /** Sentence pairs from held-out documents (not trained on), with their NSP label, for checking the NSP head live. */
+  nspSamples?: { a: string; b: string; isNext: boolean }[];
 }
 
-export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): Promise<TrainingRecord> {
+export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, heldOut?: readonly TokenizedDocument[]): Promise<TrainingRecord> {
   const ev = log.evals[log.evals.length - 1];
   const accs = log.evals.map((e) => e.mlmAccuracy);
   const last = accs.slice(-3);
@@ -48,6 +59,17 @@ export async function trainingRecord(log: TrainingLog, model: BertModel, tokeniz
   const opts = log.options as { steps?: number };
   const h = Math.floor(log.wallSeconds / 3600);
   const m = Math.round((log.wallSeconds % 3600) / 60);
+  const byLen = new Map<number, { steps: number; tokens: number }>();
+  for (const r of log.steps) {
+    const e = byLen.get(r.seqLen) ?? { steps: 0, tokens: 0 };
+    e.steps++;
+    e.tokens += r.tokens;
+    byLen.set(r.seqLen, e);
+  }
+  const phases = [...byLen.entries()].sort((a, b) => a[0] - b[0]).map(([seqLen, e]) => ({ seqLen, steps: e.steps, tokens: e.tokens, share: round(e.steps / Math.max(1, log.steps.length)) }));
+  let cum = 0;
+  const tokensAt = new Map<number, number>();
+  log.steps.forEach((r) => tokensAt.set(r.step, (cum += r.tokens)));
   return {
     command: String(log.meta?.command ?? ""),
     steps: log.steps.length,
@@ -63,12 +85,23 @@ export async function trainingRecord(log: TrainingLog, model: BertModel, tokeniz
     stillImproving: { lastEvals: last.map(round), gainPoints: round(gain), verdict },
     cloze: { top5: cloze.hits, of: cloze.total, rows: cloze.rows },
     lossCurve: { step: idx.map((i) => log.steps[i].step), mlm: idx.map((i) => round(mlm[i])), nsp: idx.map((i) => round(nsp[i])) },
+    heldOutTokens: log.evals.map((e) => ({ step: e.step, tokens: tokensAt.get(e.step) ?? 0 })),
+    phases,
+    segments: log.segments,
+    nspSamples: heldOut && heldOut.length >= 2 ? nspSamples(heldOut, tokenizer, 128) : undefined,
   };
 }
 
+/** n NSP pairs (segments of up to 64 tokens) from held-out documents, decoded to text, half of them IsNext. */
+function nspSamples(docs: readonly TokenizedDocument[], tokenizer: BertTokenizer, n: number): { a: string; b: string; isNext: boolean }[] {
+  const pairs = createNspInstances(docs.slice(0, 400), mulberry32(20260), { maxLength: 64 });
+  const pick = shuffle(pairs, mulberry32(7)).slice(0, n);
+  return pick.map((p) => ({ a: tokenizer.decode([...p.a]), b: tokenizer.decode([...p.b]), isNext: p.label === IS_NEXT }));
+}
+
 /** Writes training-record.json into `dir` (the CLI adds the loss-curve picture, drawn by lib/viz). */
-export async function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer): Promise<TrainingRecord> {
-  const rec = await trainingRecord(log, model, tokenizer);
+export async function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, heldOut?: readonly TokenizedDocument[]): Promise<TrainingRecord> {
+  const rec = await trainingRecord(log, model, tokenizer, heldOut);
   fs.writeFileSync(path.join(dir, "training-record.json"), JSON.stringify(rec, null, 1) + "\n");
   return rec;
 }
