@@ -9,7 +9,7 @@ import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { smooth } from "../training/smooth";
 import { mulberry32, shuffle } from "../data/split";
-import type { TokenizedDocument } from "./corpus";
+import type { PreparedCorpus, TokenizedDocument } from "./corpus";
 import { createNspInstances, IS_NEXT } from "./nsp";
 import { CLOZE_ITEMS } from "./cloze";
 import { clozeTopK } from "./fill-mask";
@@ -40,9 +40,15 @@ export interface TrainingRecord {
   segments: TrainingLog["segments"];
   /** Sentence pairs from held-out documents (not trained on), with their NSP label, for checking the NSP head live. */
   nspSamples?: { a: string; b: string; isNext: boolean }[];
+  /**
+   * The frequency-only level: the cross-entropy (nats per token) of the training tokens' unigram
+   * frequencies (add-one smoothed) on the held-out tokens, and the share of the most frequent token.
+   */
+  unigram?: { crossEntropyNats: number; topTokenShare: number; topToken: string };
 }
 
-export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, heldOut?: readonly TokenizedDocument[]): Promise<TrainingRecord> {
+export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, corpus?: Pick<PreparedCorpus, "train" | "heldOut">): Promise<TrainingRecord> {
+  const heldOut = corpus?.heldOut;
   const ev = log.evals[log.evals.length - 1];
   const accs = log.evals.map((e) => e.mlmAccuracy);
   const last = accs.slice(-3);
@@ -89,7 +95,21 @@ export async function trainingRecord(log: TrainingLog, model: BertModel, tokeniz
     phases,
     segments: log.segments,
     nspSamples: heldOut && heldOut.length >= 2 ? nspSamples(heldOut, tokenizer, 128) : undefined,
+    unigram: corpus && corpus.heldOut.length ? unigramLevel(corpus, tokenizer) : undefined,
   };
+}
+
+function unigramLevel(corpus: Pick<PreparedCorpus, "train" | "heldOut">, tokenizer: BertTokenizer): { crossEntropyNats: number; topTokenShare: number; topToken: string } {
+  const V = tokenizer.vocabSize;
+  const counts = new Float64Array(V);
+  let n = 0;
+  for (const d of corpus.train) for (const sent of d.sentences) for (const id of sent) (counts[id]++, n++);
+  let ce = 0;
+  let m = 0;
+  for (const d of corpus.heldOut) for (const sent of d.sentences) for (const id of sent) (ce -= Math.log((counts[id] + 1) / (n + V)), m++);
+  let top = 0;
+  for (let i = 1; i < V; i++) if (counts[i] > counts[top]) top = i;
+  return { crossEntropyNats: round(ce / Math.max(1, m)), topTokenShare: round(counts[top] / Math.max(1, n)), topToken: tokenizer.idToToken(top) };
 }
 
 /** n NSP pairs (segments of up to 64 tokens) from held-out documents, decoded to text, half of them IsNext. */
@@ -100,8 +120,8 @@ function nspSamples(docs: readonly TokenizedDocument[], tokenizer: BertTokenizer
 }
 
 /** Writes training-record.json into `dir` (the CLI adds the loss-curve picture, drawn by lib/viz). */
-export async function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, heldOut?: readonly TokenizedDocument[]): Promise<TrainingRecord> {
-  const rec = await trainingRecord(log, model, tokenizer, heldOut);
+export async function writeTrainingRecord(dir: string, log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, corpus?: Pick<PreparedCorpus, "train" | "heldOut">): Promise<TrainingRecord> {
+  const rec = await trainingRecord(log, model, tokenizer, corpus);
   fs.writeFileSync(path.join(dir, "training-record.json"), JSON.stringify(rec, null, 1) + "\n");
   return rec;
 }

@@ -182,7 +182,7 @@ export const command: Command = {
       `done: ${log.steps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
         `${first ? (100 * (1 - endLoss / first.mlmLoss)).toFixed(1) : "?"}% lower; held-out MLM acc ${(100 * ev.mlmAccuracy).toFixed(1)}%, NSP acc ${(100 * ev.nspAccuracy).toFixed(1)}%; model in ${out}`,
     );
-    const rec = await writeTrainingRecord(out, log, model, tok, corpus.heldOut);
+    const rec = await writeTrainingRecord(out, log, model, tok, corpus);
     writeLossCurve(out, log, rec.steps, rec.heldOut.mlmAccuracy);
     console.log(`cloze: ${rec.cloze.top5} of ${rec.cloze.of} answers in the top 5; held-out MLM accuracy ${rec.stillImproving.verdict}`);
     model.dispose();
