@@ -20,7 +20,7 @@ import { cachedModel, chooseDtype, ensureModel, NotCachedError, repoFolderName, 
 import { loadEncoder } from "../../lib/embeddings/encoders";
 import { TransformersLM, howToGetModel, llmAvailability, causalLMFiles } from "../../lib/icl/transformers";
 import { transformers } from "../../lib/transformers";
-import { FakeHub, VALID_TOKEN } from "./hub-server";
+import { FakeHub, VALID_TOKEN } from "../unit/hub-server";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "lib", "bin", "course.js");

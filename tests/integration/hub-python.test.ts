@@ -16,7 +16,7 @@ import { settings } from "../../lib/env";
 import { ensureModel, cachedModel } from "../../lib/hub";
 import { loadEncoder } from "../../lib/embeddings/encoders";
 import { fromPretrained } from "../../lib/models/bert";
-import { FakeHub, sha256, VALID_TOKEN } from "./hub-server";
+import { FakeHub, sha256, VALID_TOKEN } from "../unit/hub-server";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ENCODER = path.join(ROOT, "tests", "fixtures", "hub-tiny-encoder");
