@@ -50,8 +50,9 @@ export const command: Command = {
     "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
     "",
-    "usage: course pretrain --export TARGET --out DIR",
+    "usage: course pretrain --export TARGET --out DIR [--corpus C]",
     "  writes DIR's latest checkpoint (a run still going, or stopped) as a model folder TARGET with its training record",
+    "  (with the run's --corpus: also held-out NSP samples and the corpus's unigram level)",
   ].join("\n"),
   options: {
     corpus: { type: "string" },
@@ -87,7 +88,7 @@ export const command: Command = {
     if (exportTo) {
       const from = str(values, "out");
       if (!from) throw new UsageError("--export TARGET needs --out DIR (the run whose checkpoint to export)");
-      return exportCheckpoint(path.join(from, "checkpoint"), exportTo);
+      return exportCheckpoint(path.join(from, "checkpoint"), exportTo, str(values, "corpus"), values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), values.seed === undefined ? settings.seed : Number(values.seed));
     }
     const corpusArg = str(values, "corpus", "all")!;
     const configName = str(values, "config", "tiny") as ConfigName;
@@ -190,8 +191,12 @@ export const command: Command = {
   },
 };
 
-/** A checkpoint folder → a model folder (weights, tokenizer, training log and record). */
-async function exportCheckpoint(ckpt: string, target: string): Promise<number> {
+/**
+ * A checkpoint folder → a model folder (weights, tokenizer, training log and record). With the run's
+ * --corpus (and --held-out / --seed if it changed them) the record also gets the held-out NSP samples
+ * and the corpus's unigram level.
+ */
+async function exportCheckpoint(ckpt: string, target: string, corpusArg?: string, heldOutFraction = 0.05, seed = settings.seed): Promise<number> {
   const stateFile = path.join(ckpt, "state.json");
   if (!fs.existsSync(stateFile)) throw new UsageError(`${ckpt} has no state.json: no checkpoint to export yet`);
   await initBackend();
@@ -202,7 +207,8 @@ async function exportCheckpoint(ckpt: string, target: string): Promise<number> {
   await saveBert(model, target, { tokenizerFrom: null });
   writeTokenizerFiles(tok, target);
   fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
-  const rec = await writeTrainingRecord(target, state.log, model, tok);
+  const corpus = corpusArg ? prepareCorpus(loadPretrainingDocuments(corpusArg).docs, tok, { heldOutFraction, seed }) : undefined;
+  const rec = await writeTrainingRecord(target, state.log, model, tok, corpus);
   writeLossCurve(target, state.log, rec.steps, rec.heldOut.mlmAccuracy);
   console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
   model.dispose();

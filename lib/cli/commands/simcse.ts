@@ -58,7 +58,9 @@ export const command: Command = {
     const model = await fromPretrained(modelDir);
     const tok = BertTokenizer.fromDir(model.sourceDir ?? modelDir);
     // Corpus sentences of 6–40 words (documents quoting labelled evaluation sentences are already left out).
-    const { docs } = loadPretrainingDocuments(str(values, "corpus", "course")!);
+    const corpusName = str(values, "corpus", "course")!;
+    console.log(`reading sentences from the "${corpusName}" corpus (about a minute for the course mix)…`);
+    const { docs } = loadPretrainingDocuments(corpusName);
     const all: string[] = [];
     for (const d of docs) for (const s of splitSentences(d.text)) if (/\p{L}/u.test(s) && s.split(/\s+/).length >= 6 && s.split(/\s+/).length <= 40) all.push(s);
     const rng = mulberry32(seed);
