@@ -145,7 +145,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], baseline?: { tra
   const records: Record<string, string | number>[] = [];
   if (baseline) {
     const b = majorityBaseline(baseline.train, baseline.test);
-    records.push({ task: s[0]?.task ?? "", strategy: "majority class (baseline)", seeds: "-", accuracy: b.accuracy.toFixed(3), "macro-F1": b.f1.toFixed(3), trainable: 0, "% trainable": "0", seconds: "0", "examples/s": "-", "peak MB": "-", engine: "-" });
+    records.push({ task: s[0]?.task ?? "", strategy: "majority class (baseline)", seeds: "-", accuracy: b.accuracy.toFixed(3), "macro-F1": b.f1.toFixed(3), trainable: 0, "% trainable": "0", seconds: "0", "CPU s": "0", "examples/s": "-", "peak MB": "-", engine: "-" });
   }
   for (const r of s) {
     records.push({
@@ -157,6 +157,7 @@ export function comparisonTable(rows: readonly ComparisonRow[], baseline?: { tra
       trainable: r.trainableParams,
       "% trainable": r.trainablePct < 1 ? r.trainablePct.toFixed(3) : r.trainablePct.toFixed(1),
       seconds: pm(r.seconds, r.secondsStd, 1, r.runs),
+      "CPU s": r.cpuSeconds.toFixed(1),
       "examples/s": r.examplesPerSecond.toFixed(0),
       "peak MB": r.peakMB.toFixed(0),
       engine: r.engine,

@@ -29,3 +29,5 @@ export { decide, allPaths, QUESTIONS } from "./guide";
 export type { GuideAnswers, Decision, Recommendation } from "./guide";
 export { compareStrategies, summarize, comparisonTable, accuracyFigure, paramsFigure, costFigure, curvesFigure } from "./compare";
 export type { CompareOptions, ComparisonRow, SummaryRow } from "./compare";
+export { comparisonReport, verdicts, sweepReading, isGradientStrategy } from "./report";
+export type { Verdict, ReportOptions } from "./report";
