@@ -213,7 +213,10 @@ export const TINY_BERT_DIR = path.join(COURSE_ROOT, "tests", "fixtures", "tiny-b
 export function resolveBaseModel(): { dir: string; name: string; note: string | null } {
   const env = settings.modelDir;
   if (env) {
-    if (!fs.existsSync(path.join(env, CONFIG_NAME)) && !/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
+    // A relative folder is looked up from the working directory, then from the course root (a notebook's kernel runs in notebooks/).
+    const local = (path.isAbsolute(env) ? [env] : [path.resolve(env), path.join(COURSE_ROOT, env)]).find((d) => fs.existsSync(path.join(d, CONFIG_NAME)));
+    if (local) return { dir: local, name: path.basename(local), note: null };
+    if (!/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
     return { dir: env, name: path.basename(env), note: null };
   }
   if (fs.existsSync(path.join(COURSE_BERT_DIR, CONFIG_NAME))) return { dir: COURSE_BERT_DIR, name: "course-bert", note: null };
