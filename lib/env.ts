@@ -11,7 +11,7 @@
  *   COURSE_THREADS   threads ONNX Runtime uses (default: every core)
  *   COURSE_ONNX_PROVIDER  cpu: never use the CUDA provider even where it is installed
  *   COURSE_ORT_SPIN  1: ONNX Runtime's threads spin between operators (faster on an idle machine; default 0)
- *   COURSE_MODEL_DIR the BERT the fine-tuning lab starts from (default: models/course-bert)
+ *   COURSE_MODEL_DIR the course BERT the labs load: 01's pre-trained model, 02's base, the embeddings' "course-bert" (default: models/course-bert)
  *   COURSE_ICL_GPT_DIR the in-context-learning GPT (default: models/icl-gpt)
  *   COURSE_HEADLESS  1: notebooks run without a person watching (`course run`, grading): checks are strict
  *   COURSE_PLOTLY_SRC where figures load plotly.js from (default: the course's own copy)
@@ -64,7 +64,7 @@ export interface Settings {
   onnxCpuOnly: boolean;
   /** COURSE_ORT_SPIN=1: ONNX Runtime's worker threads spin-wait between operators (ORT's own default; costly when cores are shared). */
   ortSpin: boolean;
-  /** COURSE_MODEL_DIR: the fine-tuning lab's base BERT (a folder or Hub id), or null for the course BERT. */
+  /** COURSE_MODEL_DIR: the course BERT the labs load (a folder, or a Hub id for fine-tuning), or null for models/course-bert. */
   modelDir: string | null;
   /** COURSE_ICL_GPT_DIR: the in-context-learning GPT's folder, or null for models/icl-gpt. */
   iclGptDir: string | null;

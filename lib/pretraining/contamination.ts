@@ -28,7 +28,12 @@ export const RARE_MIN_WORDS = 6;
 export const RARE_MAX_DOCUMENTS = 3;
 
 /** The fill-mask examples of notebooks/01-pretraining.ipynb (a [MASK] stands for any one word). */
-export const NOTEBOOK_FILL_MASK_EXAMPLES: readonly string[] = ["how are [MASK] doing today?", "the [MASK] of the united states.", "the white [MASK] rose from the sea."];
+export const NOTEBOOK_FILL_MASK_EXAMPLES: readonly string[] = [
+  "this movie was one of the [MASK] films i have ever seen.",
+  "the president addressed the [MASK] of the united states.",
+  "the acting was good but the [MASK] was boring.",
+  "the whale swam under the [MASK] of the ship.",
+];
 
 /** The labelled evaluation sentences, by set: UCI sentiment (imdb, yelp, amazon), FAQ questions and answers. */
 export function labelledEvaluationSentences(): Record<string, string[]> {
