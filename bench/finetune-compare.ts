@@ -10,8 +10,8 @@
  * strategy, so a change in the machine's load affects both alike.
  *
  *   COURSE_MODEL_DIR=models/course-bert node --import tsx bench/finetune-compare.ts --out build/finetune-compare.json \
- *       [--train-limit 800] [--epochs 2] [--seeds 1,2,3] [--engines onnx,tfjs] [--sweep] [--chatbot]
- *   node --import tsx bench/finetune-compare.ts --fast --engines onnx,tfjs      # the notebook's fast mode: full, lora:8, feature
+ *       [--train-limit N (0: all)] [--epochs 3] [--seeds 1,2,3] [--engines onnx,tfjs] [--sweep] [--chatbot]
+ *   node --import tsx bench/finetune-compare.ts --fast --engines onnx,tfjs      # the notebook's fast-mode budget, every strategy
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,7 +20,7 @@ import { engineFor, EngineChoice, ENGINE_ORDER, initBackend } from "../lib/env";
 import * as ft from "../lib/finetuning";
 
 /** The notebook's fast-mode budget (notebooks/02-finetuning.ipynb, SIZES.fast). */
-const FAST = { trainLimit: "96", testLimit: "120", epochs: "1", seeds: "1", strategies: "full,lora:8,feature" };
+const FAST = { trainLimit: "320", testLimit: "200", epochs: "2", seeds: "1", strategies: "feature,full,partial:2,lora:8,bitfit" };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       "chat-epochs": { type: "string", default: "5" },
     },
   });
-  const preset = values.fast ? FAST : { trainLimit: "800", testLimit: "0", epochs: "2", seeds: "1,2,3", strategies: "feature,full,partial:2,lora:8,bitfit" };
+  const preset = values.fast ? FAST : { trainLimit: "0", testLimit: "0", epochs: "3", seeds: "1,2,3", strategies: "feature,full,partial:2,lora:8,bitfit" };
   const trainLimit = Number(values["train-limit"] ?? preset.trainLimit);
   const testLimit = Number(values["test-limit"] ?? preset.testLimit);
   const epochs = Number(values.epochs ?? preset.epochs);
