@@ -22,7 +22,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const ENCODER = path.join(ROOT, "tests", "fixtures", "hub-tiny-encoder");
 const BERT = path.join(ROOT, "tests", "fixtures", "tiny-bert-hf");
 const ENC_REF = JSON.parse(fs.readFileSync(path.join(ENCODER, "reference.json"), "utf8")) as { sentences: string[]; vectors: number[][] };
-const PYTHON = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+// COURSE_TEST_PYTHON: a python with huggingface_hub (a virtual environment, say); else the system's.
+const PYTHON = process.env.COURSE_TEST_PYTHON || (fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 const probe = spawnSync(PYTHON, ["-c", "import huggingface_hub; print(huggingface_hub.__version__)"], { encoding: "utf8" });
 const HF_VERSION = probe.status === 0 ? probe.stdout.trim() : null;
 const skip = HF_VERSION ? false : `python3 has no huggingface_hub module (pip install huggingface_hub, or a Debian release with python3-huggingface-hub)`;

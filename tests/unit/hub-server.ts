@@ -82,9 +82,16 @@ export class FakeHub {
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.hub.listen(0, "127.0.0.1", r));
-    await new Promise<void>((r) => this.cdn.listen(0, "127.0.0.1", r));
+    // The CDN is another host, as on the real Hub (cdn-lfs.hf.co, cas-bridge.xethub.hf.co): clients
+    // decide by host name whether a redirect target still gets the token (huggingface_hub compares
+    // host names only, not ports). Linux routes all of 127/8 to loopback; elsewhere the CDN shares
+    // 127.0.0.1 and is told apart by its port only.
+    const cdnHost = await new Promise<string>((resolve) => {
+      this.cdn.once("error", () => this.cdn.listen(0, "127.0.0.1", () => resolve("127.0.0.1")));
+      this.cdn.listen(0, "127.0.0.2", () => resolve("127.0.0.2"));
+    });
     this.endpoint = `http://127.0.0.1:${(this.hub.address() as AddressInfo).port}`;
-    this.cdnOrigin = `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
+    this.cdnOrigin = `http://${cdnHost}:${(this.cdn.address() as AddressInfo).port}`;
     return this;
   }
 
