@@ -2,7 +2,7 @@
  * Sentence-embedding models behind one interface, so a notebook can swap them:
  *
  *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
- *            "course-bert"  the course's own pre-trained BERT (models/course-bert), mean pooled
+ *            "course-bert"  the course's own pre-trained BERT (models/course-bert, or COURSE_MODEL_DIR), mean pooled
  *            "course-sbert" the course BERT fine-tuned as a sentence encoder (SimCSE, models/course-sbert), mean pooled
  *            "tfidf"        TF-IDF bag of words fitted on the texts it embeds (the baseline)
  *            <folder>       any BERT checkpoint folder in Hugging Face layout
@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { COURSE_ROOT, initBackend } from "../env";
+import { COURSE_ROOT, initBackend, settings } from "../env";
 import { cachedModel, isLocalFolder, kindFromId } from "../hub";
 import { BertModel, fromPretrained } from "../models/bert";
 import { BertTokenizer } from "../text";
@@ -36,6 +36,19 @@ export interface SentenceEncoder {
 
 /** The course BERT's folder (committed by the pre-training lab). */
 export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
+/**
+ * The folder (or Hub id) "course-bert" loads: COURSE_MODEL_DIR when set (as the fine-tuning lab's
+ * base model), else models/course-bert. A relative COURSE_MODEL_DIR is read from the working
+ * directory, else from the course root (a notebook's kernel runs in the notebook's folder).
+ */
+export function courseBertSource(): string {
+  const dir = settings.modelDir;
+  if (!dir) return COURSE_BERT_DIR;
+  if (path.isAbsolute(dir) || isLocalFolder(dir)) return dir;
+  const fromRoot = path.join(COURSE_ROOT, dir);
+  return isLocalFolder(fromRoot) ? fromRoot : dir;
+}
+
 /** The course's sentence encoder (the course BERT after unsupervised SimCSE, lib/embeddings/simcse.ts). */
 export const COURSE_SBERT_DIR = path.join(COURSE_ROOT, "models", "course-sbert");
 
@@ -84,8 +97,11 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
       dispose: () => void extractor.dispose(),
     };
   }
-  const source = idOrDir === "course-bert" ? COURSE_BERT_DIR : idOrDir === "course-sbert" ? COURSE_SBERT_DIR : idOrDir;
-  if (idOrDir === "course-bert" && !fs.existsSync(path.join(source, "config.json"))) {
+  const source = idOrDir === "course-bert" ? courseBertSource() : idOrDir === "course-sbert" ? COURSE_SBERT_DIR : idOrDir;
+  if (idOrDir === "course-bert" && settings.modelDir && isLocalFolder(source) && !fs.existsSync(path.join(source, "config.json"))) {
+    throw new Error(`COURSE_MODEL_DIR=${settings.modelDir} has no config.json: point it at a BERT folder in Hugging Face layout (config.json, model.safetensors, vocab.txt), or unset it to use models/course-bert.`);
+  }
+  if (idOrDir === "course-bert" && !settings.modelDir && !fs.existsSync(path.join(source, "config.json"))) {
     throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
   }
   if (idOrDir === "course-sbert" && !fs.existsSync(path.join(source, "config.json"))) {
