@@ -34,6 +34,10 @@
   const fs = require("fs");
   const path = require("path");
   const url = require("url");
+  const REPO = process.env.COURSE_GRADE_REPO || "";
+  const TS_CACHE = process.env.COURSE_GRADE_TSCACHE || "";
+  delete process.env.COURSE_GRADE_REPO;
+  delete process.env.COURSE_GRADE_TSCACHE;
   const { createCodec } = require("./codec.js");
 
   const apply = Reflect.apply;
@@ -188,6 +192,45 @@
   });
 
   if (!SANDBOX) return;
+
+  // ---- TypeScript without a child process ----
+  // The course library is TypeScript, loaded through tsx, whose compiler (esbuild) runs in a
+  // worker thread and a child process: both are refused here. TypeScript's own transpiler is
+  // plain JavaScript (tslab already loads it), so `.ts` files compile in this process instead:
+  // tsx's register() becomes this hook's.
+  const Module = require("module");
+  const repoRequire = Module.createRequire(path.join(REPO || process.cwd(), "package.json"));
+  const tsCompile = require("./ts-compile.js");
+  let ts = null;
+  const compileTs = function (module, filename) {
+    if (ts === null) ts = repoRequire("typescript");
+    const source = fs.readFileSync(filename, "utf8");
+    let js = null;
+    if (TS_CACHE) {
+      try {
+        js = fs.readFileSync(path.join(TS_CACHE, tsCompile.cacheKey(ts, source, filename)), "utf8");
+      } catch (e) {
+        js = null; // not compiled ahead (a file changed since): compile it here
+      }
+    }
+    if (js === null) js = tsCompile.transpile(ts, source, filename);
+    module._compile(js, filename);
+  };
+  const installTs = () => {
+    for (const ext of [".ts", ".cts", ".mts", ".tsx"]) Module._extensions[ext] = compileTs;
+    return () => undefined;
+  };
+  try {
+    const tsxApi = repoRequire.resolve("tsx/cjs/api");
+    const stub = new Module(tsxApi, null);
+    stub.filename = tsxApi;
+    stub.loaded = true;
+    stub.exports = { register: installTs, require: (id, from) => Module.createRequire(from)(id) };
+    Module._cache[tsxApi] = stub;
+  } catch (e) {
+    /* no tsx here: nothing to replace */
+  }
+  installTs();
 
   // ---- the second layer: lock down what the OS sandbox and permission model leave to Node ----
   const lock = (obj, name, value) => {

@@ -5,7 +5,7 @@
  *   autograder-NAME.zip
  *     setup.sh          Gradescope runs it once to build the image: Node ≥ 20.19 (official
  *                       tarball) if missing, bubblewrap, `npm ci` of the course, then the
- *                       reference run of the solution (its compile cache is kept in the image)
+ *                       reference run of the solution (its result is kept in the image)
  *     run_autograder    per submission: grades /autograder/submission with `course grade`'s
  *                       engine and writes /autograder/results/results.json (one test per
  *                       question: public checks visible, hidden checks after publication)

@@ -14,7 +14,7 @@ import { QuestionSpec, RunCell, runSession } from "./session";
 import { planSubmission } from "./submission";
 
 export interface GradeJob {
-  /** "reference": the solution notebook itself, unconfined, to validate the tests and fill the compile cache. */
+  /** "reference": the solution notebook itself, unconfined, to validate the tests (its checks become the plan). */
   kind: "submission" | "reference";
   /** The student's name as given (Unicode kept). */
   student: string;
@@ -31,8 +31,9 @@ export interface GradeJob {
   mode: "fast" | "full";
   confinement: Confinement;
   isolation?: Isolation;
-  cacheRoot: string;
   allowRead: string[];
+  /** Compiled library for confined kernels (ts-cache.ts). */
+  tsCache?: string;
   /** Output caps in bytes (per cell, per kernel). */
   output?: { cell: number; total: number };
   /** Marker put in every kernel's environment (COURSE_GRADE_BATCH). */
@@ -56,12 +57,9 @@ export function questionSpecs(a: Assignment, reference?: StudentResult): Questio
 
 /** The reference run executes the solution's own non-test code cells. */
 function referenceCells(a: Assignment): RunCell[] {
-  // Load the library once, so its compiled files land in the cache the sandbox reads.
-  const warm: RunCell = { source: `try { require("@course/lib"); require("@course/lib/grading/testing"); } catch (e) { /* not every course install has every part */ }`, label: "warm-up", owner: "course" };
-  const cells = a.cells
+  return a.cells
     .filter((c) => c.cellType === "code" && c.type !== "public-tests" && c.type !== "hidden-tests")
     .map((c): RunCell => ({ source: c.solutionSource, label: `solution cell ${c.solutionIndex} (${c.key})`, owner: c.type === "locked" ? "course" : "student", answerOf: c.type === "solution" ? c.question : undefined }));
-  return [warm, ...cells];
 }
 
 export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number | undefined) => void; log?: (l: string) => void } = {}): Promise<StudentResult> {
@@ -103,8 +101,8 @@ export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number |
       timeoutSec: job.timeoutSec,
       memoryMB: job.memoryMB,
       mode: job.mode,
-      compileCache: job.cacheRoot,
       allowRead: job.allowRead,
+      tsCache: job.tsCache,
       context: a.context,
       output: job.output,
       env: job.batchTag ? { COURSE_GRADE_BATCH: job.batchTag } : undefined,

@@ -22,10 +22,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Assignment, loadAssignment } from "./assignment";
-import { ensureCompileCache } from "./compile-cache";
+import { fillTsCache, tsCacheDir } from "./ts-cache";
 import { GradeJob, questionSpecs } from "./grade-one";
 import { Isolation, detectIsolation } from "./isolation";
-import { Confinement } from "./launch";
+import { Confinement, removeKernelFolders } from "./launch";
 import { submissionHash } from "./notebook-file";
 import { permissionSupport, workerEnv } from "./permission";
 import { feedbackMarkdown, gradebookCsv, gradescopeResults } from "./report";
@@ -192,21 +192,13 @@ function runWorker(job: GradeJob, wallMs: number, h: WorkerHandlers = {}): Promi
     });
     child.on("exit", (code, signal) => {
       liveWorkers.delete(child);
-      // A worker that died without cleaning up must not leave its kernels behind.
+      // A worker that died without cleaning up must not leave its kernels or their folders behind.
       for (const pid of kernels) killGroup(pid);
+      if (job.batchTag && child.pid) removeKernelFolders(job.batchTag, child.pid);
       if (!done) fail(`the grading worker exited (${signal ?? `code ${code}`}) before sending a result${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`);
     });
     child.send({ type: "job", job });
   });
-}
-
-/**
- * The compiled library (tsx's cache, see compile-cache.ts): sandboxed kernels read it and
- * cannot compile anything themselves. Kept with the batch's output so a resumed batch reuses
- * it and two batches never share one.
- */
-export function compileCacheDir(out: string): string {
-  return path.join(out, ".compile-cache");
 }
 
 /** Leftovers of atomic writes interrupted by a kill. */
@@ -217,27 +209,6 @@ function removeTempFiles(dir: string): void {
     if (e.isDirectory()) removeTempFiles(p);
     else if (e.name.endsWith(".tmp")) fs.rmSync(p, { force: true });
   }
-}
-
-/**
- * A world-readable copy of the compile cache, when the sandbox runs as another uid (named
- * after the batch, so a copy left by a killed run is replaced, not piled up).
- */
-function shareable(cache: string, iso: Isolation | undefined, tag: string): { dir: string; cleanup: () => void } {
-  if (!iso?.setpriv) return { dir: cache, cleanup: () => undefined };
-  const dir = path.join(os.tmpdir(), `course-grade-cache-${tag}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { mode: 0o755 });
-  fs.cpSync(cache, dir, { recursive: true });
-  const open = (p: string) => {
-    const st = fs.lstatSync(p);
-    if (st.isDirectory()) {
-      fs.chmodSync(p, 0o755);
-      for (const e of fs.readdirSync(p)) open(path.join(p, e));
-    } else if (st.isFile()) fs.chmodSync(p, 0o644);
-  };
-  open(dir);
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Which confinement a batch gets, with the warning lines to print. Throws when isolation is required and missing. */
@@ -286,7 +257,6 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   const memoryMB = o.memoryMB ?? a.settings.memory ?? 2048;
   const mode = o.mode ?? a.settings.mode ?? "fast";
   const jobs = Math.max(1, Math.floor(o.jobs ?? 1));
-  const cacheRoot = compileCacheDir(out);
   fs.mkdirSync(path.join(out, "students"), { recursive: true });
   removeTempFiles(path.join(out, "students"));
   const logFile = path.join(out, "grading.log");
@@ -295,6 +265,8 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   const tag = batchTag(out);
   const reaped = reapBatch(tag);
   if (reaped) print(`stopped ${reaped} process${reaped > 1 ? "es" : ""} left over from an earlier run of this batch`);
+  const stale = removeKernelFolders(tag);
+  if (stale) print(`removed ${stale} kernel folder${stale > 1 ? "s" : ""} that a killed earlier run of this batch left in ${os.tmpdir()}`);
 
   // What is finished already?
   const interrupted = interruptedStarts(logFile);
@@ -345,13 +317,12 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
 
   let referenceSeconds: number | undefined;
   if (pending.length || o.referenceOnly) {
-    // The reference run: the solution must score full marks (else the tests are wrong), and
-    // it fills the compile cache the sandboxed kernels read.
+    // The reference run: the solution must score full marks (else the tests are wrong).
     const refFile = path.join(out, "reference.json");
     let reference = readJson<StudentResult>(refFile);
     if (!reference || reference.version !== RESULT_VERSION || reference.assignmentHash !== a.hash) {
       print(`▶ reference run of ${path.relative(process.cwd(), solution)}`);
-      const job: GradeJob = { kind: "reference", student: "(reference)", folder: "(reference)", notebook: solution, display: path.relative(process.cwd(), solution), assignment: a, questions: questionSpecs(a), timeoutSec: Math.max(timeoutSec, 120), memoryMB, mode, confinement: "off", cacheRoot, allowRead: o.allowRead ?? [], output: o.output, batchTag: tag };
+      const job: GradeJob = { kind: "reference", student: "(reference)", folder: "(reference)", notebook: solution, display: path.relative(process.cwd(), solution), assignment: a, questions: questionSpecs(a), timeoutSec: Math.max(timeoutSec, 120), memoryMB, mode, confinement: "off", allowRead: o.allowRead ?? [], output: o.output, batchTag: tag };
       reference = await runWorker(job, 30 * 60_000);
       referenceSeconds = reference.seconds;
       const lost = reference.questions.flatMap((q) => q.checks.filter((c) => c.status !== "passed").map((c) => `${q.id}: ${c.name} — ${c.message || c.status}`));
@@ -363,15 +334,26 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
       writeAtomic(refFile, JSON.stringify(reference, null, 1) + "\n");
       print(`✓ reference: ${pts(reference.score)}/${pts(reference.max)} in ${reference.seconds.toFixed(1)} s`);
     }
-    if (confinement !== "off") {
-      const ms = ensureCompileCache(cacheRoot, (l) => print(`⚠ ${l}`));
-      if (ms) print(`✓ compiled the course library for the sandbox in ${(ms / 1000).toFixed(1)} s`);
+    // The library compiled ahead for the confined kernels, when the notebook uses it (a kernel
+    // compiles what is missing itself, so this only saves time; see ts-cache.ts). A
+    // reference-only run fills it too, for the batches that follow on this machine.
+    let tsCache: string | undefined;
+    const usesLibrary = a.cells.some((c) => c.cellType === "code" && c.type !== "public-tests" && c.type !== "hidden-tests" && /["']@course\/lib/.test(c.solutionSource));
+    if (confinement !== "off" && usesLibrary) {
+      try {
+        const tc = Date.now();
+        tsCache = tsCacheDir();
+        const { files, compiled } = fillTsCache(tsCache);
+        if (compiled) print(`✓ compiled ${compiled} of the course library's ${files} TypeScript files for the sandbox in ${((Date.now() - tc) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        print(`⚠ the course library could not be compiled ahead (${(err as Error).message}); each kernel compiles what it loads`);
+        tsCache = undefined;
+      }
     }
     if (o.referenceOnly) return { assignment: a, results: [], graded: [], skipped, referenceSeconds, seconds: (Date.now() - t0) / 1000, confinement };
     const questions = questionSpecs(a, reference);
     const totalCells = a.cells.filter((c) => c.cellType === "code").length + a.questions.length;
     const wallMs = (totalCells * 3 + 10) * timeoutSec * 1000 + 180_000;
-    const cache = shareable(cacheRoot, isolation, tag);
 
     let next = 0;
     let finished = 0;
@@ -379,7 +361,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
       while (next < pending.length) {
         const s = pending[next++];
         log(`start ${s.folder}`);
-        const job: GradeJob = { kind: "submission", student: s.student, folder: s.folder, notebook: s.file, display: path.relative(process.cwd(), s.file), assignment: a, questions, timeoutSec, memoryMB, mode, confinement, isolation, cacheRoot: cache.dir, allowRead: o.allowRead ?? [], output: o.output, batchTag: tag };
+        const job: GradeJob = { kind: "submission", student: s.student, folder: s.folder, notebook: s.file, display: path.relative(process.cwd(), s.file), assignment: a, questions, timeoutSec, memoryMB, mode, confinement, isolation, allowRead: o.allowRead ?? [], tsCache, output: o.output, batchTag: tag };
         const r = await runWorker(job, wallMs, { onKernel: (pid) => log(`kernel ${s.folder} ${pid}`) });
         save(r);
         finished++;
@@ -387,14 +369,11 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
         print(`${r.status === "ok" ? "✓" : "•"} [${skipped.length + finished}/${subs.length}] ${r.student}: ${pts(r.score)}/${pts(r.max)} ${r.status} (${r.seconds.toFixed(1)} s)${flagText}`);
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(jobs, pending.length) }, () => worker()));
-    } finally {
-      cache.cleanup();
-    }
+    await Promise.all(Array.from({ length: Math.min(jobs, pending.length) }, () => worker()));
   }
   writeGradebook();
   const left = reapBatch(tag);
-  log(`batch done in ${((Date.now() - t0) / 1000).toFixed(1)}s${left ? `; stopped ${left} leftover process(es)` : ""}`);
+  const leftFolders = removeKernelFolders(tag);
+  log(`batch done in ${((Date.now() - t0) / 1000).toFixed(1)}s${left ? `; stopped ${left} leftover process(es)` : ""}${leftFolders ? `; removed ${leftFolders} leftover kernel folder(s)` : ""}`);
   return { assignment: a, results: subs.map((s) => results.get(s.folder)!).filter(Boolean), graded: pending.map((p) => p.folder), skipped, referenceSeconds, seconds: (Date.now() - t0) / 1000, confinement };
 }

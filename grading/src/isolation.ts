@@ -73,12 +73,47 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
+/** The course's folders a kernel reads (shims/ holds packages node_modules links to). */
+const COURSE_READ = ["lib", "node_modules", "grading", "datasets", "models", "shims", "package.json"];
+
+let linkedCache: string[] | undefined;
+/**
+ * Real folders of packages that node_modules links to from outside the course's folders (a
+ * linked or workspace install): the kernel must see them where the links point.
+ */
+export function linkedPackageDirs(): string[] {
+  if (linkedCache) return linkedCache;
+  const inside = COURSE_READ.map((p) => path.join(REPO_ROOT, p));
+  const out = new Set<string>();
+  const visit = (dir: string, depth: number) => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isSymbolicLink()) {
+        try {
+          const real = fs.realpathSync(p);
+          if (!inside.some((i) => real === i || real.startsWith(i + path.sep))) out.add(real);
+        } catch {
+          /* a dangling link */
+        }
+      } else if (e.isDirectory() && e.name.startsWith("@") && depth === 0) visit(p, 1);
+    }
+  };
+  visit(path.join(REPO_ROOT, "node_modules"), 0);
+  return (linkedCache = [...out]);
+}
+
 /** The folders the kernel reads: bound read-only at the same path. */
 export function readOnlyBinds(extra: string[] = []): string[] {
   const node = fs.realpathSync(process.execPath);
   const prefix = path.dirname(path.dirname(node)); // /usr for /usr/bin/node, ~/.nvm/versions/node/vX for nvm
-  const course = ["lib", "node_modules", "grading", "datasets", "models", "package.json"].map((p) => path.join(REPO_ROOT, p));
-  return [...new Set([prefix, ...course, ...extra.map((p) => path.resolve(p))])].filter((p) => fs.existsSync(p));
+  const course = COURSE_READ.map((p) => path.join(REPO_ROOT, p));
+  return [...new Set([prefix, ...course, ...linkedPackageDirs(), ...extra.map((p) => path.resolve(p))])].filter((p) => fs.existsSync(p));
 }
 
 let cached: Isolation | undefined;
@@ -154,8 +189,6 @@ export function prepareDirs(root: string, iso: Isolation): SandboxDirs {
 export interface WrapOptions {
   /** Folders to bind read-only besides readOnlyBinds() (caches, --allow-read). */
   readable?: string[];
-  /** A tsx compile cache (`tsx-<uid>` folders inside) to show the kernel at its TMPDIR. */
-  compileCache?: string;
 }
 
 /** Turns `node args…` into the sandboxed command line. */
@@ -180,13 +213,6 @@ export function wrapCommand(iso: Isolation, dirs: SandboxDirs, limits: SandboxLi
     // cache it cannot read only costs time.
     const extra = [...extraReadable, ...(o.readable ?? [])].filter((p) => !iso.setpriv || uidCanRead(iso.setpriv, p));
     for (const p of readOnlyBinds(extra)) b.push("--ro-bind", p, p);
-    if (o.compileCache && fs.existsSync(o.compileCache)) {
-      // tsx looks for its cache in $TMPDIR/tsx-<euid>; the reference run filled it as the grader's euid.
-      for (const d of fs.readdirSync(o.compileCache).filter((d) => /^tsx-/.test(d))) {
-        b.push("--ro-bind", path.join(o.compileCache, d), path.join(INSIDE.scratch, `tsx-${SANDBOX_UID}`));
-        break;
-      }
-    }
     b.push("--bind", dirs.run, dirs.run);
     b.push("--remount-ro", "/");
     b.push("--chdir", INSIDE.work);

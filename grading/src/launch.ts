@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { Kernel } from "@course/lib/notebook/kernel";
 import { Bridge } from "./bridge";
-import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, prepareDirs, readOnlyBinds, wrapCommand } from "./isolation";
+import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, prepareDirs, readOnlyBinds, wrapCommand } from "./isolation";
 import { cacheDirs, kernelEnv, permissionArgs } from "./permission";
 
 export const PRELOAD = path.join(REPO_ROOT, "grading", "sandbox", "preload.js");
@@ -33,9 +33,9 @@ export interface LaunchOptions {
   /** CPU seconds the kernel may use over its life (rlimit, "bwrap" only). */
   cpuSec: number;
   mode?: "fast" | "full";
-  /** Compile cache the kernel reads (a folder holding tsx-<uid>); for "off", where it writes. */
-  compileCache?: string;
   allowRead?: string[];
+  /** Compiled library to read (ts-cache.ts), for "bwrap" and "permission". */
+  tsCache?: string;
   /** "off" only: the kernel's working folder (default: a fresh temporary one). */
   cwd?: string;
   /** Output caps in bytes: per cell, and over the kernel's life. */
@@ -92,40 +92,54 @@ export function treeRssMB(rootPid: number): number | undefined {
 /** Host folders of the kernels this process started and has not stopped yet (a dying worker removes them). */
 export const liveRoots = new Set<string>();
 
-let addonRootsCache: string[] | undefined;
 /**
- * Where native addons may load from: node_modules, and the real folders its symlinked
- * packages point to (a linked install keeps them elsewhere).
+ * Name prefix of kernels' host folders in the system temp folder. A batch's kernels (their
+ * environment carries COURSE_GRADE_BATCH) get `course-grade-<batch>-<worker pid>-`, so what a
+ * killed worker or a killed batch leaves behind is found and removed by name (removeKernelFolders);
+ * other kernels (`course check`) get plain `course-grade-`.
+ */
+export function kernelFolderPrefix(batch?: string, pid?: number): string {
+  if (!batch) return "course-grade-";
+  return `course-grade-${batch.slice(0, 12)}-${pid === undefined ? "" : `${pid}-`}`;
+}
+
+/** Removes a folder whose kernel may still be dying (a socket can appear while it goes): retries a moment. */
+export function removeFolder(dir: string): boolean {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the kernel folders of a batch (or of one of its worker processes) that a killed
+ * process left in the system temp folder. Returns how many it removed.
+ */
+export function removeKernelFolders(batch: string, pid?: number): number {
+  const prefix = kernelFolderPrefix(batch, pid);
+  let n = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(os.tmpdir());
+  } catch {
+    return 0;
+  }
+  for (const e of entries) if (e.startsWith(prefix) && removeFolder(path.join(os.tmpdir(), e))) n++;
+  return n;
+}
+
+/**
+ * Where native addons may load from: node_modules, and the real folders of packages it links
+ * to from elsewhere (a linked install).
  */
 function addonRoots(): string[] {
-  if (addonRootsCache) return addonRootsCache;
-  const nm = path.join(REPO_ROOT, "node_modules");
-  const roots = new Set([fs.realpathSync(nm)]);
-  const visit = (dir: string, depth: number) => {
-    let entries: fs.Dirent[] = [];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isSymbolicLink()) {
-        try {
-          const real = fs.realpathSync(p);
-          if (!real.startsWith(REPO_ROOT + path.sep)) roots.add(path.dirname(real));
-        } catch {
-          /* a dangling link */
-        }
-      } else if (e.isDirectory() && e.name.startsWith("@") && depth === 0) visit(p, 1);
-    }
-  };
-  visit(nm, 0);
-  return (addonRootsCache = [...roots]);
+  return [fs.realpathSync(path.join(REPO_ROOT, "node_modules")), ...linkedPackageDirs().map((d) => path.dirname(d))];
 }
 
 export async function launchKernel(o: LaunchOptions): Promise<Launched> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "course-grade-"));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), kernelFolderPrefix(o.env?.COURSE_GRADE_BATCH, process.pid)));
   liveRoots.add(root);
   const log = o.log ?? (() => undefined);
   let kernel: Kernel | undefined;
@@ -143,20 +157,22 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
     const heap = `--max-old-space-size=${Math.max(64, Math.round(o.memoryMB))}`;
     const addons = addonRoots().join(path.delimiter);
     const readable = [...cacheDirs(), ...(o.allowRead ?? []).map((p) => path.resolve(p))].filter((p) => fs.existsSync(p));
+    const tsCache = o.tsCache && fs.existsSync(o.tsCache) ? o.tsCache : undefined;
+    const confined = { COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons, COURSE_GRADE_REPO: REPO_ROOT, ...(tsCache ? { COURSE_GRADE_TSCACHE: tsCache } : {}) };
     let run: string;
     if (o.confinement === "bwrap") {
       if (!o.isolation || o.isolation.kind !== "bwrap") throw new Error("bubblewrap is not available");
       const dirs = prepareDirs(root, o.isolation);
       run = dirs.run;
       const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...o.limits, cpuSec: o.cpuSec, memoryMB: o.memoryMB };
-      const read = [INSIDE.work, INSIDE.scratch, run, ...readOnlyBinds(readable), "/etc/alpine-release"];
+      const read = [INSIDE.work, INSIDE.scratch, run, ...readOnlyBinds(readable), ...(tsCache ? [tsCache] : []), "/etc/alpine-release"];
       kernel = await Kernel.start({
         ...common,
         cwd: root,
         runtimeDir: run,
-        wrap: wrapCommand(o.isolation, dirs, limits, readable, { compileCache: o.compileCache }),
+        wrap: wrapCommand(o.isolation, dirs, limits, readable, { readable: tsCache ? [tsCache] : [] }),
         connectionFileOwner: o.isolation.setpriv ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
-        env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons } }),
+        env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
       });
     } else if (o.confinement === "permission") {
@@ -165,14 +181,12 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
       fs.mkdirSync(work, { mode: 0o700 });
       fs.mkdirSync(run, { mode: 0o700 });
       fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
-      const cache = o.compileCache ?? path.join(root, "cache");
-      fs.mkdirSync(cache, { recursive: true });
-      const read = [work, run, cache, ...readOnlyBinds(readable), "/etc/alpine-release"];
+      const read = [work, run, ...readOnlyBinds(readable), ...(tsCache ? [tsCache] : []), "/etc/alpine-release"];
       kernel = await Kernel.start({
         ...common,
         cwd: work,
         runtimeDir: run,
-        env: kernelEnv({ home: work, tmp: cache, mode: o.mode, extra: { ...bridgeEnv, COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons } }),
+        env: kernelEnv({ home: work, tmp: work, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [work])],
       });
     } else {
@@ -186,10 +200,6 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
       fs.mkdirSync(run, { mode: 0o700 });
       const env: NodeJS.ProcessEnv = { COURSE_HEADLESS: "1", ...bridgeEnv };
       if (o.mode) env.COURSE_MODE = o.mode;
-      if (o.compileCache) {
-        fs.mkdirSync(o.compileCache, { recursive: true });
-        env.TMPDIR = o.compileCache; // the reference run fills the cache the sandboxed kernels read
-      }
       kernel = await Kernel.start({ ...common, cwd, runtimeDir: run, env, nodeArgs: ["--require", PRELOAD, heap] });
     }
     const k = kernel;
@@ -225,13 +235,13 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         if (watchdog) clearInterval(watchdog);
         bridge.close("the kernel was shut down");
         await k.shutdown().catch(() => undefined);
-        fs.rmSync(root, { recursive: true, force: true });
+        if (!removeFolder(root)) log(`could not remove ${root}; the batch's end removes it`);
         liveRoots.delete(root);
       },
     };
   } catch (err) {
     await kernel?.kill().catch(() => undefined);
-    fs.rmSync(root, { recursive: true, force: true });
+    removeFolder(root);
     liveRoots.delete(root);
     throw err;
   }

@@ -55,7 +55,7 @@ export function kernelEnv(o: { home: string; tmp: string; mode?: "fast" | "full"
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   env.HOME = o.home;
-  env.TMPDIR = o.tmp; // tsx looks for its compile cache in $TMPDIR/tsx-<uid>
+  env.TMPDIR = o.tmp;
   env.COURSE_HEADLESS = "1";
   env.COURSE_OFFLINE = "1";
   env.HF_HUB_OFFLINE = "1";

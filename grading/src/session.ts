@@ -92,8 +92,9 @@ export interface SessionOptions {
   timeoutSec: number;
   memoryMB: number;
   mode?: "fast" | "full";
-  compileCache?: string;
   allowRead?: string[];
+  /** Compiled library for confined kernels (ts-cache.ts). */
+  tsCache?: string;
   /** "off" only: the kernel's working folder. */
   cwd?: string;
   context: TestContext;
@@ -147,8 +148,8 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
       // CPU seconds over the kernel's life: every cell and question at its limit, twice (GC threads).
       cpuSec: 2 * opts.timeoutSec * codeCells + 120,
       mode: opts.mode,
-      compileCache: opts.compileCache,
       allowRead: opts.allowRead,
+      tsCache: opts.tsCache,
       cwd: opts.cwd,
       output: { cell: output.cell, total: Math.max(256 * 1024, output.total - outputUsed) },
       env: opts.env,

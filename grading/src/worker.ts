@@ -5,9 +5,8 @@
  * kernel's process group and exits; the kernel's sandbox also dies with its parent
  * (bubblewrap's --die-with-parent and PID namespace), so nothing outlives a batch.
  */
-import * as fs from "fs";
 import { GradeJob, gradeOne } from "./grade-one";
-import { liveRoots } from "./launch";
+import { liveRoots, removeFolder } from "./launch";
 
 const kernels = new Set<number>();
 
@@ -20,13 +19,8 @@ function killKernels(): void {
       /* gone already */
     }
   }
-  for (const root of liveRoots) {
-    try {
-      fs.rmSync(root, { recursive: true, force: true });
-    } catch {
-      /* the next run's clean-up will find it */
-    }
-  }
+  // (what cannot be removed now, the grader removes by name when it sees this worker exit)
+  for (const root of liveRoots) removeFolder(root);
 }
 
 process.on("disconnect", () => {

@@ -291,8 +291,10 @@ export class Kernel {
       if (this.exitCode !== undefined) {
         throw new Error(`The tslab kernel exited during start-up (code ${this.exitCode}).\n${this.stderrTail()}`);
       }
-      // tslab reports a failed start-up (say, a native module that cannot load) and stays alive.
-      if (/^(UnhandledPromiseRejection|UncaughtException):/m.test(this.stderrBuf)) {
+      // tslab reports a failed start-up (a native module that cannot load, a connection file
+      // it may not read) and stays alive; its other reports (EBUSY from ZeroMQ) are harmless, so
+      // only these causes, within the report itself (its first 2000 characters), end the wait.
+      if (/^(UnhandledPromiseRejection|UncaughtException):[^]{0,2000}?(Cannot find module|ERR_DLOPEN_FAILED|ERR_ACCESS_DENIED|code: 'EACCES')/m.test(this.stderrBuf)) {
         await this.kill();
         throw new Error(`The tslab kernel failed during start-up.\n${this.stderrTail()}`);
       }

@@ -19,10 +19,13 @@ import { meaningfulEvents } from "../../grading/src/permission";
 import { scanSource } from "../../grading/src/scan";
 import { GradeRecord, scoreQuestion } from "../../grading/src/session";
 import { findSubmissions, safeFolderName } from "../../grading/src/students";
+import { fillTsCache, tsCacheDir } from "../../grading/src/ts-cache";
 import { readZip, writeZip } from "../../grading/src/zip";
 import type { StudentResult } from "../../grading/src/result";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { createCodec } = require("../../grading/sandbox/codec.js");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tsCompile = require("../../grading/sandbox/ts-compile.js");
 
 test("assert messages say what was expected and what came", () => {
   const lines: string[] = [];
@@ -254,4 +257,42 @@ test("zip: what is written reads back, permissions included", () => {
   assert.deepEqual(back.map((e) => [e.name, e.data.toString("hex"), e.mode]), entries.map((e) => [e.name, e.data.toString("hex"), e.mode ?? 0o644]));
   const unzip = spawnSync("python3", ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip() or 'ok', len(z.namelist()))", "/dev/stdin"], { input: writeZip(entries) });
   if (unzip.status === 0) assert.match(unzip.stdout.toString(), /^ok 3/);
+});
+
+test("the library compiled for sandboxed kernels: content-addressed, readable by the sandbox, only in a folder of ours", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grading-ts-"));
+  const saved = process.env.TMPDIR;
+  try {
+    const lib = path.join(dir, "lib");
+    fs.mkdirSync(path.join(lib, "sub"), { recursive: true });
+    fs.writeFileSync(path.join(lib, "a.ts"), 'import { two } from "./sub/b";\nexport enum Kind { A = 1 }\nexport const three: number = Kind.A + two;\n');
+    fs.writeFileSync(path.join(lib, "sub", "b.ts"), "export const two = 2 as const;\n");
+    fs.writeFileSync(path.join(lib, "types.d.ts"), "export type T = number;\n");
+    const cache = path.join(dir, "cache");
+    fs.mkdirSync(cache);
+    assert.deepEqual(fillTsCache(cache, lib), { files: 2, compiled: 2 });
+    assert.deepEqual(fillTsCache(cache, lib), { files: 2, compiled: 0 }, "compiled once");
+    const ts = require("typescript");
+    const src = fs.readFileSync(path.join(lib, "a.ts"), "utf8");
+    const file = path.join(cache, tsCompile.cacheKey(ts, src, path.join(lib, "a.ts")));
+    assert.equal(fs.readFileSync(file, "utf8"), tsCompile.transpile(ts, src, "a.ts"), "what the kernel's loader would compile itself");
+    assert.match(fs.readFileSync(file, "utf8"), /require\("\.\/sub\/b"\)/);
+    if (process.platform !== "win32") assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+    assert.notEqual(tsCompile.cacheKey(ts, src, "x.ts"), tsCompile.cacheKey(ts, src + " ", "x.ts"), "the key follows the source");
+    assert.notEqual(tsCompile.cacheKey(ts, src, "x.ts"), tsCompile.cacheKey(ts, src, "x.tsx"), "and the extension (.tsx parses JSX)");
+    assert.equal(tsCompile.cacheKey(ts, src, "/one/place/x.ts"), tsCompile.cacheKey(ts, src, "/another/x.ts"), "not the path: a clone elsewhere shares it");
+    // The per-user folder: made readable for the sandbox's uid; refused when others can write it.
+    process.env.TMPDIR = dir;
+    const mine = tsCacheDir();
+    assert.equal(path.dirname(mine), dir);
+    if (process.platform !== "win32") {
+      assert.equal(fs.statSync(mine).mode & 0o777, 0o755);
+      fs.chmodSync(mine, 0o777);
+      assert.throws(() => tsCacheDir(), /not a folder of yours that only you can write/);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
