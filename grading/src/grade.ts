@@ -163,7 +163,9 @@ function runWorker(job: GradeJob, wallMs: number, h: WorkerHandlers = {}): Promi
     let done = false;
     let stderr = "";
     const kernels: number[] = [];
-    const child: ChildProcess = fork(WORKER, [], { env: workerEnv(), execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+    // The worker carries the batch's marker too, so a straggler of a killed run is found (reapBatch).
+    const env = workerEnv(job.batchTag ? { COURSE_GRADE_BATCH: job.batchTag } : {});
+    const child: ChildProcess = fork(WORKER, [], { env, execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
     liveWorkers.add(child);
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

@@ -36,6 +36,10 @@ for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
 
 process.on("message", async (msg: { type: string; job?: GradeJob }) => {
   if (msg.type !== "job" || !msg.job) return;
+  // A job that arrives after its grader died (a busy machine delays this process's start) is not begun.
+  if (!process.connected) {
+    process.exit(3);
+  }
   try {
     const result = await gradeOne(msg.job, {
       onKernel: (pid) => {

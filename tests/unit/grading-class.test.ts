@@ -156,9 +156,9 @@ test("a class of 21 graded with --jobs 2: killed part way, resumed without regra
   await exited;
   killedAfter = doneLines().map((l) => l.split(" ")[2]);
   const mtimes = new Map(killedAfter.map((f) => [f, fs.statSync(path.join(out, "students", f, "result.json")).mtimeMs]));
-  // The sandboxes die with their workers (--die-with-parent), the workers with the grader.
-  await settle(() => batchProcesses().length === 0, 30_000);
-  assert.deepEqual(batchProcesses(), [], "no kernel or sandbox process outlives the killed grader");
+  // The sandboxes die with their workers (--die-with-parent), the workers (marked too) with the grader.
+  await settle(() => batchProcesses().length === 0, 60_000);
+  assert.deepEqual(batchProcesses(), [], "no worker, kernel or sandbox process outlives the killed grader");
   // The workers remove their kernels' folders when their grader goes (what they could not, the next run does).
   await settle(() => kernelFolders().length === 0, 30_000);
   const leftByKill = kernelFolders();
