@@ -23,7 +23,7 @@ import { trainLoop } from "../training/loop";
 import { learningRate } from "../training/schedule";
 import { HEAD_BIAS, HEAD_WEIGHT, SequenceClassifier } from "./classifier";
 
-const memoryCache = new Map<string, { features: Float32Array; seconds: number }>();
+const memoryCache = new Map<string, { features: Float32Array; seconds: number; cpuSeconds?: number }>();
 
 /** A hash of every weight of the classifier's BERT (plus pooling and max length): the features' identity. */
 export function modelFingerprint(clf: SequenceClassifier): string {
@@ -42,6 +42,8 @@ export interface CachedFeatures {
   features: Float32Array;
   /** Seconds the extraction took when it was computed (not the cache hit). */
   seconds: number;
+  /** CPU seconds of the extraction when it was computed (every thread; absent in caches written before it was recorded). */
+  cpuSeconds?: number;
   cached: "memory" | "disk" | false;
 }
 
@@ -58,27 +60,30 @@ export async function cachedFeatures(clf: SequenceClassifier, texts: readonly st
   const H = clf.bert.config.hidden_size;
   if (o.disk !== false && fs.existsSync(file) && fs.existsSync(`${file}.json`)) {
     const buf = fs.readFileSync(file);
-    const meta = JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as { seconds: number };
+    const meta = JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as { seconds: number; cpuSeconds?: number };
     if (buf.byteLength === texts.length * H * 4) {
       const features = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      memoryCache.set(key, { features, seconds: meta.seconds });
-      return { features, seconds: meta.seconds, cached: "disk" };
+      memoryCache.set(key, { features, seconds: meta.seconds, cpuSeconds: meta.cpuSeconds });
+      return { features, seconds: meta.seconds, cpuSeconds: meta.cpuSeconds, cached: "disk" };
     }
   }
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const features = await clf.features(clf.encode(texts));
   const seconds = (performance.now() - start) / 1000;
-  memoryCache.set(key, { features, seconds });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  memoryCache.set(key, { features, seconds, cpuSeconds });
   if (o.disk !== false) {
     try {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
-      fs.writeFileSync(`${file}.json`, JSON.stringify({ seconds, n: texts.length, H }));
+      fs.writeFileSync(`${file}.json`, JSON.stringify({ seconds, cpuSeconds, n: texts.length, H }));
     } catch {
       /* a read-only cache only costs recomputation */
     }
   }
-  return { features, seconds, cached: false };
+  return { features, seconds, cpuSeconds, cached: false };
 }
 
 /** Empties the in-memory feature cache (the disk cache stays). */

@@ -143,7 +143,8 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
     const start = performance.now();
     const curve = await fitHeadOnFeatures(clf, feats.features, data.train.labels, { lr, seed, engine });
     const seconds = feats.seconds + (performance.now() - start) / 1000;
-    const cpuSeconds = feats.cached ? seconds : cpuSince(cpu0);
+    // Cached features: the extraction's CPU time as recorded when it ran (wall time where an old cache lacks it), plus the head's.
+    const cpuSeconds = feats.cached ? (feats.cpuSeconds ?? feats.seconds) + cpuSince(cpu0) : cpuSince(cpu0);
     const peak = o.profileMemory === false ? { bytes: 0, method: "sampled RSS" as const } : rss ? rss.stop() : await peakOfInference(clf, data.train.texts.slice(0, batchSize));
     const e0 = performance.now();
     const ev = await evalWith();
