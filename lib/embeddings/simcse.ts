@@ -10,6 +10,12 @@
  * Dropout is the only "augmentation": no labels, only sentences. Written once against Ops, trained
  * with the course's one trainer and loop, on either engine.
  *
+ * A variant for models whose vectors carry little meaning yet (a small BERT early in pre-training:
+ * two dropout views of one sentence are then trivially alike and the loss is ~0 from the start):
+ * the positive of a sentence is the sentence that follows it in its document (`pairs`), a topic
+ * signal in the spirit of Quick-Thoughts (Logeswaran & Lee 2018) and DeCLUTR (Giorgi et al. 2021),
+ * still without labels. The loss is the same; only which rows are partners changes.
+ *
  * Shapes: N = sentences per batch, T = tokens, H = hidden size.
  */
 import { HostTensor } from "../engine/ops";
@@ -74,6 +80,8 @@ export interface SimcseOptions {
   evaluate?: (step: number) => Promise<EvalRecord>;
   onStep?: (r: StepRecord) => void;
   onEval?: (e: EvalRecord) => void;
+  /** Positive pairs (a sentence and the next one of its document) instead of one sentence twice. */
+  pairs?: readonly (readonly [string, string])[];
 }
 
 /** Fine-tunes `model` in place with unsupervised SimCSE on `sentences`; returns the step records. */
@@ -81,7 +89,8 @@ export async function trainSimcse(model: BertModel, tokenizer: BertTokenizer, se
   const N = o.batchSize ?? 64;
   const maxLength = o.maxLength ?? 32;
   const seed = o.seed ?? settings.seed;
-  if (sentences.length < N) throw new Error(`SimCSE needs at least one batch of ${N} sentences; got ${sentences.length}`);
+  const items = o.pairs ?? sentences.map((t) => [t, t] as const);
+  if (items.length < N) throw new Error(`SimCSE needs at least one batch of ${N} sentences; got ${items.length}`);
   const cfg = model.config;
   const temperature = o.temperature ?? SIMCSE_TEMPERATURE;
   const fn = <X>(c: Ctx<X>, x: Record<string, X>) => simcseLoss(c, cfg, x, temperature);
@@ -91,7 +100,7 @@ export async function trainSimcse(model: BertModel, tokenizer: BertTokenizer, se
   model.params.unfreeze(model.params.groups().filter((g) => g === "embeddings" || g.startsWith("layer.")));
   const trainer = createTrainer(engine, { key: `simcse|${JSON.stringify(cfg)}|${temperature}`, fn, params: model.params, lossOutput: "loss", optimizer: FINETUNE_ADAMW, dropout: true, seed });
   const rng = mulberry32(seed);
-  const order = Array.from({ length: sentences.length }, (_, i) => i);
+  const order = Array.from({ length: items.length }, (_, i) => i);
   let cursor = order.length;
   const nextBatch = (): Record<string, HostTensor> => {
     if (cursor + N > order.length) {
@@ -101,17 +110,16 @@ export async function trainSimcse(model: BertModel, tokenizer: BertTokenizer, se
       }
       cursor = 0;
     }
-    const texts = order.slice(cursor, cursor + N).map((i) => sentences[i]);
+    const batch = order.slice(cursor, cursor + N).map((i) => items[i]);
     cursor += N;
-    const enc = tokenizer.encodeBatch(texts, { maxLength, truncation: true });
+    // Rows 0…N−1: the sentences; rows N…2N−1: their partners (the same sentence, or its neighbour).
+    const enc = tokenizer.encodeBatch([...batch.map((p) => p[0]), ...batch.map((p) => p[1])], { maxLength, truncation: true });
     // Padded to maxLength so every batch has one shape (one compiled graph on the onnx engine).
     const ids = new Int32Array(2 * N * maxLength).fill(tokenizer.padId);
     const mask = new Int32Array(2 * N * maxLength);
-    enc.inputIds.forEach((row, i) => {
-      for (const copy of [i, i + N]) {
-        ids.set(row, copy * maxLength);
-        mask.fill(1, copy * maxLength, copy * maxLength + row.length);
-      }
+    enc.inputIds.forEach((row, r) => {
+      ids.set(row, r * maxLength);
+      mask.fill(1, r * maxLength, r * maxLength + row.length);
     });
     return {
       inputIds: { data: ids, shape: [2 * N, maxLength] },

@@ -20,10 +20,12 @@ export const command: Command = {
   summary: "fine-tune a BERT into a sentence encoder (mean pooling + unsupervised SimCSE on corpus sentences)",
   usage: [
     "usage: course simcse --model DIR --out DIR [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32]",
-    "                     [--corpus course] [--sentences 100000] [--eval-every N] [--seed S]",
+    "                     [--corpus course] [--sentences 100000] [--positives self|next] [--eval-every N] [--seed S]",
     "",
     "  Each batch encodes every sentence twice with different dropout masks; the two vectors of a sentence",
-    "  are pulled together and pushed from the other sentences' (Gao et al. 2021). Sentences of 6–40 words",
+    "  are pulled together and pushed from the other sentences' (Gao et al. 2021). --positives next pairs each",
+    "  sentence with the one that follows it in its document instead (a topic signal, for a model whose",
+    "  dropout views are already trivially alike). Sentences of 6–40 words",
     "  are drawn from the pre-training corpus (no labels). --eval-every scores the chatbot FAQ (ARI, NMI,",
     "  nearest-neighbour intent accuracy) during training. Writes a Hugging Face BERT folder plus",
     "  sentence-transformers' modules.json and 1_Pooling/config.json (mean pooling), and simcse-record.json.",
@@ -39,6 +41,7 @@ export const command: Command = {
     corpus: { type: "string" },
     sentences: { type: "string" },
     "eval-every": { type: "string" },
+    positives: { type: "string" },
     seed: { type: "string" },
     ...ENGINE_OPTIONS,
   },
@@ -61,15 +64,27 @@ export const command: Command = {
     const corpusName = str(values, "corpus", "course")!;
     console.log(`reading sentences from the "${corpusName}" corpus (about a minute for the course mix)…`);
     const { docs } = loadPretrainingDocuments(corpusName);
-    const all: string[] = [];
-    for (const d of docs) for (const s of splitSentences(d.text)) if (/\p{L}/u.test(s) && s.split(/\s+/).length >= 6 && s.split(/\s+/).length <= 40) all.push(s);
+    const positives = str(values, "positives", "self")!;
+    if (positives !== "self" && positives !== "next") throw new UsageError(`--positives must be self or next, not "${positives}"`);
+    const fits = (s: string) => /\p{L}/u.test(s) && s.split(/\s+/).length >= 6 && s.split(/\s+/).length <= 40;
+    // [sentence, partner]: the sentence itself (SimCSE) or the next sentence of its document.
+    const all: [string, string][] = [];
+    for (const d of docs) {
+      const ss = splitSentences(d.text);
+      ss.forEach((s, i) => {
+        if (!fits(s)) return;
+        if (positives === "self") all.push([s, s]);
+        else if (i + 1 < ss.length && fits(ss[i + 1])) all.push([s, ss[i + 1]]);
+      });
+    }
     const rng = mulberry32(seed);
     for (let i = all.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
       [all[i], all[j]] = [all[j], all[i]];
     }
-    const sentences = all.slice(0, wanted);
-    console.log(`${sentences.length} sentences (of ${all.length} with 6–40 words) from ${docs.length} documents, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const chosen = all.slice(0, wanted);
+    const sentences = chosen.map((p) => p[0]);
+    console.log(`${chosen.length} ${positives === "self" ? "sentences" : "pairs of neighbouring sentences"} (of ${all.length} with 6–40 words) from ${docs.length} documents, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const faq = loadChatbot();
     const evaluate = async (step: number): Promise<EvalRecord> => {
       const X = await embedTexts(model, tok, faq.questions, { pooling: "mean", cache: false, progress: false });
@@ -80,6 +95,7 @@ export const command: Command = {
     let last = 0;
     const started = Date.now();
     const records = await trainSimcse(model, tok, sentences, {
+      pairs: positives === "next" ? chosen : undefined,
       steps,
       batchSize: batch,
       lr,
@@ -113,6 +129,7 @@ export const command: Command = {
       lr,
       maxLength,
       temperature: 0.05,
+      positives,
       sentences: sentences.length,
       seconds: Math.round(seconds),
       date: new Date().toISOString(),
