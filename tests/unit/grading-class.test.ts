@@ -182,12 +182,12 @@ test("a class of 21 graded with --jobs 2: killed part way, resumed without regra
   await settle(() => batchProcesses().length === 0, 30_000);
   assert.deepEqual(batchProcesses(), [], "no kernel process remains after the batch");
   // Each worker stops its own kernel; under heavy load one may still be exiting when the batch ends,
-  // and the batch's final clean-up stops it (seen once at load 10–20). Nothing may remain after that.
+  // and the batch's final clean-up stops it (seen at load 5–20). Nothing may remain after that.
   const leftovers = fs.readFileSync(log, "utf8").match(/stopped \d+ leftover process\(es\)/g) ?? [];
   if (leftovers.length > 0) console.log(`# the batch's final clean-up ${leftovers.join("; ")}`);
   assert.deepEqual(kernelFolders(), [], "every kernel folder of the batch was removed");
   // A worker removes its kernel's folder when its grader goes; one whose kernel was still starting at
-  // the kill (seen once at load 15–20) may leave it, and the next run of the batch removes it (above).
+  // the kill (seen at load 5–20) may leave it, and the next run of the batch removes it (above).
   if (leftByKill.length > 0) console.log(`# left by the killed run and removed by the rerun: ${leftByKill.join(", ")}`);
 });
 
