@@ -98,14 +98,13 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
   if (o.scoring === "likelihood") return likelihoodMerges(words, freqs, vocab, add, o.vocabSize, o.minFrequency, P, counts.size);
 
   // Pair statistics: count per pair, the words each pair occurs in, and a max-heap with lazy deletion.
-  const key = (a: number, b: number) => a * 2 ** 21 + b; // ids < 2^21
   const pairCount = new Map<number, number>();
   const pairWords = new Map<number, Set<number>>();
   const heap = new PairHeap();
   const addPairs = (wi: number, sign: 1 | -1) => {
     const s = words[wi];
     for (let i = 0; i + 1 < s.length; i++) {
-      const k = key(s[i], s[i + 1]);
+      const k = pairKey(s[i], s[i + 1]);
       const c = (pairCount.get(k) ?? 0) + sign * freqs[wi];
       pairCount.set(k, c);
       if (sign > 0) {
@@ -127,28 +126,15 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
       continue;
     }
     if (c < o.minFrequency) break;
-    const a = Math.floor(k / 2 ** 21);
-    const b = k - a * 2 ** 21;
-    const ta = vocab[a];
-    const tb = vocab[b];
-    const merged = ta + (tb.startsWith(P) ? tb.slice(P.length) : tb);
-    const m = add(merged);
-    merges.push(`${ta} ${tb}`);
+    const [a, b] = pairOf(k);
+    const m = add(mergedToken(vocab[a], vocab[b], P));
+    merges.push(`${vocab[a]} ${vocab[b]}`);
     const touched = new Set<number>();
     for (const wi of pairWords.get(k) ?? []) {
-      const s = words[wi];
-      let has = false;
-      for (let i = 0; i + 1 < s.length; i++) if (s[i] === a && s[i + 1] === b) has = true;
-      if (!has) continue;
+      const merged = mergeInWord(words[wi], a, b, m);
+      if (!merged) continue;
       addPairs(wi, -1);
-      const out: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-          out.push(m);
-          i++;
-        } else out.push(s[i]);
-      }
-      words[wi] = Int32Array.from(out);
+      words[wi] = merged;
       addPairs(wi, 1);
       touched.add(wi);
     }
@@ -157,7 +143,7 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
       const s = words[wi];
       for (let i = 0; i + 1 < s.length; i++) {
         if (s[i] === m || s[i + 1] === m) {
-          const kk = key(s[i], s[i + 1]);
+          const kk = pairKey(s[i], s[i + 1]);
           heap.push(pairCount.get(kk)!, kk);
         }
       }
@@ -165,6 +151,28 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
     pairCount.delete(k);
   }
   return { vocab, merges, words: counts.size };
+}
+
+/** A pair of symbol ids as one number (ids < 2^21), and back. */
+const pairKey = (a: number, b: number): number => a * 2 ** 21 + b;
+function pairOf(k: number): [number, number] {
+  const a = Math.floor(k / 2 ** 21);
+  return [a, k - a * 2 ** 21];
+}
+
+/** The token a merge of `ta` and `tb` makes: `tb`'s continuation prefix `P` is dropped. */
+const mergedToken = (ta: string, tb: string, P: string): string => ta + (tb.startsWith(P) ? tb.slice(P.length) : tb);
+
+/** The word `s` with every adjacent (a, b) replaced by `m`, left to right; null when it has none. */
+function mergeInWord(s: Int32Array, a: number, b: number, m: number): Int32Array | null {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+      out.push(m);
+      i++;
+    } else out.push(s[i]);
+  }
+  return out.length === s.length ? null : Int32Array.from(out);
 }
 
 /** WordPiece's likelihood rule: each round, merge the pair maximising freq(ab) / (freq(a)·freq(b)) (a full rescan per merge). */
@@ -177,7 +185,7 @@ function likelihoodMerges(words: Int32Array[], freqs: number[], vocab: string[],
       for (let i = 0; i < s.length; i++) {
         sym.set(s[i], (sym.get(s[i]) ?? 0) + freqs[wi]);
         if (i + 1 < s.length) {
-          const k = s[i] * 2 ** 21 + s[i + 1];
+          const k = pairKey(s[i], s[i + 1]);
           pairs.set(k, (pairs.get(k) ?? 0) + freqs[wi]);
         }
       }
@@ -186,28 +194,20 @@ function likelihoodMerges(words: Int32Array[], freqs: number[], vocab: string[],
     let bestScore = -Infinity;
     for (const [k, c] of pairs) {
       if (c < minFrequency) continue;
-      const a = Math.floor(k / 2 ** 21);
-      const score = c / (sym.get(a)! * sym.get(k - a * 2 ** 21)!);
+      const [a, b] = pairOf(k);
+      const score = c / (sym.get(a)! * sym.get(b)!);
       if (score > bestScore || (score === bestScore && k < best)) {
         bestScore = score;
         best = k;
       }
     }
     if (best < 0) break;
-    const a = Math.floor(best / 2 ** 21);
-    const b = best - a * 2 ** 21;
-    const merged = vocab[a] + (vocab[b].startsWith(P) ? vocab[b].slice(P.length) : vocab[b]);
-    const m = add(merged);
+    const [a, b] = pairOf(best);
+    const m = add(mergedToken(vocab[a], vocab[b], P));
     merges.push(`${vocab[a]} ${vocab[b]}`);
     words.forEach((s, wi) => {
-      const out: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-          out.push(m);
-          i++;
-        } else out.push(s[i]);
-      }
-      if (out.length !== s.length) words[wi] = Int32Array.from(out);
+      const merged = mergeInWord(s, a, b, m);
+      if (merged) words[wi] = merged;
     });
   }
   return { vocab, merges, words: distinctWords };
