@@ -23,6 +23,8 @@
  *   HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT   seconds to wait for metadata / between bytes (default 10 each)
  *   HTTPS_PROXY / HTTP_PROXY / NO_PROXY             proxies for Hub requests (lower-case names too)
  * The Hub variables mean what they mean to Python's huggingface_hub, so both share one cache and one login.
+ * (COURSE_KERNEL_WHICH is not a setting: the kernel launcher `install-kernel` writes answers it before any
+ *  library code loads, by printing which tslab it would start.)
  */
 import * as fs from "fs";
 import * as os from "os";

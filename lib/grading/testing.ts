@@ -10,6 +10,7 @@
  * uses the same code (./harness.js) inside a fresh, frozen V8 context: see docs/grading.md.
  */
 import createHarness = require("./harness");
+import { settings } from "../env";
 
 export type CheckOptions = createHarness.CheckOptions;
 export type Assert = createHarness.Assert;
@@ -17,7 +18,7 @@ export type Assert = createHarness.Assert;
 const harness = createHarness({
   mode: "immediate",
   print: (line) => console.log(line),
-  strict: process.env.COURSE_HEADLESS === "1",
+  strict: settings.headless,
 });
 
 /** One test: `fn` passes when it returns (or its promise resolves) without throwing. */
