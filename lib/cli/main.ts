@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Command> = {
   finetune: () => require("./commands/finetune").command,
   pretrain: () => require("./commands/pretrain").command,
   simcse: () => require("./commands/simcse").command,
+  whiten: () => require("./commands/whiten").command,
 };
 
 /** A command's one-line summary; a command that fails to load says so instead of breaking help. */

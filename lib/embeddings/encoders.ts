@@ -3,7 +3,7 @@
  *
  *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
  *            "course-bert"  the course's own pre-trained BERT (models/course-bert, or COURSE_MODEL_DIR), mean pooled
- *            "course-sbert" the course BERT fine-tuned as a sentence encoder (SimCSE, models/course-sbert), mean pooled
+ *            "course-sbert" the course sentence encoder (models/course-sbert): the course BERT, mean pooled, whitened
  *            "tfidf"        TF-IDF bag of words fitted on the texts it embeds (the baseline)
  *            <folder>       any BERT checkpoint folder in Hugging Face layout
  *            <folder>       a sentence-encoder folder in the Hub layout (config.json, tokenizer.json,
@@ -24,6 +24,8 @@ import { loadSnapshot, transformers } from "../transformers";
 import { EmbedOptions, embedTexts } from "./bert";
 import { loadUseLite } from "./use-lite";
 import { tfidfVectors } from "./tfidf";
+import { l2Normalize, readPostPooling } from "./st-layout";
+import { applyLinear, LinearMap } from "./whitening";
 
 export interface SentenceEncoder {
   id: string;
@@ -32,6 +34,8 @@ export interface SentenceEncoder {
   dispose(): void;
   /** The underlying BERT, for BERT-based encoders (layers, pooling, perturbation). */
   bert?: { model: BertModel; tokenizer: BertTokenizer };
+  /** A sentence-transformers Dense layer after mean pooling (course-sbert's whitening), applied by `embed`. */
+  dense?: LinearMap;
 }
 
 /** The course BERT's folder (committed by the pre-training lab). */
@@ -49,13 +53,13 @@ export function courseBertSource(): string {
   return isLocalFolder(fromRoot) ? fromRoot : dir;
 }
 
-/** The course's sentence encoder (the course BERT after unsupervised SimCSE, lib/embeddings/simcse.ts). */
+/** The course's sentence encoder (`course whiten`: the course BERT, mean pooled, then whitened; ./whitening.ts). */
 export const COURSE_SBERT_DIR = path.join(COURSE_ROOT, "models", "course-sbert");
 
 export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
   { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },
   { id: "course-bert", offline: true, description: "the course's own small BERT, mean-pooled last layer" },
-  { id: "course-sbert", offline: true, description: "the course BERT fine-tuned into a sentence encoder with unsupervised SimCSE, mean-pooled" },
+  { id: "course-sbert", offline: true, description: "the course sentence encoder: the course BERT, mean-pooled, whitened on corpus questions" },
   { id: "tfidf", offline: true, description: "TF-IDF bag of words (fitted on the texts it embeds): the baseline" },
   { id: "bert-base-uncased", offline: false, description: "Google's BERT-base (110M), mean-pooled last layer, run by the course's TS BERT" },
   { id: "Xenova/all-MiniLM-L6-v2", offline: false, description: "sentence-transformers MiniLM-L6 (22M), trained for sentence similarity, 384-d" },
@@ -110,11 +114,22 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
   const model = await fromPretrained(source);
   const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);
   const opts: EmbedOptions = { pooling: "mean", ...bertOptions };
+  const layer = typeof opts.layer === "number" ? opts.layer : -1;
+  // A sentence-transformers folder's Dense layer belongs to its own pipeline (mean pooling of the last layer).
+  const post = isLocalFolder(model.sourceDir ?? source) ? readPostPooling(model.sourceDir ?? source) : { dense: null, normalize: false };
+  const dense = post.dense;
+  const useDense = dense !== null && opts.pooling === "mean" && (layer === -1 || layer === model.config.num_hidden_layers);
   return {
     id: idOrDir,
-    description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? `BERT from ${idOrDir}, ${opts.pooling} pooling`,
-    embed: (texts) => embedTexts(model, tokenizer, texts, { ...opts, layer: typeof opts.layer === "number" ? opts.layer : -1 }),
+    description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? `BERT from ${idOrDir}, ${opts.pooling} pooling${useDense ? ", then its Dense layer" : ""}`,
+    async embed(texts: string[]): Promise<number[][]> {
+      const X = await embedTexts(model, tokenizer, texts, { ...opts, layer });
+      if (!useDense) return X;
+      const Y = applyLinear(dense!, X);
+      return post.normalize ? l2Normalize(Y) : Y;
+    },
     dispose: () => model.dispose(),
     bert: { model, tokenizer },
+    dense: useDense ? dense! : undefined,
   };
 }

@@ -4,13 +4,13 @@ import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { settings } from "../../env";
-import { loadChatbot, mulberry32 } from "../../data";
+import { loadChatbot } from "../../data";
 import { embedTexts } from "../../embeddings/bert";
 import { scoreEncoder } from "../../embeddings/evaluate";
 import { trainSimcse } from "../../embeddings/simcse";
+import { writeSentenceTransformersLayout } from "../../embeddings/st-layout";
 import { fromPretrained, saveBert } from "../../models/bert";
-import { loadPretrainingDocuments } from "../../pretraining/corpus";
-import { splitSentences } from "../../pretraining/sentences";
+import { documentSentences, fitsSentence, shuffled } from "../../embeddings/corpus-sentences";
 import { writeTokenizerFiles } from "../../pretraining/trainer";
 import { BertTokenizer } from "../../text";
 import { StepRecord, EvalRecord } from "../../training/loop";
@@ -63,26 +63,19 @@ export const command: Command = {
     // Corpus sentences of 6–40 words (documents quoting labelled evaluation sentences are already left out).
     const corpusName = str(values, "corpus", "course")!;
     console.log(`reading sentences from the "${corpusName}" corpus (about a minute for the course mix)…`);
-    const { docs } = loadPretrainingDocuments(corpusName);
+    const docs = documentSentences(corpusName);
     const positives = str(values, "positives", "self")!;
     if (positives !== "self" && positives !== "next") throw new UsageError(`--positives must be self or next, not "${positives}"`);
-    const fits = (s: string) => /\p{L}/u.test(s) && s.split(/\s+/).length >= 6 && s.split(/\s+/).length <= 40;
     // [sentence, partner]: the sentence itself (SimCSE) or the next sentence of its document.
     const all: [string, string][] = [];
-    for (const d of docs) {
-      const ss = splitSentences(d.text);
+    for (const ss of docs) {
       ss.forEach((s, i) => {
-        if (!fits(s)) return;
+        if (!fitsSentence(s)) return;
         if (positives === "self") all.push([s, s]);
-        else if (i + 1 < ss.length && fits(ss[i + 1])) all.push([s, ss[i + 1]]);
+        else if (i + 1 < ss.length && fitsSentence(ss[i + 1])) all.push([s, ss[i + 1]]);
       });
     }
-    const rng = mulberry32(seed);
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [all[i], all[j]] = [all[j], all[i]];
-    }
-    const chosen = all.slice(0, wanted);
+    const chosen = shuffled(all, seed).slice(0, wanted);
     const sentences = chosen.map((p) => p[0]);
     console.log(`${chosen.length} ${positives === "self" ? "sentences" : "pairs of neighbouring sentences"} (of ${all.length} with 6–40 words) from ${docs.length} documents, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const faq = loadChatbot();
@@ -117,10 +110,7 @@ export const command: Command = {
     fs.mkdirSync(out, { recursive: true });
     await saveBert(model, out, { tokenizerFrom: null, bare: true });
     writeTokenizerFiles(tok, out);
-    // sentence-transformers' layout: a Transformer module, then mean pooling.
-    fs.writeFileSync(path.join(out, "modules.json"), JSON.stringify([{ idx: 0, name: "0", path: "", type: "sentence_transformers.models.Transformer" }, { idx: 1, name: "1", path: "1_Pooling", type: "sentence_transformers.models.Pooling" }], null, 2) + "\n");
-    fs.mkdirSync(path.join(out, "1_Pooling"), { recursive: true });
-    fs.writeFileSync(path.join(out, "1_Pooling", "config.json"), JSON.stringify({ word_embedding_dimension: model.config.hidden_size, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false }, null, 2) + "\n");
+    writeSentenceTransformersLayout(out, model.config.hidden_size); // a Transformer module, then mean pooling
     const record = {
       command: `course simcse ${process.argv.slice(3).join(" ")}`,
       base: modelDir,
