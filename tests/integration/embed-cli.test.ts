@@ -70,3 +70,31 @@ test("a CSV without the text column fails naming the file and the column", () =>
   assert.match(r.stderr, /bad\.csv/);
   assert.match(r.stderr, /question/);
 });
+
+test("course whiten: a sentence encoder folder from a BERT and corpus questions, loadable by course embed", () => {
+  // A small corpus file: documents between ===== lines, with enough questions of 6–40 words.
+  const subjects = ["the library", "the gym", "the exam office", "the hostel", "the canteen", "the bus stop", "the lab", "the bank"];
+  const asks = ["When does {} open on a normal weekday?", "How do I get to {} from the main gate?", "Is {} open during the summer holidays?", "Who should I ask about {} if nobody answers?", "Can I bring a friend to {} in the evening?", "Why is {} so crowded every Monday morning?"];
+  const docs = subjects.map((s) => asks.map((a) => a.replace("{}", s)).join(" ") + " It is a place on campus.");
+  const corpus = path.join(tmp, "questions.txt");
+  fs.writeFileSync(corpus, docs.join("\n\n=====\n\n") + "\n");
+  const out = path.join(tmp, "sbert");
+  const log = course("whiten", "--model", TINY, "--out", out, "--corpus", corpus, "--count", "40", "--dims", "16", "--engine", "tfjs");
+  assert.match(log, /40 questions \(of 48\)/);
+  assert.match(log, /mean pooling, whitened ARI/);
+  const modules = JSON.parse(fs.readFileSync(path.join(out, "modules.json"), "utf8")) as { type: string }[];
+  assert.deepEqual(modules.map((m) => m.type.split(".").pop()), ["Transformer", "Pooling", "Dense", "Normalize"]);
+  const record = JSON.parse(fs.readFileSync(path.join(out, "whitening-record.json"), "utf8"));
+  assert.equal(record.fittedOn, 40);
+  assert.equal(record.dims, 16);
+  for (const k of ["before", "after"]) for (const m of ["ari", "nmi", "nnAccuracy"]) assert.equal(typeof record.faq[k][m], "number", `${k}.${m}`);
+  const emb = path.join(tmp, "whitened.json");
+  course("embed", "--input", "datasets/chatbot/university-faq.csv", "--labels", "intent", "--model", out, "--out", emb);
+  const v = JSON.parse(fs.readFileSync(emb, "utf8")).vectors as number[][];
+  assert.equal(v[0].length, 16);
+  v.forEach((x) => assert.ok(Math.abs(Math.hypot(...x) - 1) < 1e-6, "each vector has length 1"));
+  // Too few questions for the vectors' size: a clear error, not a singular matrix.
+  const few = spawnSync(process.execPath, [COURSE, "whiten", "--model", TINY, "--out", path.join(tmp, "few"), "--corpus", corpus, "--engine", "tfjs", "--count", "5"], { cwd: ROOT, env, encoding: "utf8" });
+  assert.notEqual(few.status, 0);
+  assert.match(few.stderr, /whitening 32 dimensions needs more than 32 sentences.*Raise --count or lower --dims/);
+});

@@ -67,6 +67,7 @@ export const command: Command = {
     const pool = documentSentences(corpusName).flat().filter((s) => fitsSentence(s) && (kind === "all" || s.trimEnd().endsWith("?")));
     if (pool.length < hidden + 1) throw new Error(`the "${corpusName}" corpus has ${pool.length} ${kind === "questions" ? "questions" : "sentences"} of 6–40 words; whitening ${hidden}-d vectors needs more than ${hidden}. Try --sentences all.`);
     const sentences = shuffled(pool, seed).slice(0, count);
+    if (sentences.length <= dims) throw new UsageError(`whitening ${dims} dimensions needs more than ${dims} sentences to estimate their covariance; --count is ${count}${pool.length < count ? ` and the corpus has ${pool.length}` : ""}. Raise --count or lower --dims.`);
     console.log(`${sentences.length} ${kind === "questions" ? "questions" : "sentences"} (of ${pool.length}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; embedding them…`);
     const X = await embedTexts(model, tok, sentences, { pooling: "mean", maxLength, cache: false, progress: true });
     const whitening = fitWhitening(X, dims);
