@@ -10,6 +10,7 @@
  */
 import type { ComparisonRow, SummaryRow } from "./compare";
 import { summarize } from "./compare";
+import { Mode, settings } from "../env";
 
 export interface Verdict {
   strategy: string;
@@ -53,6 +54,8 @@ export interface ReportOptions {
   sweep?: readonly ComparisonRow[];
   /** A heading (default "What this run measured"). */
   title?: string;
+  /** The mode the runs used (fast: a small budget; full: the notebook's largest). Default: settings.mode. */
+  mode?: Mode;
 }
 
 const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
@@ -91,7 +94,9 @@ export function comparisonReport(o: ReportOptions): string {
     const gradSteps = failing.map((r) => steps.get(r.strategy) ?? 0);
     out.push(
       `* **Not every gradient strategy cleared ${m} points over the majority class:** ${list(failing.map((r) => `${r.strategy} (${pts(r.above)})`))}, after ${Math.min(...gradSteps) === Math.max(...gradSteps) ? gradSteps[0] : `${Math.min(...gradSteps)}–${Math.max(...gradSteps)}`} updates on ${o.budget.train.toLocaleString("en")} sentences. ` +
-        `Gradient training starts from a random head and moves in small steps; with this little data and this few updates it has not yet separated the classes, so this run cannot show how the strategies rank once they train; full mode (\`COURSE_MODE=full\`) trains on more sentences for more epochs.`,
+        ((o.mode ?? settings.mode) === "fast"
+          ? `Gradient training starts from a random head and moves in small steps; with this little data and this few updates it has not yet separated the classes, so this run cannot show how the strategies rank once they train; full mode (\`COURSE_MODE=full\`) trains on more sentences for more epochs.`
+          : `Gradient training starts from a random head and moves in small steps; this budget was not enough for ${failing.length > 1 ? "these strategies" : "it"} to clear the margin — more epochs would train ${failing.length > 1 ? "them" : "it"} further.`),
     );
   }
   const feat = v.find((r) => r.strategy === "feature");

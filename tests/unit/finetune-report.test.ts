@@ -36,6 +36,12 @@ test("comparisonReport: the words follow the numbers", () => {
   const md = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 } });
   assert.match(md, /full 0\.800 \(\+30\.0 points\) > feature 0\.650 \(\+15\.0 points\) > bitfit 0\.550 \(\+5\.0 points\)/);
   assert.match(md, /Not every gradient strategy cleared 10 points.*bitfit \(\+5\.0\).*after 50 updates on 320 sentences/);
+  // What it says about the shortfall depends on the budget: fast mode points to full mode, full mode to more epochs.
+  const fast = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 }, mode: "fast" });
+  assert.match(fast, /this run cannot show how the strategies rank once they train; full mode/);
+  const full = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 }, mode: "full" });
+  assert.match(full, /this budget was not enough for it to clear the margin — more epochs would train it further/);
+  assert.doesNotMatch(full, /full mode \(`COURSE_MODE=full`\)/);
   assert.match(md, /full fine-tuning took 4\.0× the time and 8\.0× the CPU time/);
   assert.match(md, /bitfit 75%/);
   assert.match(md, /Feature-based reuse.* is 15\.0 points above the majority class\./);
