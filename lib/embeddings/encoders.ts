@@ -115,18 +115,19 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
   const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);
   const opts: EmbedOptions = { pooling: "mean", ...bertOptions };
   const layer = typeof opts.layer === "number" ? opts.layer : -1;
-  // A sentence-transformers folder's Dense layer belongs to its own pipeline (mean pooling of the last layer).
+  // A sentence-transformers folder's Dense and Normalize modules belong to its own pipeline (mean pooling of the last layer).
   const post = isLocalFolder(model.sourceDir ?? source) ? readPostPooling(model.sourceDir ?? source) : { dense: null, normalize: false };
   const dense = post.dense;
-  const useDense = dense !== null && opts.pooling === "mean" && (layer === -1 || layer === model.config.num_hidden_layers);
+  const ownPipeline = opts.pooling === "mean" && (layer === -1 || layer === model.config.num_hidden_layers);
+  const useDense = dense !== null && ownPipeline;
+  const normalize = post.normalize && ownPipeline;
   return {
     id: idOrDir,
     description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? `BERT from ${idOrDir}, ${opts.pooling} pooling${useDense ? ", then its Dense layer" : ""}`,
     async embed(texts: string[]): Promise<number[][]> {
       const X = await embedTexts(model, tokenizer, texts, { ...opts, layer });
-      if (!useDense) return X;
-      const Y = applyLinear(dense!, X);
-      return post.normalize ? l2Normalize(Y) : Y;
+      const Y = useDense ? applyLinear(dense!, X) : X;
+      return normalize ? l2Normalize(Y) : Y;
     },
     dispose: () => model.dispose(),
     bert: { model, tokenizer },
