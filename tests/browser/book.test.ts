@@ -39,6 +39,62 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
+type Browser = Awaited<ReturnType<(typeof import("playwright-core"))["chromium"]["launch"]>>;
+
+async function launch(): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+}
+
+/** Opens `url`, waits for its figures to draw; returns the figures expected and drawn and every error logged. */
+async function visit(browser: Browser, url: string, shot?: string): Promise<{ expectedPlots: number; plots: number; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  await page.goto(url, { waitUntil: "load" });
+  const expectedPlots = await page.locator(".course-plot").count();
+  // Every figure placeholder becomes a drawn Plotly plot.
+  await page.waitForFunction((n) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n, expectedPlots, { timeout: 60_000 }).catch(() => undefined);
+  const plots = await page.locator(".js-plotly-plot").count();
+  if (shot) {
+    await page.locator(".js-plotly-plot").first().scrollIntoViewIfNeeded().catch(() => undefined);
+    await page.screenshot({ path: shot });
+  }
+  await page.close();
+  return { expectedPlots, plots, problems };
+}
+
+/** The book in `dir` has an index linking a page per notebook and solution, plus its stylesheet and one plotly.js. */
+function checkFiles(dir: string): string[] {
+  const expected = defaultBookNotebooks().map((f) => path.relative(ROOT, f).replace(/\.ipynb$/, ".html"));
+  for (const p of ["index.html", "book.css", "plotly.min.js", ...expected]) assert.ok(fs.existsSync(path.join(dir, p)), `the book has ${p}`);
+  const index = fs.readFileSync(path.join(dir, "index.html"), "utf8");
+  for (const p of expected) assert.ok(index.includes(`href="${p}"`), `index.html links to ${p}`);
+  return expected;
+}
+
+/** Opens every page from file://: all figures draw and nothing is logged as an error. Returns the figures drawn. */
+async function openEveryPage(browser: Browser, dir: string, pages: string[], shots?: { dir: string; prefix: string }): Promise<number> {
+  let total = 0;
+  const all: string[] = [];
+  for (const [i, p] of ["index.html", ...pages].entries()) {
+    const shot = shots && i < 2 ? path.join(shots.dir, `${shots.prefix}-${i === 0 ? "index" : "first-page"}.png`) : undefined;
+    const r = await visit(browser, `file://${path.join(dir, p)}`, shot);
+    assert.equal(r.plots, r.expectedPlots, `${p}: ${r.plots} of ${r.expectedPlots} figures drawn`);
+    total += r.plots;
+    all.push(...r.problems.map((x) => `${p}: ${x}`));
+  }
+  assert.deepEqual(all, [], "pages opened from file:// log no errors");
+  return total;
+}
+
 test("course book --mode fast: every page opens from file:// and a static host, figures draw, no errors", { skip: CHROMIUM ? false : "Chromium is not installed (apt-get install chromium)", timeout: 60 * 60_000 }, async () => {
   fs.rmSync(OUT, { recursive: true, force: true });
   const build = spawnSync(process.execPath, [COURSE, "book", "--mode", "fast", "--out", OUT], { cwd: ROOT, encoding: "utf8", env: { ...process.env, COURSE_MODE: "fast" } });
@@ -49,58 +105,37 @@ test("course book --mode fast: every page opens from file:// and a static host, 
   fs.mkdirSync(artifacts, { recursive: true });
   fs.writeFileSync(path.join(artifacts, "book-build.log"), build.stdout + build.stderr);
 
-  const expected = defaultBookNotebooks().map((f) => path.relative(ROOT, f).replace(/\.ipynb$/, ".html"));
-  for (const p of ["index.html", "book.css", "plotly.min.js", ...expected]) assert.ok(fs.existsSync(path.join(OUT, p)), `the book has ${p}`);
-  const index = fs.readFileSync(path.join(OUT, "index.html"), "utf8");
-  for (const p of expected) assert.ok(index.includes(`href="${p}"`), `index.html links to ${p}`);
+  const expected = checkFiles(OUT);
 
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const browser = await launch();
   const server = await serve(OUT);
   try {
-    const visit = async (url: string, shot?: string) => {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const problems: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-      page.on("response", (r) => {
-        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-      });
-      await page.goto(url, { waitUntil: "load" });
-      const expectedPlots = await page.locator(".course-plot").count();
-      // Every figure placeholder becomes a drawn Plotly plot.
-      await page.waitForFunction((n) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n, expectedPlots, { timeout: 60_000 }).catch(() => undefined);
-      const plots = await page.locator(".js-plotly-plot").count();
-      if (shot) {
-        await page.locator(".js-plotly-plot").first().scrollIntoViewIfNeeded().catch(() => undefined);
-        await page.screenshot({ path: path.join(artifacts, shot) });
-      }
-      await page.close();
-      return { expectedPlots, plots, problems };
-    };
-    let total = 0;
-    const all: string[] = [];
-    for (const [i, p] of ["index.html", ...expected].entries()) {
-      const r = await visit(`file://${path.join(OUT, p)}`, i === 0 ? "book-index.png" : i === 1 ? "book-first-page.png" : undefined);
-      assert.equal(r.plots, r.expectedPlots, `${p}: ${r.plots} of ${r.expectedPlots} figures drawn`);
-      total += r.plots;
-      all.push(...r.problems.map((x) => `${p}: ${x}`));
-    }
-    assert.deepEqual(all, [], "pages opened from file:// log no errors");
+    const total = await openEveryPage(browser, OUT, expected, { dir: artifacts, prefix: "book" });
     assert.ok(total >= 10, `the book draws ${total} Plotly figures; at least 10 expected`);
     // The same folder on a static web host.
     const onHost: string[] = [];
     for (const p of ["index.html", expected[0], expected[expected.length - 1]]) {
-      const r = await visit(`${server.url}/${p}`);
+      const r = await visit(browser, `${server.url}/${p}`);
       assert.equal(r.plots, r.expectedPlots, `${p} over HTTP: ${r.plots} of ${r.expectedPlots} figures drawn`);
       onHost.push(...r.problems.map((x) => `${p}: ${x}`));
     }
     assert.deepEqual(onHost, [], "pages served over HTTP log no errors");
   } finally {
     await server.close();
+    await browser.close();
+  }
+});
+
+test("the committed full-mode book (docs/book): every page opens from file://, figures draw, no errors", { skip: CHROMIUM ? false : "Chromium is not installed (apt-get install chromium)", timeout: 30 * 60_000 }, async () => {
+  const dir = path.join(ROOT, "docs", "book");
+  const pages = checkFiles(dir);
+  const index = fs.readFileSync(path.join(dir, "index.html"), "utf8");
+  assert.match(index, /full mode/i, "docs/book is the full-mode book (rebuild it with `npx course book --mode full --out docs/book`)");
+  const browser = await launch();
+  try {
+    const total = await openEveryPage(browser, dir, pages);
+    assert.ok(total >= 10, `the committed book draws ${total} Plotly figures; at least 10 expected`);
+  } finally {
     await browser.close();
   }
 });
