@@ -23,7 +23,15 @@ export interface TokenizedDocument {
 export interface PreparedCorpus {
   train: TokenizedDocument[];
   heldOut: TokenizedDocument[];
-  stats: { documents: number; heldOutDocuments: number; sentences: number; tokens: number; heldOutTokens: number };
+  stats: {
+    documents: number;
+    heldOutDocuments: number;
+    sentences: number;
+    tokens: number;
+    heldOutTokens: number;
+    /** Training tokens per pass once --mix weights repeat some sources (absent without --mix). */
+    mixedTokens?: number;
+  };
 }
 
 export interface PrepareOptions {
@@ -79,6 +87,34 @@ export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenize
       heldOutTokens: count(heldOut),
     },
   };
+}
+
+/**
+ * Mixture weights ("sotu:3,moby:6"): each training document whose id starts with "<source>-" is
+ * repeated that many times in the training stream; held-out documents are untouched, so held-out
+ * scores stay comparable with a run that did not reweight. GPT-3 (Brown et al. 2020, Table 2.2)
+ * samples its sources the same way, in proportion to quality rather than to size.
+ */
+export function parseMixture(spec: string): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const part of spec.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([\w.]+):(\d+)$/.exec(part);
+    if (!m || Number(m[2]) < 1) throw new Error(`--mix: "${part}" is not SOURCE:WEIGHT with a whole-number weight ≥ 1 (for example sotu:3,moby:6)`);
+    weights.set(m[1], Number(m[2]));
+  }
+  return weights;
+}
+
+/** The training documents with each source repeated by its weight (order: each document's copies together). */
+export function mixTraining(corpus: PreparedCorpus, weights: ReadonlyMap<string, number>): PreparedCorpus {
+  if (!weights.size) return corpus;
+  const from = (id: string, src: string) => id === src || id.startsWith(`${src}-`);
+  const weightOf = (id: string) => [...weights].find(([src]) => from(id, src))?.[1] ?? 1;
+  const unknown = [...weights.keys()].filter((src) => !corpus.train.some((d) => from(d.id, src)));
+  if (unknown.length) throw new Error(`--mix: no training document comes from ${unknown.join(", ")} (sources are sotu, moby, brown, imdb, or your text file's name without its extension)`);
+  const train = corpus.train.flatMap((d) => Array.from({ length: weightOf(d.id) }, () => d));
+  const tokens = train.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
+  return { ...corpus, train, stats: { ...corpus.stats, mixedTokens: tokens } };
 }
 
 /**

@@ -7,7 +7,7 @@ import { loadCorpus } from "../../lib/data/corpus";
 import { findOverlaps, matchWords } from "../../lib/data/overlap";
 import { BertTokenizer } from "../../lib/text";
 import { excludeEvaluationText, labelledEvaluationSentences, QUOTE_MIN_WORDS } from "../../lib/pretraining/contamination";
-import { loadPretrainingDocuments } from "../../lib/pretraining/corpus";
+import { loadPretrainingDocuments, mixTraining, parseMixture } from "../../lib/pretraining/corpus";
 import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule } from "../../lib/pretraining";
 import { learningRate as scheduleLr } from "../../lib/training/schedule";
 const learningRate = (step: number, total: number, peak: number, warmup: number) => scheduleLr(step, { peak, warmup, total, decay: "linear" });
@@ -23,6 +23,22 @@ test("sentence splitting: ends at . ! ? before a capital, not after abbreviation
 
 const docs = loadCorpus("sotu").slice(0, 40);
 const corpus = prepareCorpus(docs, tok, { heldOutFraction: 0.1, seed: 3 });
+
+test("--mix repeats a source's training documents by its weight and leaves the held-out documents alone", () => {
+  const two = prepareCorpus([...loadCorpus("sotu").slice(0, 20), ...loadCorpus("moby").slice(1, 11)], tok, { heldOutFraction: 0.1, seed: 3 });
+  const mixed = mixTraining(two, parseMixture("moby:3"));
+  const count = (c: typeof two, src: string) => c.train.filter((d) => d.id.startsWith(`${src}-`)).length;
+  assert.equal(count(mixed, "moby"), 3 * count(two, "moby"));
+  assert.equal(count(mixed, "sotu"), count(two, "sotu"));
+  assert.deepEqual(mixed.heldOut.map((d) => d.id), two.heldOut.map((d) => d.id));
+  assert.equal(mixed.stats.tokens, two.stats.tokens, "the corpus's own size is still reported");
+  const toks = (ds: typeof two.train) => ds.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
+  assert.equal(mixed.stats.mixedTokens, toks(two.train) + 2 * toks(two.train.filter((d) => d.id.startsWith("moby-"))));
+  assert.equal(mixTraining(two, parseMixture("")), two);
+  assert.throws(() => parseMixture("moby=3"), /SOURCE:WEIGHT/);
+  assert.throws(() => parseMixture("moby:0"), /weight ≥ 1/);
+  assert.throws(() => mixTraining(two, parseMixture("brown:2")), /no training document comes from brown/);
+});
 
 test("documents stay whole and in order; the held-out split is by document", () => {
   assert.equal(corpus.train.length + corpus.heldOut.length, 40);

@@ -8,7 +8,7 @@ import { lossCurveSvg } from "../../viz/training";
 import { corpusStats } from "../../data/corpus";
 import { BertModel } from "../../models/bert/model";
 import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
-import { loadPretrainingDocuments, prepareCorpus } from "../../pretraining/corpus";
+import { loadPretrainingDocuments, mixTraining, parseMixture, prepareCorpus } from "../../pretraining/corpus";
 import { tokenizerIn, trainTokenizer } from "../../pretraining/tokenizer";
 import { Pretrainer, TrainingLog, writeTokenizerFiles } from "../../pretraining/trainer";
 import { writeTrainingRecord } from "../../pretraining/record";
@@ -34,6 +34,7 @@ export const command: Command = {
     "                       [--long-seq-len L2] [--long-fraction F] [--vocab-size V | --tokenizer DIR]",
     "                       [--eval-every N] [--eval-batches N] [--save-every N] [--save-minutes M] [--whole-word] [--held-out F]",
     "                       [--engine onnx|tfjs] [--threads N] [--warmup F | --warmup-steps N] [--decay linear|cosine|constant] [--no-dropout]",
+    "                       [--cooldown F] [--mix S:W,...]",
     "",
     "  --corpus        all = sotu + moby (default); course = sotu + moby + brown + imdb; FILE: your own text (see datasets/README.md).",
     "                  Documents that quote a labelled evaluation sentence (sentiment sets, chatbot FAQ) are left out.",
@@ -47,6 +48,7 @@ export const command: Command = {
     ENGINE_USAGE,
     "  --warmup        warm-up as a fraction of the steps (default 0.1), or --warmup-steps N; --decay after it: linear (paper), cosine, constant",
     "  --cooldown F    hold the peak rate, then decay over the last fraction F of the steps (a run can then be extended with --resume and more --steps)",
+    "  --mix S:W,...   repeat each training document of source S W times (e.g. sotu:3,moby:6); held-out documents unchanged",
     "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
     "",
@@ -79,6 +81,7 @@ export const command: Command = {
     decay: { type: "string" },
     "no-dropout": { type: "boolean" },
     cooldown: { type: "string" },
+    mix: { type: "string" },
     ...ENGINE_OPTIONS,
     quiet: { type: "boolean" },
     export: { type: "string" },
@@ -125,8 +128,10 @@ export const command: Command = {
     }
     fs.mkdirSync(out, { recursive: true });
     writeTokenizerFiles(tok, out);
-    const corpus = prepareCorpus(docs, tok, { heldOutFraction: values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), seed });
+    const mix = parseMixture(str(values, "mix", "")!);
+    const corpus = mixTraining(prepareCorpus(docs, tok, { heldOutFraction: values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), seed }), mix);
     if (!quiet) console.log(`corpus "${corpusArg}": ${corpus.stats.documents} documents, ${corpus.stats.tokens} training tokens, ${corpus.stats.heldOutDocuments} held-out documents (${corpus.stats.heldOutTokens} tokens)`);
+    if (!quiet && corpus.stats.mixedTokens) console.log(`mixture ${[...mix].map(([k, w]) => `${k} ×${w}`).join(", ")}: ${corpus.stats.mixedTokens} training tokens per pass`);
 
     const seqLen = num(values, "seq-len", d.seqLen)!;
     const longSeqLen = num(values, "long-seq-len", Math.min(512, seqLen * 4))!;
