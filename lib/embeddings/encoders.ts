@@ -24,8 +24,8 @@ import { loadSnapshot, transformers } from "../transformers";
 import { EmbedOptions, embedTexts } from "./bert";
 import { loadUseLite } from "./use-lite";
 import { tfidfVectors } from "./tfidf";
-import { l2Normalize, readPostPooling } from "./st-layout";
-import { applyLinear, LinearMap } from "./whitening";
+import { applyPostPooling, readPostPooling } from "./st-layout";
+import type { LinearMap } from "./whitening";
 
 export interface SentenceEncoder {
   id: string;
@@ -109,7 +109,7 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
     throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
   }
   if (idOrDir === "course-sbert" && !fs.existsSync(path.join(source, "config.json"))) {
-    throw new Error(`The course sentence encoder is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-sbert\` or make one with \`npx course simcse --model models/course-bert --out models/course-sbert\`.`);
+    throw new Error(`The course sentence encoder is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-sbert\` or make one with \`npx course whiten --model models/course-bert --out models/course-sbert\`.`);
   }
   const model = await fromPretrained(source);
   const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);
@@ -117,20 +117,18 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
   const layer = typeof opts.layer === "number" ? opts.layer : -1;
   // A sentence-transformers folder's Dense and Normalize modules belong to its own pipeline (mean pooling of the last layer).
   const post = isLocalFolder(model.sourceDir ?? source) ? readPostPooling(model.sourceDir ?? source) : { dense: null, normalize: false };
-  const dense = post.dense;
   const ownPipeline = opts.pooling === "mean" && (layer === -1 || layer === model.config.num_hidden_layers);
-  const useDense = dense !== null && ownPipeline;
-  const normalize = post.normalize && ownPipeline;
+  const active = ownPipeline ? post : { dense: null, normalize: false };
+  const useDense = active.dense !== null;
   return {
     id: idOrDir,
     description: KNOWN_ENCODERS.find((e) => e.id === idOrDir)?.description ?? `BERT from ${idOrDir}, ${opts.pooling} pooling${useDense ? ", then its Dense layer" : ""}`,
     async embed(texts: string[]): Promise<number[][]> {
       const X = await embedTexts(model, tokenizer, texts, { ...opts, layer });
-      const Y = useDense ? applyLinear(dense!, X) : X;
-      return normalize ? l2Normalize(Y) : Y;
+      return applyPostPooling(active, X);
     },
     dispose: () => model.dispose(),
     bert: { model, tokenizer },
-    dense: useDense ? dense! : undefined,
+    dense: active.dense ?? undefined,
   };
 }

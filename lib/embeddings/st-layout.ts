@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseSafetensors, serializeSafetensors } from "../models/safetensors";
-import type { LinearMap } from "./whitening";
+import { applyLinear, type LinearMap } from "./whitening";
 
 const DENSE_DIR = "2_Dense";
 /** The activation sentence-transformers records for a plain linear layer. */
@@ -88,6 +88,12 @@ function readDense(where: string): LinearMap {
   const b = t.get("linear.bias");
   const bias = b && config.bias !== false ? Array.from(b.data) : new Array<number>(out).fill(0);
   return { weight, bias };
+}
+
+/** A folder's steps after pooling, applied to pooled vectors [N, H]: its Dense layer (if any), then length 1 (if it normalises). */
+export function applyPostPooling(post: PostPooling, X: readonly (readonly number[])[]): number[][] {
+  const Y = post.dense ? applyLinear(post.dense, X) : X.map((x) => x.slice());
+  return post.normalize ? l2Normalize(Y) : Y;
 }
 
 /** Each row scaled to length 1 (a zero row stays zero). */

@@ -1,5 +1,6 @@
 /** `course whiten`: a BERT's mean-pooled sentence vectors, whitened (BERT-whitening), as a sentence encoder folder. */
 import * as fs from "fs";
+import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { settings } from "../../env";
@@ -7,8 +8,8 @@ import { loadChatbot } from "../../data";
 import { embedTexts } from "../../embeddings/bert";
 import { documentSentences, fitsSentence, shuffled } from "../../embeddings/corpus-sentences";
 import { scoreEncoder } from "../../embeddings/evaluate";
-import { l2Normalize, writeSentenceTransformersLayout } from "../../embeddings/st-layout";
-import { applyLinear, fitWhitening } from "../../embeddings/whitening";
+import { applyPostPooling, writeSentenceTransformersLayout } from "../../embeddings/st-layout";
+import { fitWhitening } from "../../embeddings/whitening";
 import { fromPretrained, saveBert } from "../../models/bert";
 import { writeTokenizerFiles } from "../../pretraining/trainer";
 import { BertTokenizer } from "../../text";
@@ -82,7 +83,7 @@ export const command: Command = {
       return { ari: s.ari, ariStd: s.ariStd, nmi: s.nmi, nnAccuracy: s.nnAccuracy };
     };
     const before = score(faqX);
-    const after = score(l2Normalize(applyLinear(whitening, faqX))); // as the folder's pipeline does: whiten, then normalise
+    const after = score(applyPostPooling({ dense: whitening, normalize: true }, faqX)); // what the saved folder's pipeline does
     const row = (name: string, s: typeof before) => `  ${name.padEnd(22)} ARI ${s.ari.toFixed(3)} ± ${s.ariStd.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  nearest-neighbour intent accuracy ${(100 * s.nnAccuracy).toFixed(1)}%`;
     console.log(`chatbot FAQ (${faq.questions.length} questions, ${new Set(faq.labels).size} intents, K-Means seeds 0–${FAQ_SEEDS - 1}):\n${row("mean pooling", before)}\n${row("mean pooling, whitened", after)}`);
 
@@ -103,7 +104,7 @@ export const command: Command = {
       seconds: Math.round((Date.now() - t0) / 1000),
       date: new Date().toISOString(),
     };
-    fs.writeFileSync(`${out}/whitening-record.json`, JSON.stringify(record, null, 1) + "\n");
+    fs.writeFileSync(path.join(out, "whitening-record.json"), JSON.stringify(record, null, 1) + "\n");
     console.log(`done in ${record.seconds} s: sentence encoder in ${out} (load it with \`course embed --model ${out}\`)`);
     model.dispose();
     return 0;
