@@ -91,8 +91,8 @@ function readDense(where: string): LinearMap {
 }
 
 /** A folder's steps after pooling, applied to pooled vectors [N, H]: its Dense layer (if any), then length 1 (if it normalises). */
-export function applyPostPooling(post: PostPooling, X: readonly (readonly number[])[]): number[][] {
-  const Y = post.dense ? applyLinear(post.dense, X) : X.map((x) => x.slice());
+export function applyPostPooling(post: PostPooling, X: number[][]): number[][] {
+  const Y = post.dense ? applyLinear(post.dense, X) : X; // no module: the pooled vectors themselves, not a copy
   return post.normalize ? l2Normalize(Y) : Y;
 }
 

@@ -57,6 +57,11 @@ export function tokenizeDocument(doc: Document, tokenizer: BertTokenizer): Token
   return { id: doc.id, title: doc.title, sentences, wordStarts };
 }
 
+/** WordPiece tokens in these documents (no special tokens). */
+function countTokens(docs: readonly TokenizedDocument[]): number {
+  return docs.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
+}
+
 /** Documents → tokenized train / held-out documents (split by document, seeded). */
 export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenizer, options: PrepareOptions = {}): PreparedCorpus {
   const frac = options.heldOutFraction ?? 0.05;
@@ -75,7 +80,6 @@ export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenize
   // Keep the corpus order inside each side (documents stay whole; their order does not matter to training).
   const train = usable.filter((_, i) => !heldSet.has(i));
   const heldOut = usable.filter((_, i) => heldSet.has(i));
-  const count = (ds: TokenizedDocument[]) => ds.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
   return {
     train,
     heldOut,
@@ -83,8 +87,8 @@ export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenize
       documents: usable.length,
       heldOutDocuments: heldOut.length,
       sentences: usable.reduce((s, d) => s + d.sentences.length, 0),
-      tokens: count(train),
-      heldOutTokens: count(heldOut),
+      tokens: countTokens(train),
+      heldOutTokens: countTokens(heldOut),
     },
   };
 }
@@ -113,8 +117,7 @@ export function mixTraining(corpus: PreparedCorpus, weights: ReadonlyMap<string,
   const unknown = [...weights.keys()].filter((src) => !corpus.train.some((d) => from(d.id, src)));
   if (unknown.length) throw new Error(`--mix: no training document comes from ${unknown.join(", ")} (sources are sotu, moby, brown, imdb, or your text file's name without its extension)`);
   const train = corpus.train.flatMap((d) => Array.from({ length: weightOf(d.id) }, () => d));
-  const tokens = train.reduce((s, d) => s + d.sentences.reduce((a, x) => a + x.length, 0), 0);
-  return { ...corpus, train, stats: { ...corpus.stats, mixedTokens: tokens } };
+  return { ...corpus, train, stats: { ...corpus.stats, mixedTokens: countTokens(train) } };
 }
 
 /**
