@@ -59,6 +59,8 @@ export interface TrainOptions {
   seed: number;
   /** Whole-word masking. */
   wholeWord?: boolean;
+  /** Weight of the NSP term in the loss (paper: 1, MLM + NSP). */
+  nspWeight?: number;
   /** Evaluate on held-out data every this many steps (and at the end). */
   evalEvery?: number;
   /** Held-out batches per evaluation. */
@@ -242,8 +244,9 @@ export class Pretrainer {
 
   private lossFn() {
     const cfg = this.model.config;
+    const w = this.options.nspWeight ?? 1;
     return <X>(c: Ctx<X>, x: Record<string, X>) => {
-      const r = pretrainingLoss(c, cfg, x as unknown as PretrainTensors<X>);
+      const r = pretrainingLoss(c, cfg, x as unknown as PretrainTensors<X>, w);
       return { loss: r.loss, mlmLoss: r.mlmLoss, nspLoss: r.nspLoss };
     };
   }
@@ -260,7 +263,7 @@ export class Pretrainer {
     if (this.trainer) return this.trainer;
     this.engine = await engineFor(this.options.engine);
     this.trainer = createTrainer(this.engine, {
-      key: `bert-pretrain|${JSON.stringify(this.model.config)}`,
+      key: `bert-pretrain|nsp×${this.options.nspWeight ?? 1}|${JSON.stringify(this.model.config)}`,
       fn: this.lossFn(),
       params: this.model.params,
       lossOutput: "loss",

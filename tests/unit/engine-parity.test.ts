@@ -95,6 +95,21 @@ test("every parameter's MLM + NSP gradient agrees between the engines (relative 
   m.dispose();
 });
 
+test("nspWeight scales the NSP term only: NSP-head gradients ×3, MLM-head gradients unchanged (both engines)", async () => {
+  await initBackend();
+  const m = await loadBert(FIXTURE);
+  const wrt = ["cls.seq_relationship.weight", "cls.predictions.bias"];
+  const weighted = <X>(c: Ctx<X>, x: Record<string, X>) => ({ loss: pretrainingLoss(c, m.config, x as unknown as PretrainTensors<X>, 3).loss });
+  for (const engine of ENGINES) {
+    const g1 = await gradientsOf(engine, { key: "nsp-weight-1", fn: lossFn(m), params: m.params, inputs: batch(), loss: "loss", wrt });
+    const g3 = await gradientsOf(engine, { key: "nsp-weight-3", fn: weighted, params: m.params, inputs: batch(), loss: "loss", wrt });
+    const ratio = (n: string, i: number) => g3[n].data[i] / g1[n].data[i];
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(ratio(wrt[0], i) - 3) < 1e-3, `${engine}: NSP head gradient ratio ${ratio(wrt[0], i)}`);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(ratio(wrt[1], i) - 1) < 1e-3, `${engine}: MLM bias gradient ratio ${ratio(wrt[1], i)}`);
+  }
+  m.dispose();
+});
+
 test("30 training steps with dropout off give the same loss curve on both engines (1e-3)", async () => {
   await initBackend();
   const curves: Record<string, number[]> = {};

@@ -34,7 +34,7 @@ export const command: Command = {
     "                       [--long-seq-len L2] [--long-fraction F] [--vocab-size V | --tokenizer DIR]",
     "                       [--eval-every N] [--eval-batches N] [--save-every N] [--save-minutes M] [--whole-word] [--held-out F]",
     "                       [--engine onnx|tfjs] [--threads N] [--warmup F | --warmup-steps N] [--decay linear|cosine|constant] [--no-dropout]",
-    "                       [--cooldown F] [--mix S:W,...]",
+    "                       [--cooldown F] [--mix S:W,...] [--nsp-weight W]",
     "",
     "  --corpus        all = sotu + moby (default); course = sotu + moby + brown + imdb; FILE: your own text (see datasets/README.md).",
     "                  Documents that quote a labelled evaluation sentence (sentiment sets, chatbot FAQ) are left out.",
@@ -49,6 +49,7 @@ export const command: Command = {
     "  --warmup        warm-up as a fraction of the steps (default 0.1), or --warmup-steps N; --decay after it: linear (paper), cosine, constant",
     "  --cooldown F    hold the peak rate, then decay over the last fraction F of the steps (a run can then be extended with --resume and more --steps)",
     "  --mix S:W,...   repeat each training document of source S W times (e.g. sotu:3,moby:6); held-out documents unchanged",
+    "  --nsp-weight W  loss = MLM + W × NSP (paper: W = 1, the default)",
     "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
     "",
@@ -82,6 +83,7 @@ export const command: Command = {
     "no-dropout": { type: "boolean" },
     cooldown: { type: "string" },
     mix: { type: "string" },
+    "nsp-weight": { type: "string" },
     ...ENGINE_OPTIONS,
     quiet: { type: "boolean" },
     export: { type: "string" },
@@ -109,6 +111,7 @@ export const command: Command = {
     const quiet = values.quiet === true;
     const decay = str(values, "decay", "linear");
     if (decay !== "linear" && decay !== "cosine" && decay !== "constant") throw new UsageError(`--decay must be linear, cosine or constant, got "${decay}"`);
+    const nspWeight = num(values, "nsp-weight", 1)!;
     const engineLine = await applyEngineOptions(values);
     if (!quiet) console.log(engineLine);
 
@@ -153,6 +156,7 @@ export const command: Command = {
       cooldown: num(values, "cooldown"),
       seed,
       wholeWord: values["whole-word"] === true,
+      nspWeight,
       evalEvery: num(values, "eval-every"),
       evalBatches: num(values, "eval-batches", 4),
       outDir: out,

@@ -137,11 +137,13 @@ export interface PretrainTensors<X> extends BertTensors<X> {
 }
 
 /**
- * BERT's pre-training loss (§3.1): MLM cross-entropy at the masked positions + NSP cross-entropy.
+ * BERT's pre-training loss (§3.1): MLM cross-entropy at the masked positions + NSP cross-entropy
+ * (the paper adds them with equal weight; `nspWeight` ≠ 1 scales the NSP term, for runs where the
+ * two-way NSP loss, ~0.6 nats, is drowned by the V-way MLM loss, ~4 nats, in the shared gradient).
  * The MLM head runs only on the masked rows (~15% of tokens), as in Google's run_pretraining.py
  * (masked_lm_positions), which makes the V-wide decoder product ~7× cheaper than scoring every token.
  */
-export function pretrainingLoss<X>(c: Ctx<X>, cfg: BertConfig, b: PretrainTensors<X>): { loss: X; mlmLoss: X; nspLoss: X; mlmLogits: X; nspLogits: X } {
+export function pretrainingLoss<X>(c: Ctx<X>, cfg: BertConfig, b: PretrainTensors<X>, nspWeight = 1): { loss: X; mlmLoss: X; nspLoss: X; mlmLogits: X; nspLogits: X } {
   const { o } = c;
   const [B, T] = o.shape(b.inputIds);
   const enc = bertEncoder(c, cfg, b);
@@ -150,5 +152,6 @@ export function pretrainingLoss<X>(c: Ctx<X>, cfg: BertConfig, b: PretrainTensor
   const nspLogits = nspHead(c, bertPooler(c, last, B, T)); // [B, 2]
   const mlmLoss = o.crossEntropy(mlmLogits, b.mlmLabels);
   const nspLoss = o.crossEntropy(nspLogits, b.nspLabels);
-  return { loss: o.add(mlmLoss, nspLoss), mlmLoss, nspLoss, mlmLogits, nspLogits };
+  const loss = nspWeight === 1 ? o.add(mlmLoss, nspLoss) : o.add(mlmLoss, o.mul(nspLoss, nspWeight));
+  return { loss, mlmLoss, nspLoss, mlmLogits, nspLogits };
 }
