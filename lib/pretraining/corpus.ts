@@ -94,7 +94,7 @@ export function prepareCorpus(docs: readonly Document[], tokenizer: BertTokenize
 }
 
 /**
- * Mixture weights ("sotu:3,moby:6"): each training document whose id starts with "<source>-" is
+ * Mixture weights ("sotu:3,moby:6"): each training document whose source (`sourceOf`) is named
  * repeated that many times in the training stream; held-out documents are untouched, so held-out
  * scores stay comparable with a run that did not reweight. GPT-3 (Brown et al. 2020, Table 2.2)
  * samples its sources the same way, in proportion to quality rather than to size.
@@ -109,12 +109,20 @@ export function parseMixture(spec: string): Map<string, number> {
   return weights;
 }
 
+/** The course's named sources; a document of your own text file is named after the file ("notes-003" → "notes"). */
+const NAMED_SOURCES = ["sotu", "moby", "brown", "imdb"];
+
+/** The source (kind of text) a document id comes from: "sotu-1790-george-washington" → "sotu", "imdb-00042" → "imdb". */
+export function sourceOf(id: string): string {
+  return NAMED_SOURCES.find((src) => id === src || id.startsWith(`${src}-`)) ?? id.replace(/-\d+$/, "");
+}
+
 /** The training documents with each source repeated by its weight (order: each document's copies together). */
 export function mixTraining(corpus: PreparedCorpus, weights: ReadonlyMap<string, number>): PreparedCorpus {
   if (!weights.size) return corpus;
-  const from = (id: string, src: string) => id === src || id.startsWith(`${src}-`);
-  const weightOf = (id: string) => [...weights].find(([src]) => from(id, src))?.[1] ?? 1;
-  const unknown = [...weights.keys()].filter((src) => !corpus.train.some((d) => from(d.id, src)));
+  const weightOf = (id: string) => weights.get(sourceOf(id)) ?? 1;
+  const present = new Set(corpus.train.map((d) => sourceOf(d.id)));
+  const unknown = [...weights.keys()].filter((src) => !present.has(src));
   if (unknown.length) throw new Error(`--mix: no training document comes from ${unknown.join(", ")} (sources are sotu, moby, brown, imdb, or your text file's name without its extension)`);
   const train = corpus.train.flatMap((d) => Array.from({ length: weightOf(d.id) }, () => d));
   return { ...corpus, train, stats: { ...corpus.stats, mixedTokens: countTokens(train) } };

@@ -22,6 +22,8 @@ export interface NspInstance {
   label: typeof IS_NEXT | typeof NOT_NEXT;
   /** Index of the source document. */
   doc: number;
+  /** Index of B's document: `doc` for IsNext, the random other document for NotNext. */
+  bDoc: number;
 }
 
 export interface NspOptions {
@@ -64,12 +66,14 @@ function createFromDocument(docs: readonly TokenizedDocument[], d: number, rng: 
       const a = concat(doc, chunk.slice(0, aEnd));
       let b: { ids: number[]; starts: number[] };
       let label: NspInstance["label"];
+      let bDoc = d;
       if (notNext || chunk.length === 1) {
         label = NOT_NEXT;
         const targetB = Math.max(1, target - a.ids.length);
         let other = d;
         if (docs.length < 2) throw new Error("NSP needs at least two documents (NotNext pairs take B from another document)");
         while (other === d) other = Math.floor(rng() * docs.length);
+        bDoc = other;
         const od = docs[other];
         const start = Math.floor(rng() * od.sentences.length);
         b = { ids: [], starts: [] };
@@ -85,7 +89,7 @@ function createFromDocument(docs: readonly TokenizedDocument[], d: number, rng: 
       }
       truncatePairInPlace(a, b, maxTokens, rng);
       if (a.ids.length >= 1 && b.ids.length >= 1) {
-        out.push({ a: Int32Array.from(a.ids), b: Int32Array.from(b.ids), aStarts: Uint8Array.from(a.starts), bStarts: Uint8Array.from(b.starts), label, doc: d });
+        out.push({ a: Int32Array.from(a.ids), b: Int32Array.from(b.ids), aStarts: Uint8Array.from(a.starts), bStarts: Uint8Array.from(b.starts), label, doc: d, bDoc });
       }
       chunk = [];
       length = 0;

@@ -9,6 +9,7 @@ import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { smooth } from "../training/smooth";
 import { mulberry32, shuffle } from "../data/split";
+import { sourceOf } from "./corpus";
 import type { PreparedCorpus, TokenizedDocument } from "./corpus";
 import { createNspInstances, IS_NEXT } from "./nsp";
 import { CLOZE_ITEMS } from "./cloze";
@@ -38,13 +39,25 @@ export interface TrainingRecord {
   phases: { seqLen: number; steps: number; tokens: number; share: number }[];
   /** Each invocation of the command (resumed runs add one): steps, seconds, engine, command line. */
   segments: TrainingLog["segments"];
-  /** Sentence pairs from held-out documents (not trained on), with their NSP label, for checking the NSP head live. */
-  nspSamples?: { a: string; b: string; isNext: boolean }[];
+  /**
+   * Sentence pairs from held-out documents (not trained on), with their NSP label and the source (kind of
+   * text) of A's and B's documents, for checking the NSP head live; a NotNext pair whose B comes from the
+   * same source as A cannot be told apart by topic or style alone.
+   */
+  nspSamples?: NspSample[];
   /**
    * The frequency-only level: the cross-entropy (nats per token) of the training tokens' unigram
    * frequencies (add-one smoothed) on the held-out tokens, and the share of the most frequent token.
    */
   unigram?: { crossEntropyNats: number; topTokenShare: number; topToken: string };
+}
+
+export interface NspSample {
+  a: string;
+  b: string;
+  isNext: boolean;
+  sourceA: string;
+  sourceB: string;
 }
 
 export async function trainingRecord(log: TrainingLog, model: BertModel, tokenizer: BertTokenizer, corpus?: Pick<PreparedCorpus, "train" | "heldOut">): Promise<TrainingRecord> {
@@ -94,7 +107,7 @@ export async function trainingRecord(log: TrainingLog, model: BertModel, tokeniz
     heldOutTokens: log.evals.map((e) => ({ step: e.step, tokens: tokensAt.get(e.step) ?? 0 })),
     phases,
     segments: log.segments,
-    nspSamples: heldOut && heldOut.length >= 2 ? nspSamples(heldOut, tokenizer, 128) : undefined,
+    nspSamples: heldOut && heldOut.length >= 2 ? nspSamples(heldOut, tokenizer, 256) : undefined,
     unigram: corpus && corpus.heldOut.length ? unigramLevel(corpus, tokenizer) : undefined,
   };
 }
@@ -112,11 +125,17 @@ function unigramLevel(corpus: Pick<PreparedCorpus, "train" | "heldOut">, tokeniz
   return { crossEntropyNats: round(ce / Math.max(1, m)), topTokenShare: round(counts[top] / Math.max(1, n)), topToken: tokenizer.idToToken(top) };
 }
 
-/** n NSP pairs (segments of up to 64 tokens) from held-out documents, decoded to text, half of them IsNext. */
-function nspSamples(docs: readonly TokenizedDocument[], tokenizer: BertTokenizer, n: number): { a: string; b: string; isNext: boolean }[] {
-  const pairs = createNspInstances(docs.slice(0, 400), mulberry32(20260), { maxLength: 64 });
+/** n NSP pairs (at most 64 tokens each) from all held-out documents, decoded to text, about half of them IsNext. */
+function nspSamples(docs: readonly TokenizedDocument[], tokenizer: BertTokenizer, n: number): NspSample[] {
+  const pairs = createNspInstances(docs, mulberry32(20260), { maxLength: 64 });
   const pick = shuffle(pairs, mulberry32(7)).slice(0, n);
-  return pick.map((p) => ({ a: tokenizer.decode([...p.a]), b: tokenizer.decode([...p.b]), isNext: p.label === IS_NEXT }));
+  return pick.map((p) => ({
+    a: tokenizer.decode([...p.a]),
+    b: tokenizer.decode([...p.b]),
+    isNext: p.label === IS_NEXT,
+    sourceA: sourceOf(docs[p.doc].id),
+    sourceB: sourceOf(docs[p.bDoc].id),
+  }));
 }
 
 /** Writes training-record.json into `dir` (the CLI adds the loss-curve picture, drawn by lib/viz). */

@@ -7,7 +7,7 @@ import { loadCorpus } from "../../lib/data/corpus";
 import { findOverlaps, matchWords } from "../../lib/data/overlap";
 import { BertTokenizer } from "../../lib/text";
 import { excludeEvaluationText, labelledEvaluationSentences, QUOTE_MIN_WORDS } from "../../lib/pretraining/contamination";
-import { loadPretrainingDocuments, mixTraining, parseMixture } from "../../lib/pretraining/corpus";
+import { loadPretrainingDocuments, mixTraining, parseMixture, sourceOf } from "../../lib/pretraining/corpus";
 import { splitSentences, prepareCorpus, createNspInstances, IS_NEXT, NOT_NEXT, truncatePairInPlace, sequenceSchedule } from "../../lib/pretraining";
 import { learningRate as scheduleLr } from "../../lib/training/schedule";
 const learningRate = (step: number, total: number, peak: number, warmup: number) => scheduleLr(step, { peak, warmup, total, decay: "linear" });
@@ -38,6 +38,24 @@ test("--mix repeats a source's training documents by its weight and leaves the h
   assert.throws(() => parseMixture("moby=3"), /SOURCE:WEIGHT/);
   assert.throws(() => parseMixture("moby:0"), /weight ≥ 1/);
   assert.throws(() => mixTraining(two, parseMixture("brown:2")), /no training document comes from brown/);
+});
+
+test("sourceOf names a document's kind of text; NSP pairs record B's document", () => {
+  assert.equal(sourceOf("sotu-1790-george-washington"), "sotu");
+  assert.equal(sourceOf("sotu-1961-john-f-kennedy-2"), "sotu");
+  assert.equal(sourceOf("imdb-00042"), "imdb");
+  assert.equal(sourceOf("moby-001"), "moby");
+  assert.equal(sourceOf("brown-ca01"), "brown");
+  assert.equal(sourceOf("lectures-003"), "lectures", "a text file's documents are named after the file");
+  assert.equal(sourceOf("lectures"), "lectures");
+  const two = prepareCorpus([...loadCorpus("sotu").slice(0, 10), ...loadCorpus("moby").slice(1, 6)], tok, { heldOutFraction: 0, seed: 3 });
+  const pairs = createNspInstances(two.train, mulberry32(5), { maxLength: 64 });
+  for (const p of pairs) {
+    if (p.label === IS_NEXT) assert.equal(p.bDoc, p.doc, "IsNext: B continues A's document");
+    else assert.notEqual(p.bDoc, p.doc, "NotNext: B comes from another document");
+  }
+  const kinds = new Set(pairs.filter((p) => p.label === NOT_NEXT).map((p) => `${sourceOf(two.train[p.doc].id)}→${sourceOf(two.train[p.bDoc].id)}`));
+  assert.ok(kinds.has("sotu→moby") && kinds.has("sotu→sotu"), `NotNext pairs cross sources and stay within one: ${[...kinds].join(", ")}`);
 });
 
 test("documents stay whole and in order; the held-out split is by document", () => {

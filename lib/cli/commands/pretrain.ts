@@ -53,9 +53,9 @@ export const command: Command = {
     "  --no-dropout    pre-train without dropout (the saved config keeps its dropout rates for fine-tuning)",
     "writes DIR/{config.json, model.safetensors, vocab.txt, tokenizer.json, training-log.json, training-record.json, loss-curve.svg, checkpoint/}",
     "",
-    "usage: course pretrain --export TARGET --out DIR [--corpus C]",
+    "usage: course pretrain --export TARGET --out DIR [--corpus C] [--mix S:W,...]",
     "  writes DIR's latest checkpoint (a run still going, or stopped) as a model folder TARGET with its training record",
-    "  (with the run's --corpus: also held-out NSP samples and the corpus's unigram level)",
+    "  (with the run's --corpus: also held-out NSP samples and the corpus's unigram level, on the run's --mix if it had one)",
   ].join("\n"),
   options: {
     corpus: { type: "string" },
@@ -93,7 +93,7 @@ export const command: Command = {
     if (exportTo) {
       const from = str(values, "out");
       if (!from) throw new UsageError("--export TARGET needs --out DIR (the run whose checkpoint to export)");
-      return exportCheckpoint(path.join(from, "checkpoint"), exportTo, str(values, "corpus"), values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), values.seed === undefined ? settings.seed : Number(values.seed));
+      return exportCheckpoint(path.join(from, "checkpoint"), exportTo, str(values, "corpus"), parseMixture(str(values, "mix", "")!), values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), values.seed === undefined ? settings.seed : Number(values.seed));
     }
     const corpusArg = str(values, "corpus", "all")!;
     const configName = str(values, "config", "tiny") as ConfigName;
@@ -205,7 +205,7 @@ export const command: Command = {
  * --corpus (and --held-out / --seed if it changed them) the record also gets the held-out NSP samples
  * and the corpus's unigram level.
  */
-async function exportCheckpoint(ckpt: string, target: string, corpusArg?: string, heldOutFraction = 0.05, seed = settings.seed): Promise<number> {
+async function exportCheckpoint(ckpt: string, target: string, corpusArg: string | undefined, mix: ReadonlyMap<string, number>, heldOutFraction = 0.05, seed = settings.seed): Promise<number> {
   const stateFile = path.join(ckpt, "state.json");
   if (!fs.existsSync(stateFile)) throw new UsageError(`${ckpt} has no state.json: no checkpoint to export yet`);
   await initBackend();
@@ -216,7 +216,7 @@ async function exportCheckpoint(ckpt: string, target: string, corpusArg?: string
   await saveBert(model, target, { tokenizerFrom: null });
   writeTokenizerFiles(tok, target);
   fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
-  const corpus = corpusArg ? prepareCorpus(loadPretrainingDocuments(corpusArg).docs, tok, { heldOutFraction, seed }) : undefined;
+  const corpus = corpusArg ? mixTraining(prepareCorpus(loadPretrainingDocuments(corpusArg).docs, tok, { heldOutFraction, seed }), mix) : undefined;
   const rec = await writeTrainingRecord(target, state.log, model, tok, corpus);
   writeLossCurve(target, state.log, rec.steps, rec.heldOut.mlmAccuracy);
   console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
