@@ -4,7 +4,7 @@
  * than a shuffled sentence-level one, because NSP and long sequences need contiguous text; so
  * the held-out split is by document too (no held-out sentence has its neighbours in training).
  */
-import { loadCorpus, type Document } from "../data/corpus";
+import { CORPUS_NAMES, loadCorpus, type Document } from "../data/corpus";
 import { trainTestSplit } from "../data/split";
 import type { BertTokenizer } from "../text/tokenizer";
 import { splitSentences } from "./sentences";
@@ -109,8 +109,8 @@ export function parseMixture(spec: string): Map<string, number> {
   return weights;
 }
 
-/** The course's named sources; a document of your own text file is named after the file ("notes-003" → "notes"). */
-const NAMED_SOURCES = ["sotu", "moby", "brown", "imdb"];
+/** The course's single sources (the named corpora less the mixtures "all" and "course"); a document of your own text file is named after the file ("notes-003" → "notes"). */
+const NAMED_SOURCES = CORPUS_NAMES.filter((n) => n !== "all" && n !== "course");
 
 /** The source (kind of text) a document id comes from: "sotu-1790-george-washington" → "sotu", "imdb-00042" → "imdb". */
 export function sourceOf(id: string): string {

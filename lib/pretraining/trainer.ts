@@ -242,9 +242,14 @@ export class Pretrainer {
     return this.stream(ph.seqLen).batch(first, ph.batchSize, ph.seqLen);
   }
 
+  /** Weight of the NSP term in the training loss (1: the paper's MLM + NSP). */
+  get nspWeight(): number {
+    return this.options.nspWeight ?? 1;
+  }
+
   private lossFn() {
     const cfg = this.model.config;
-    const w = this.options.nspWeight ?? 1;
+    const w = this.nspWeight;
     return <X>(c: Ctx<X>, x: Record<string, X>) => {
       const r = pretrainingLoss(c, cfg, x as unknown as PretrainTensors<X>, w);
       return { loss: r.loss, mlmLoss: r.mlmLoss, nspLoss: r.nspLoss };
@@ -263,7 +268,7 @@ export class Pretrainer {
     if (this.trainer) return this.trainer;
     this.engine = await engineFor(this.options.engine);
     this.trainer = createTrainer(this.engine, {
-      key: `bert-pretrain|nsp×${this.options.nspWeight ?? 1}|${JSON.stringify(this.model.config)}`,
+      key: `bert-pretrain|nsp×${this.nspWeight}|${JSON.stringify(this.model.config)}`,
       fn: this.lossFn(),
       params: this.model.params,
       lossOutput: "loss",

@@ -89,11 +89,15 @@ export const command: Command = {
     export: { type: "string" },
   },
   async run({ values }) {
+    // What the corpus split and the data stream depend on, read once for a run and for --export alike.
+    const seed = values.seed === undefined ? settings.seed : Number(values.seed);
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${String(values.seed)}"`);
+    const split: CorpusSplit = { heldOutFraction: values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), seed, mix: parseMixture(str(values, "mix", "")!) };
     const exportTo = str(values, "export");
     if (exportTo) {
       const from = str(values, "out");
       if (!from) throw new UsageError("--export TARGET needs --out DIR (the run whose checkpoint to export)");
-      return exportCheckpoint(path.join(from, "checkpoint"), exportTo, str(values, "corpus"), parseMixture(str(values, "mix", "")!), values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), values.seed === undefined ? settings.seed : Number(values.seed));
+      return exportCheckpoint(path.join(from, "checkpoint"), exportTo, str(values, "corpus"), split);
     }
     const corpusArg = str(values, "corpus", "all")!;
     const configName = str(values, "config", "tiny") as ConfigName;
@@ -103,8 +107,6 @@ export const command: Command = {
     const out = str(values, "out");
     if (!out) throw new UsageError("--out DIR is required (the checkpoint folder)");
     const d = DEFAULTS[configName];
-    const seed = values.seed === undefined ? settings.seed : Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${String(values.seed)}"`);
     const longFraction = values["long-fraction"] === undefined ? 0.1 : Number(values["long-fraction"]);
     if (!(longFraction >= 0 && longFraction < 1)) throw new UsageError(`--long-fraction must be in [0, 1), got "${String(values["long-fraction"])}"`);
     const resume = values.resume === true;
@@ -131,10 +133,9 @@ export const command: Command = {
     }
     fs.mkdirSync(out, { recursive: true });
     writeTokenizerFiles(tok, out);
-    const mix = parseMixture(str(values, "mix", "")!);
-    const corpus = mixTraining(prepareCorpus(docs, tok, { heldOutFraction: values["held-out"] === undefined ? 0.05 : Number(values["held-out"]), seed }), mix);
+    const corpus = prepareRunCorpus(docs, tok, split);
     if (!quiet) console.log(`corpus "${corpusArg}": ${corpus.stats.documents} documents, ${corpus.stats.tokens} training tokens, ${corpus.stats.heldOutDocuments} held-out documents (${corpus.stats.heldOutTokens} tokens)`);
-    if (!quiet && corpus.stats.mixedTokens) console.log(`mixture ${[...mix].map(([k, w]) => `${k} ×${w}`).join(", ")}: ${corpus.stats.mixedTokens} training tokens per pass`);
+    if (!quiet && corpus.stats.mixedTokens) console.log(`mixture ${[...split.mix].map(([k, w]) => `${k} ×${w}`).join(", ")}: ${corpus.stats.mixedTokens} training tokens per pass`);
 
     const seqLen = num(values, "seq-len", d.seqLen)!;
     const longSeqLen = num(values, "long-seq-len", Math.min(512, seqLen * 4))!;
@@ -205,7 +206,19 @@ export const command: Command = {
  * --corpus (and --held-out / --seed if it changed them) the record also gets the held-out NSP samples
  * and the corpus's unigram level.
  */
-async function exportCheckpoint(ckpt: string, target: string, corpusArg: string | undefined, mix: ReadonlyMap<string, number>, heldOutFraction = 0.05, seed = settings.seed): Promise<number> {
+/** The held-out split and the training mixture of a run (--held-out, --seed, --mix). */
+interface CorpusSplit {
+  heldOutFraction: number;
+  seed: number;
+  mix: ReadonlyMap<string, number>;
+}
+
+/** The run's corpus: documents split into training and held-out, training documents weighted by --mix. */
+function prepareRunCorpus(docs: Parameters<typeof prepareCorpus>[0], tok: BertTokenizer, split: CorpusSplit) {
+  return mixTraining(prepareCorpus(docs, tok, { heldOutFraction: split.heldOutFraction, seed: split.seed }), split.mix);
+}
+
+async function exportCheckpoint(ckpt: string, target: string, corpusArg: string | undefined, split: CorpusSplit): Promise<number> {
   const stateFile = path.join(ckpt, "state.json");
   if (!fs.existsSync(stateFile)) throw new UsageError(`${ckpt} has no state.json: no checkpoint to export yet`);
   await initBackend();
@@ -216,7 +229,7 @@ async function exportCheckpoint(ckpt: string, target: string, corpusArg: string 
   await saveBert(model, target, { tokenizerFrom: null });
   writeTokenizerFiles(tok, target);
   fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
-  const corpus = corpusArg ? mixTraining(prepareCorpus(loadPretrainingDocuments(corpusArg).docs, tok, { heldOutFraction, seed }), mix) : undefined;
+  const corpus = corpusArg ? prepareRunCorpus(loadPretrainingDocuments(corpusArg).docs, tok, split) : undefined;
   const rec = await writeTrainingRecord(target, state.log, model, tok, corpus);
   writeLossCurve(target, state.log, rec.steps, rec.heldOut.mlmAccuracy);
   console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
