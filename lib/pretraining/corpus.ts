@@ -123,7 +123,7 @@ export function mixTraining(corpus: PreparedCorpus, weights: ReadonlyMap<string,
   const weightOf = (id: string) => weights.get(sourceOf(id)) ?? 1;
   const present = new Set(corpus.train.map((d) => sourceOf(d.id)));
   const unknown = [...weights.keys()].filter((src) => !present.has(src));
-  if (unknown.length) throw new Error(`--mix: no training document comes from ${unknown.join(", ")} (sources are sotu, moby, brown, imdb, or your text file's name without its extension)`);
+  if (unknown.length) throw new Error(`--mix: no training document comes from ${unknown.join(", ")} (sources are ${NAMED_SOURCES.join(", ")}, or your text file's name without its extension)`);
   const train = corpus.train.flatMap((d) => Array.from({ length: weightOf(d.id) }, () => d));
   return { ...corpus, train, stats: { ...corpus.stats, mixedTokens: countTokens(train) } };
 }

@@ -201,11 +201,6 @@ export const command: Command = {
   },
 };
 
-/**
- * A checkpoint folder → a model folder (weights, tokenizer, training log and record). With the run's
- * --corpus (and --held-out / --seed if it changed them) the record also gets the held-out NSP samples
- * and the corpus's unigram level.
- */
 /** The held-out split and the training mixture of a run (--held-out, --seed, --mix). */
 interface CorpusSplit {
   heldOutFraction: number;
@@ -218,6 +213,11 @@ function prepareRunCorpus(docs: Parameters<typeof prepareCorpus>[0], tok: BertTo
   return mixTraining(prepareCorpus(docs, tok, { heldOutFraction: split.heldOutFraction, seed: split.seed }), split.mix);
 }
 
+/**
+ * A checkpoint folder → a model folder (weights, tokenizer, training log and record). With the run's
+ * --corpus (and --held-out / --seed / --mix if it changed them) the record also gets the held-out NSP samples
+ * and the corpus's unigram level.
+ */
 async function exportCheckpoint(ckpt: string, target: string, corpusArg: string | undefined, split: CorpusSplit): Promise<number> {
   const stateFile = path.join(ckpt, "state.json");
   if (!fs.existsSync(stateFile)) throw new UsageError(`${ckpt} has no state.json: no checkpoint to export yet`);

@@ -11,6 +11,7 @@
  *
  * About 2 minutes per model on two cores at 16 batches. Prints one JSON line per (model, source).
  */
+import { parseArgs } from "node:util";
 import { initBackend } from "../../../lib/env";
 import { loadBert } from "../../../lib/models/bert/checkpoint";
 import { BertTokenizer } from "../../../lib/text/tokenizer";
@@ -18,11 +19,9 @@ import { loadPretrainingDocuments, prepareCorpus, sourceOf } from "../../../lib/
 import { Pretrainer } from "../../../lib/pretraining/trainer";
 
 (async () => {
-  const args = process.argv.slice(2);
-  const at = args.indexOf("--batches");
-  const evalBatches = at < 0 ? 16 : Number(args[at + 1]);
-  if (!Number.isInteger(evalBatches) || evalBatches < 1) throw new Error(`--batches must be a positive integer, got "${args[at + 1]}"`);
-  const dirs = at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)];
+  const { values, positionals: dirs } = parseArgs({ options: { batches: { type: "string", default: "16" } }, allowPositionals: true });
+  const evalBatches = Number(values.batches);
+  if (!Number.isInteger(evalBatches) || evalBatches < 1) throw new Error(`--batches must be a positive integer, got "${values.batches}"`);
   if (!dirs.length) throw new Error("usage: nsp-by-source.ts [--batches N] MODEL_DIR [MODEL_DIR ...]");
   await initBackend();
   const tok = BertTokenizer.fromDir(dirs[0]);
