@@ -32,6 +32,8 @@ export interface DistillPool {
   train: string[];
   /** Sentences from held-out documents (for model selection; never trained on). */
   heldOut: string[];
+  /** The corpus's most frequent words (training documents), most frequent first: single words teach the student what each word means to the teacher. */
+  words: string[];
   /** How many of each kind, and from how many documents. */
   stats: { documents: number; heldOutDocuments: number; questions: number; statements: number; heldOutQuestions: number; heldOutStatements: number };
 }
@@ -44,19 +46,23 @@ export interface PoolOptions {
   seed?: number;
   /** Keep at most this many training sentences (fast mode, tests). */
   limit?: number;
+  /** How many of the most frequent words to list in `words` (default 0). */
+  words?: number;
 }
 
-const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
+/** A word for the word list: letters, optionally one apostrophe inside ("don't"), at least two letters. */
+const WORD = /\b[a-z][a-z]+(?:'[a-z]+)?\b/g;
 
 /** Is `s` a question of the pool's length? */
 export function isPoolQuestion(s: string): boolean {
-  const n = words(s);
+  const n = wordCount(s);
   return s.trimEnd().endsWith("?") && /\p{L}/u.test(s) && n >= QUESTION_WORDS[0] && n <= QUESTION_WORDS[1];
 }
 
 /** Is `s` a statement of the pool's length? */
 export function isPoolStatement(s: string): boolean {
-  const n = words(s);
+  const n = wordCount(s);
   return !s.trimEnd().endsWith("?") && /\p{L}/u.test(s) && n >= STATEMENT_WORDS[0] && n <= STATEMENT_WORDS[1];
 }
 
@@ -73,11 +79,13 @@ export function buildPool(docs: readonly { id: string; sentences: readonly strin
   const seen = new Set<string>();
   const side = { train: { q: [] as string[], s: [] as string[] }, held: { q: [] as string[], s: [] as string[] } };
   let heldDocs = 0;
+  const counts = new Map<string, number>();
   for (const d of docs) {
     const held = unitHash(d.id, seed) < frac;
     if (held) heldDocs++;
     const to = held ? side.held : side.train;
     for (const raw of d.sentences) {
+      if (!held && options.words) for (const w of raw.toLowerCase().match(WORD) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
       const s = raw.trim();
       const key = s.toLowerCase();
       if (seen.has(key)) continue; // repeated lines ("Thank you.") are one sentence
@@ -92,9 +100,11 @@ export function buildPool(docs: readonly { id: string; sentences: readonly strin
   const train = pick(side.train, 1);
   const held = pick(side.held, 3);
   const limited = options.limit ? train.all.slice(0, options.limit) : train.all;
+  const words = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, options.words ?? 0).map(([w]) => w);
   return {
     train: limited,
     heldOut: held.all,
+    words,
     stats: { documents: docs.length, heldOutDocuments: heldDocs, questions: train.q.length, statements: train.s.length, heldOutQuestions: held.q.length, heldOutStatements: held.s.length },
   };
 }
@@ -167,12 +177,12 @@ export async function teacherVectors(cacheId: string, texts: readonly string[], 
 }
 
 /** Bump when the pool's rules change (the cached pool is then rebuilt). */
-const POOL_VERSION = 1;
+const POOL_VERSION = 2;
 
 /** `distillPool`, cached on disk for the named corpora (reading and splitting the course corpus takes a minute or two); a file or folder is read each time. */
 export function distillPoolCached(corpus = "course", options: PoolOptions = {}): DistillPool & { cached: boolean } {
   if (!(CORPUS_NAMES as readonly string[]).includes(corpus)) return { ...distillPool(corpus, options), cached: false };
-  const key = crypto.createHash("sha256").update(JSON.stringify({ POOL_VERSION, corpus, seed: options.seed ?? settings.seed, r: options.statementsPerQuestion ?? 1, f: options.heldOutFraction ?? 0.05 })).digest("hex").slice(0, 16);
+  const key = crypto.createHash("sha256").update(JSON.stringify({ POOL_VERSION, corpus, seed: options.seed ?? settings.seed, r: options.statementsPerQuestion ?? 1, f: options.heldOutFraction ?? 0.05, w: options.words ?? 0 })).digest("hex").slice(0, 16);
   const file = path.join(settings.cacheDir, "distill", `pool-${corpus.replace(/[^A-Za-z0-9._-]+/g, "_")}-${key}.json`);
   const limit = (p: DistillPool) => (options.limit ? { ...p, train: p.train.slice(0, options.limit) } : p);
   try {

@@ -34,14 +34,15 @@ export const command: Command = {
   usage: [
     "usage: course distill --out DIR [--model models/course-bert] [--init pretrained|random] [--teacher use-lite]",
     "                      [--loss mse|sim|nce|kl|mse:1,nce:1] [--temperature 0.05] [--centre yes|no]",
-    "                      [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N]",
+    "                      [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
     "                      [--eval-every N] [--select agreement|last] [--corpus course] [--seed S] [--resume] [--save-minutes 10]",
     "",
     "  The student (--model; --init random: the same shape with fresh weights) mean-pools its last layer and",
     "  maps the result through a linear layer into the teacher's space; it is trained to match the teacher's",
     "  vectors for the same sentences (Reimers & Gurevych 2020). The sentences are unlabelled: every question",
     "  of 3–30 words of the pre-training corpus and as many short statements (4–15 words), split by document",
-    "  into training and held-out; the teacher's vectors are computed once and cached. Losses: mse (match the",
+    "  into training and held-out; --words N adds the corpus's N most frequent words, one per example, so the",
+    "  student learns what each word means to the teacher; the teacher's vectors are computed once and cached. Losses: mse (match the",
     "  coordinates), sim (match the in-batch similarity matrix), nce (pick your own teacher vector among the",
     "  batch's), kl (match each sentence's distribution over its batch neighbours); --centre subtracts the",
     "  teacher's mean vector first. Every --eval-every steps it scores held-out agreement with the teacher",
@@ -63,6 +64,7 @@ export const command: Command = {
     lr: { type: "string" },
     "max-length": { type: "string" },
     sentences: { type: "string" },
+    words: { type: "string" },
     "eval-every": { type: "string" },
     select: { type: "string" },
     corpus: { type: "string" },
@@ -94,6 +96,8 @@ export const command: Command = {
     const lr = num(values, "lr", 1e-4)!;
     const maxLength = num(values, "max-length", 32)!;
     const limit = num(values, "sentences");
+    const wordCount = values.words === undefined ? 0 : Number(values.words);
+    if (!Number.isInteger(wordCount) || wordCount < 0) throw new UsageError(`--words must be a whole number ≥ 0, got "${String(values.words)}"`);
     const evalEvery = num(values, "eval-every", Math.max(1, Math.round(steps / 10)))!;
     const select = str(values, "select", "agreement")!;
     if (select !== "agreement" && select !== "last") throw new UsageError(`--select must be agreement or last, not "${select}"`);
@@ -108,7 +112,7 @@ export const command: Command = {
     // ---- the data: the pool (cached), the teacher's vectors (cached), the evaluation sets
     const corpusName = str(values, "corpus", "course")!;
     console.log(`reading the distillation sentences from the "${corpusName}" corpus (cached after the first time; the course corpus takes a minute or two)…`);
-    const pool = distillPoolCached(corpusName, { seed: settings.seed, limit });
+    const pool = distillPoolCached(corpusName, { seed: settings.seed, limit, words: wordCount });
     const ps = pool.stats;
     console.log(`${pool.train.length} training sentences (${ps.questions} questions and ${ps.statements} statements of ${ps.documents - ps.heldOutDocuments} documents${limit ? `, first ${limit} used` : ""}); ${pool.heldOut.length} held out from ${ps.heldOutDocuments} documents`);
     const teacher = await loadEncoder(teacherId);
@@ -117,8 +121,15 @@ export const command: Command = {
     const log = (l: string) => console.log(l);
     console.log(`the teacher (${teacherId}) embeds the sentences it has not embedded before (cached in ${settings.cacheDir}/distill)…`);
     const heldT = await teacherVectors(teacherCacheId, heldOut, (t) => teacher.embed(t), { log });
-    const trainT = await teacherVectors(teacherCacheId, pool.train, (t) => teacher.embed(t), { log });
+    const sentT = await teacherVectors(teacherCacheId, pool.train, (t) => teacher.embed(t), { log });
+    const wordT = await teacherVectors(teacherCacheId, pool.words, (t) => teacher.embed(t), { log });
     teacher.dispose();
+    // The training examples: the sentences, then the words (each its own example; batches are shuffled).
+    const examples = [...pool.train, ...pool.words];
+    const trainT = { data: new Float32Array(examples.length * sentT.dim), dim: sentT.dim };
+    trainT.data.set(sentT.data);
+    if (pool.words.length) trainT.data.set(wordT.data, sentT.data.length);
+    if (pool.words.length) console.log(`and ${pool.words.length} words (the most frequent of the training documents, from "${pool.words[0]}" to "${pool.words[pool.words.length - 1]}")`);
     const sets = distillEvalSets(heldOut, heldT);
 
     // ---- the student
@@ -129,7 +140,7 @@ export const command: Command = {
     const H = model.config.hidden_size;
     const head = new DistillHead(H, trainT.dim, seed);
     const st: Student = { model, head };
-    const transform = centre ? centring(trainT.data, pool.train.length, trainT.dim) : null;
+    const transform = centre ? centring(trainT.data, examples.length, trainT.dim) : null;
 
     const ckptDir = path.join(out, "checkpoint");
     const ckpt = values.resume ? findCheckpointDir(ckptDir) : null;
@@ -170,6 +181,7 @@ export const command: Command = {
       data: {
         corpus: corpusName === "course" ? "course (State of the Union addresses, Moby-Dick, the Brown corpus, IMDb reviews; documents quoting evaluation sentences left out)" : corpusName,
         training: pool.train.length,
+        words: pool.words.length,
         ...ps,
         heldOutUsed: heldOut.length,
         rule: "questions: 3–30 words ending in '?'; statements: 4–15 words; split by document (5% held out); no FAQ text",
@@ -184,7 +196,7 @@ export const command: Command = {
       date: new Date().toISOString(),
     });
     fs.mkdirSync(out, { recursive: true });
-    const result = await trainDistill(st, tokenizer, pool.train, trainT, {
+    const result = await trainDistill(st, tokenizer, examples, trainT, {
       steps,
       batchSize: batch,
       lr,
