@@ -51,8 +51,8 @@ export interface PoolOptions {
 }
 
 const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
-/** A word for the word list: letters, optionally one apostrophe inside ("don't"), at least two letters. */
-const WORD = /\b[a-z][a-z]+(?:'[a-z]+)?\b/g;
+/** A word for the word list: a letter, then letters or digits ("mp3"), optionally one apostrophe inside ("don't"); no bare numbers. */
+const WORD = /\b[a-z][a-z0-9]+(?:'[a-z]+)?\b/g;
 
 /** Is `s` a question of the pool's length? */
 export function isPoolQuestion(s: string): boolean {
@@ -177,7 +177,7 @@ export async function teacherVectors(cacheId: string, texts: readonly string[], 
 }
 
 /** Bump when the pool's rules change (the cached pool is then rebuilt). */
-const POOL_VERSION = 2;
+const POOL_VERSION = 3;
 
 /** `distillPool`, cached on disk for the named corpora (reading and splitting the course corpus takes a minute or two); a file or folder is read each time. */
 export function distillPoolCached(corpus = "course", options: PoolOptions = {}): DistillPool & { cached: boolean } {
