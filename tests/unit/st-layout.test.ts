@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { embedTexts } from "../../lib/embeddings/bert";
 import { COURSE_SBERT_DIR, loadEncoder } from "../../lib/embeddings/encoders";
 import { parseSafetensors } from "../../lib/models/safetensors";
 
@@ -54,21 +55,28 @@ test("course-sbert has every file sentence-transformers reads, in its layout", (
   // 3 · Normalize has no files.
 });
 
-test("course embed gives the vectors Python's sentence-transformers gives for course-sbert (1e-4)", async (t) => {
+test("course embed gives the vectors Python's sentence-transformers gives for course-sbert (pooled at 1e-4; after a whitening Dense at 5e-4)", async (t) => {
   if (!fs.existsSync(REF)) return t.skip("no reference file: run tests/fixtures/st-reference/make_reference.py where sentence-transformers is installed");
-  const ref = JSON.parse(fs.readFileSync(REF, "utf8")) as { sentences: string[]; vectors: number[][]; weights_sha256: Record<string, string> };
+  const ref = JSON.parse(fs.readFileSync(REF, "utf8")) as { sentences: string[]; vectors: number[][]; pooled: number[][]; dense_max_abs_weight: number | null; weights_sha256: Record<string, string> };
   for (const [file, hash] of Object.entries(ref.weights_sha256)) {
     const now = crypto.createHash("sha256").update(fs.readFileSync(path.join(DIR, file))).digest("hex");
     assert.equal(now, hash, `models/course-sbert/${file} changed since the reference was made: re-run tests/fixtures/st-reference/make_reference.py`);
   }
   const enc = await loadEncoder("course-sbert");
   const got = await enc.embed(ref.sentences);
+  // The BERT and the pooling alone (before the Dense layer).
+  const pooled = await embedTexts(enc.bert!.model, enc.bert!.tokenizer, ref.sentences, { pooling: "mean", cache: false, progress: false });
   enc.dispose();
-  assert.equal(got.length, ref.vectors.length);
-  let worst = 0;
-  got.forEach((row, i) => {
-    assert.equal(row.length, ref.vectors[i].length);
-    row.forEach((v, d) => (worst = Math.max(worst, Math.abs(v - ref.vectors[i][d]))));
-  });
-  assert.ok(worst < 1e-4, `largest difference ${worst}`);
+  const largest = (a: number[][], b: number[][]) => {
+    assert.equal(a.length, b.length);
+    return Math.max(...a.map((row, i) => (assert.equal(row.length, b[i].length), Math.max(...row.map((v, d) => Math.abs(v - b[i][d]))))));
+  };
+  const pooledDiff = largest(pooled, ref.pooled);
+  assert.ok(pooledDiff < 1e-4, `pooled vectors: largest difference ${pooledDiff}`);
+  // A whitening Dense layer has weights in the thousands (1/√ of small variances): it multiplies float32 rounding,
+  // and sentence-transformers' own float32 result then differs from a float64 one by ~1.3e-4 (measured for the
+  // whitened course-sbert, largest weight 2,150). A trained Dense layer has no such weights: 1e-4 holds.
+  const tolerance = (ref.dense_max_abs_weight ?? 0) > 100 ? 5e-4 : 1e-4;
+  const worst = largest(got, ref.vectors);
+  assert.ok(worst < tolerance, `largest difference ${worst} (tolerance ${tolerance}; largest Dense weight ${ref.dense_max_abs_weight})`);
 });
