@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Command> = {
   pretrain: () => require("./commands/pretrain").command,
   simcse: () => require("./commands/simcse").command,
   whiten: () => require("./commands/whiten").command,
+  distill: () => require("./commands/distill").command,
 };
 
 /** A command's one-line summary; a command that fails to load says so instead of breaking help. */

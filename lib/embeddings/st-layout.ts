@@ -2,6 +2,7 @@
  * sentence-transformers' folder layout, so a course sentence encoder loads there too:
  *
  *   modules.json            the pipeline: 0 Transformer (the BERT in the folder itself) → 1 Pooling → [2 Dense]
+ *   sentence_bert_config.json  the Transformer module's settings: truncate at max_seq_length tokens (as `course embed`)
  *   1_Pooling/config.json   which pooling (the course's encoders: mean of the token vectors)
  *   2_Dense/config.json     a linear layer after pooling (here: the whitening, ./whitening.ts),
  *   2_Dense/model.safetensors  with tensors linear.weight [out, in] and linear.bias [out]
@@ -15,6 +16,8 @@ import { parseSafetensors, serializeSafetensors } from "../models/safetensors";
 import { applyLinear, type LinearMap } from "./whitening";
 
 const DENSE_DIR = "2_Dense";
+/** Tokens a sentence is cut to: `embedTexts`' default maxLength (./bert.ts), so both pipelines truncate alike. */
+export const ST_MAX_SEQ_LENGTH = 128;
 /** The activation sentence-transformers records for a plain linear layer. */
 const IDENTITY = "torch.nn.modules.linear.Identity";
 const NORMALIZE = "sentence_transformers.models.Normalize";
@@ -32,6 +35,8 @@ export function writeSentenceTransformersLayout(dir: string, hiddenSize: number,
     { idx: 0, name: "0", path: "", type: "sentence_transformers.models.Transformer" },
     { idx: 1, name: "1", path: "1_Pooling", type: "sentence_transformers.models.Pooling" },
   ];
+  // do_lower_case false: the tokenizer itself lower-cases (tokenizer_config.json), sentence-transformers need not.
+  fs.writeFileSync(path.join(dir, "sentence_bert_config.json"), JSON.stringify({ max_seq_length: ST_MAX_SEQ_LENGTH, do_lower_case: false }, null, 2) + "\n");
   fs.mkdirSync(path.join(dir, "1_Pooling"), { recursive: true });
   fs.writeFileSync(path.join(dir, "1_Pooling", "config.json"), JSON.stringify({ word_embedding_dimension: hiddenSize, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false }, null, 2) + "\n");
   fs.rmSync(path.join(dir, DENSE_DIR), { recursive: true, force: true });
