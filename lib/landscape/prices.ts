@@ -124,3 +124,21 @@ export function formatDollars(x: number): string {
   if (a >= 1) return `$${x.toFixed(2)}`;
   return `$${x.toFixed(4)}`;
 }
+
+/** A small cloud CPU machine, to price the course's own CPU runs the same way (2 vCPUs, like the machine the course BERT trained on). */
+export const CPU_PRICE = {
+  usdPerHour: 0.0816,
+  offer: "AWS m7g.large (2 vCPUs, 8 GiB), Linux, on demand, us-east-1: $0.0816 per hour",
+  source: "FactualMinds, \"Amazon EC2 On-Demand Pricing: Instance Families, Regional Multipliers, and the Graviton Crossover (2026)\"",
+  date: "June 2026",
+} as const;
+
+/** The LLaMA-65B run the lecture slide costs (not in MODELS: no released config in the course's table). */
+export const LLAMA_65B_RUN = {
+  name: "LLaMA-65B",
+  params: 65.2e9,
+  tokens: 1.4e12,
+  gpuHours: 1_022_362,
+  gpu: "A100-80GB" as PricedGpu,
+  source: "LLaMA paper (Touvron et al. 2023a): 65.2B parameters (Table 2), 1.4T tokens (§2), 1,022,362 A100-80GB GPU hours (Table 15)",
+};
