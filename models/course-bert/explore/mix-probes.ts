@@ -5,6 +5,8 @@
  *
  *   node --import tsx models/course-bert/explore/mix-probes.ts [--steps 200] [--out models/course-bert/mix-probes.json]
  *
+ * `--steps 0` scores the shipped model only (no continuations).
+ *
  * Each branch starts from the shipped weights (fresh AdamW moments), T = 64, batch 32, no dropout,
  * lr 5e-4 after 20 warm-up steps, constant (5e-4 is the rate the shipped model was pre-trained at after its
  * warm-up, models/course-bert/README.md). The held-out documents are the same for all.
@@ -108,7 +110,9 @@ const TRAIN = { batchSize: 32, seqLen: 64, longFraction: 0, lr: 5e-4, warmupStep
   };
   shipped.dispose();
   const branches = [];
-  for (const b of BRANCHES) {
+  result.branches = branches;
+  if (steps === 0) fs.writeFileSync(values.out!, JSON.stringify(result, null, 1) + "\n"); // --steps 0: score the shipped model only
+  for (const b of steps > 0 ? BRANCHES : []) {
     const corpus = mixTraining(base, parseMixture(b.mix));
     const model = await loadBert(DIR);
     const tb = Date.now();
