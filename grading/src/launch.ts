@@ -173,6 +173,7 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         wrap: wrapCommand(o.isolation, dirs, limits, readable, { readable: tsCache ? [tsCache] : [] }),
         connectionFileOwner: o.isolation.setpriv ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
         env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
+        envExact: true,
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
       });
     } else if (o.confinement === "permission") {
@@ -187,6 +188,7 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         cwd: work,
         runtimeDir: run,
         env: kernelEnv({ home: work, tmp: work, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
+        envExact: true,
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [work])],
       });
     } else {
