@@ -235,7 +235,10 @@ export function wrapCommand(iso: Isolation, dirs: SandboxDirs, limits: SandboxLi
   };
 }
 
-/** Bytes under a folder (the writable socket folder is watched so it cannot fill the disk). */
+/** What an entry that is not a regular file costs the watchdog: one file-system block (its inode and directory entry). */
+export const SPECIAL_FILE_BYTES = 4096;
+
+/** Bytes under a folder (the writable socket folder is watched so it cannot fill the disk or its inodes): regular files by size, every other entry as a block. */
 export function folderBytes(dir: string, limit = Infinity): number {
   let total = 0;
   const stack = [dir];
@@ -249,14 +252,16 @@ export function folderBytes(dir: string, limit = Infinity): number {
     }
     for (const e of entries) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) {
+      if (e.isDirectory()) {
+        stack.push(p);
+        total += SPECIAL_FILE_BYTES;
+      } else if (e.isFile()) {
         try {
           total += fs.lstatSync(p).size;
         } catch {
           /* gone */
         }
-      }
+      } else total += SPECIAL_FILE_BYTES; // a socket, FIFO, symlink or device: a zeromq bind loop piles these up
     }
   }
   return total;

@@ -48,6 +48,11 @@ export function mdText(v: unknown): string {
     .replace(/[\\`*_{}\[\]()#+!|~]/g, (c) => `\\${c}`);
 }
 
+/** "q1 · Dot product", or "q1" alone when the question has no title of its own. */
+function heading(q: { id: string; title: string }): string {
+  return !q.title || q.title === q.id ? q.id : `${q.id} · ${q.title}`;
+}
+
 const STATUS_WORDS: Record<string, string> = {
   ok: "",
   timeout: "⏱ time limit",
@@ -64,7 +69,7 @@ export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boole
   lines.push(`# ${mdText(r.assignment)} — feedback for ${mdText(r.student)}`, "");
   lines.push(`**Score: ${pts(r.score)} / ${pts(r.max)}**${r.status !== "ok" ? ` (${r.status})` : ""}`, "");
   lines.push("| question | score | |", "|---|---|---|");
-  for (const q of r.questions) lines.push(`| ${mdText(q.id)} · ${mdText(q.title)} | ${pts(q.score)} / ${pts(q.max)} | ${STATUS_WORDS[q.status] ?? q.status} |`);
+  for (const q of r.questions) lines.push(`| ${mdText(heading(q))} | ${pts(q.score)} / ${pts(q.max)} | ${STATUS_WORDS[q.status] ?? q.status} |`);
   lines.push("");
   if (r.notes.length) {
     lines.push("## Notes", "");
@@ -72,7 +77,7 @@ export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boole
     lines.push("");
   }
   for (const q of r.questions) {
-    lines.push(`## ${mdText(q.id)} · ${mdText(q.title)} — ${pts(q.score)} / ${pts(q.max)}`, "");
+    lines.push(`## ${mdText(heading(q))} — ${pts(q.score)} / ${pts(q.max)}`, "");
     if (q.message) lines.push(`> ${mdText(q.message)}`, "");
     for (const c of q.checks) {
       const mark = c.status === "passed" ? "✓" : c.status === "not-run" ? "–" : "✗";
@@ -125,7 +130,7 @@ export function gradescopeResults(r: StudentResult, opts: { hiddenDetails?: bool
   const tests: GradescopeTest[] = [];
   const showHidden = opts.hiddenDetails === true;
   r.questions.forEach((q, qi) => {
-    const title = `${q.id} · ${q.title}`.replace(/[\r\n]+/g, " ");
+    const title = heading(q).replace(/[\r\n]+/g, " ");
     if (!q.checks.length) {
       tests.push({ name: title, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: mdText(q.message ?? "not graded"), output_format: "md", visibility: opts.visibility?.[q.id] ?? "visible" });
       return;

@@ -152,6 +152,7 @@ function createHarness(powers) {
         return "[" + join(parts, ", ") + "]";
       }
       const tag = tagOf(v);
+      if (tag === "[object Promise]" || typeof v.then === "function") return "a Promise (not its value: is an `await` missing?)";
       if (tag === "[object Date]") return "Date(" + _apply(_dateGetTime, v, []) + ")";
       if (tag === "[object RegExp]") return _apply(_regexpToString, v, []);
       if (tag === "[object Error]") return (typeof v.name === "string" ? v.name : "Error") + ": " + _String(v.message);

@@ -100,3 +100,26 @@ test("student text in Markdown: no HTML, no links or images, one line", () => {
   assert.ok(!/<script|<img|\]\(|\n/.test(s), s);
   assert.match(s, /&lt;script&gt;/);
 });
+
+test("a promise or thenable is shown as one, with a hint to await; the watchdog counts sockets and special files", async () => {
+  const { check, assert: a } = createHarness({ mode: "immediate", print: () => undefined });
+  assert.throws(() => a.equal(Promise.resolve(3) as unknown as number, 3), /got a Promise \(not its value: is an `await` missing\?\)/);
+  assert.throws(() => a.equal({ then() {} } as unknown as number, 3), /a Promise/);
+  void check;
+  const { folderBytes, SPECIAL_FILE_BYTES } = await import("../../grading/src/isolation");
+  const net = await import("net");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grading-watchdog-"));
+  const servers: import("net").Server[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const srv = net.createServer();
+      await new Promise<void>((r) => srv.listen(path.join(dir, `s${i}.sock`), () => r()));
+      servers.push(srv);
+    }
+    fs.writeFileSync(path.join(dir, "f"), "12345");
+    assert.equal(folderBytes(dir), 5 + 3 * SPECIAL_FILE_BYTES);
+  } finally {
+    for (const s of servers) s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
