@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { Kernel } from "@course/lib/notebook/kernel";
 import { Bridge } from "./bridge";
-import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, prepareDirs, readOnlyBinds, wrapCommand } from "./isolation";
+import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, prepareDirs, readOnlyBinds, removePidsCgroup, wrapCommand } from "./isolation";
 import { cacheDirs, kernelEnv, permissionArgs } from "./permission";
 
 export const PRELOAD = path.join(REPO_ROOT, "grading", "sandbox", "preload.js");
@@ -105,6 +105,7 @@ export function kernelFolderPrefix(batch?: string, pid?: number): string {
 
 /** Removes a folder whose kernel may still be dying (a socket can appear while it goes): retries a moment. */
 export function removeFolder(dir: string): boolean {
+  removePidsCgroup(dir);
   try {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     return true;
