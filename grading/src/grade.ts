@@ -24,7 +24,7 @@ import * as path from "path";
 import { Assignment, loadAssignment } from "./assignment";
 import { fillTsCache, tsCacheDir } from "./ts-cache";
 import { GradeJob, questionSpecs } from "./grade-one";
-import { Isolation, detectIsolation } from "./isolation";
+import { Isolation, detectIsolation, permissionUser } from "./isolation";
 import { Confinement, removeKernelFolders } from "./launch";
 import { submissionHash } from "./notebook-file";
 import { permissionSupport, workerEnv } from "./permission";
@@ -236,7 +236,9 @@ export function chooseConfinement(o: Pick<GradeOptions, "sandbox" | "requireIsol
     confinement: "permission",
     warnings: [
       `${bar} NO OS SANDBOX: ${iso.reason}.`,
-      `${bar} Students' code runs UNCONFINED by the operating system, as your user, with only Node's permission model around it: a determined student can read or change your files and use the network.`,
+      permissionUser()
+        ? `${bar} Students' code runs UNCONFINED by the operating system except for its user: each kernel runs as uid 65534, which owns only its scratch folders, inside Node's permission model. It can still read what that uid can read and use the network.`
+        : `${bar} Students' code runs UNCONFINED by the operating system, as your user, with only Node's permission model around it: a determined student can read or change your files (a native addon or zeromq's ipc bind runs below that model) and use the network.`,
       `${bar} Grade on Linux with bubblewrap installed (sudo apt-get install bubblewrap), or pass --require-isolation to refuse to grade without it.`,
     ],
   };

@@ -118,6 +118,24 @@ export function readOnlyBinds(extra: string[] = []): string[] {
 
 let cached: Isolation | undefined;
 
+/**
+ * The permission-only mode's separate user: grading as root without bubblewrap, the kernel
+ * runs as uid 65534, which owns nothing but its scratch folders, so what runs below Node's
+ * permission model (a native addon; zeromq's `ipc://` bind, which unlinks whatever file is
+ * at its path) cannot reach submissions, results or the course. Undefined when the grader is
+ * not root, setpriv is missing, or that uid cannot read the course (then the kernel runs as
+ * the grading user, as docs/grading.md says).
+ */
+let dropCache: { setpriv: string } | null | undefined;
+export function permissionUser(): { setpriv: string } | undefined {
+  if (dropCache !== undefined) return dropCache ?? undefined;
+  dropCache = null;
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.COURSE_GRADE_DROP === "none") return undefined;
+  const setpriv = which("setpriv");
+  if (setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv, p))) dropCache = { setpriv };
+  return dropCache ?? undefined;
+}
+
 /** Can the unprivileged sandbox uid read this path (as root, with setpriv)? Cached per path. */
 const readableCache = new Map<string, boolean>();
 function uidCanRead(setpriv: string, p: string): boolean {
