@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Command> = {
   check: () => require("./commands/check").command,
   grade: () => require("./commands/grade").command,
   autograder: () => require("./commands/autograder").command,
+  release: () => require("./commands/release").command,
   embed: () => require("./commands/embed").command,
   cluster: () => require("./commands/cluster").command,
   pca: () => require("./commands/pca").command,
