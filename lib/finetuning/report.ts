@@ -68,6 +68,7 @@ const METHOD: Record<string, string> = {
   "tf.profile": "the highest byte count of live TensorFlow.js tensors during a training step (weights, activations, gradients, optimiser state)",
   VmHWM: "the growth of the process's peak resident memory during the run (ONNX Runtime's activations, gradients and workspace, compiled graphs, optimiser state); a run that reuses graphs compiled by an earlier run reads lower",
   "sampled RSS": "the growth of the process's resident memory, sampled after each step (a lower bound)",
+  accounted: "every weight, plus a gradient and two AdamW moments per trainable weight, plus the activations the backward pass keeps (lib/finetuning/memory.ts's accountMemory), which does not depend on what ran before in the process",
 };
 
 /** The comparison's reading as Markdown, every number taken from `runs` (and `sweep`). */
