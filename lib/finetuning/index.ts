@@ -31,3 +31,5 @@ export { compareStrategies, summarize, comparisonTable, accuracyFigure, paramsFi
 export type { CompareOptions, ComparisonRow, SummaryRow } from "./compare";
 export { comparisonReport, verdicts, sweepReading, isGradientStrategy } from "./report";
 export type { Verdict, ReportOptions } from "./report";
+export { mostFrequentTagger, mostFrequentTagBaseline, scoreTagger } from "./tagging";
+export type { TaggerScores } from "./tagging";
