@@ -18,6 +18,8 @@ export * from "./overlap";
 export { loadBrownFrom, brownFileText, detokenizeBrown, BROWN_GENRES } from "./brown";
 export { brownToUniversal, brownPosSplit, chunkSentence, loadBrownPos, parseTaggedLine, pretrainingHeldOutBrown, UNIVERSAL_TAGS, OPEN_CLASS_TAGS } from "./brown-pos";
 export type { BrownPosDocument, BrownPosSplit, BrownPosSplitOptions, TaggedSentence, UniversalTag } from "./brown-pos";
+export { faqParaphrasePairs, PARAPHRASE_LABELS } from "./paraphrase";
+export type { PairSet, ParaphraseOptions, ParaphraseSplit } from "./paraphrase";
 export { loadImdbReviews, cleanReview } from "./imdb-reviews";
 export * from "./sentiment";
 export * from "./chatbot";
