@@ -59,3 +59,19 @@ test("most-frequent-tag baseline: seen words get their commonest tag, unseen wor
   assert.equal(b.unknownAccuracy, 1);
   assert.equal(b.perTag.find((p) => p.tag === "VERB")!.recall, 0);
 });
+
+test("FAQ paraphrase pairs: balanced, train and test on disjoint intents; bi-encoder threshold chosen on training pairs", async () => {
+  const { faqParaphrasePairs } = await import("../../lib/data/paraphrase");
+  const { bestThreshold, thresholdScores } = await import("../../lib/embeddings/pairs");
+  const p = faqParaphrasePairs({ trainPairs: 200, testPairs: 100, seed: 3 });
+  assert.equal(p.train.labels.length, 200);
+  assert.equal(p.test.labels.reduce((a, b) => a + b, 0), 50);
+  assert.equal(p.trainIntents.length + p.testIntents.length, 31);
+  assert.ok(!p.trainIntents.some((i) => p.testIntents.includes(i)));
+  const testQ = new Set(p.testQuestions);
+  assert.ok(p.train.texts.concat(p.train.pairs).every((q) => !testQ.has(q)), "no test question in a training pair");
+  assert.ok(p.test.texts.concat(p.test.pairs).every((q) => testQ.has(q)));
+  const t = bestThreshold([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]);
+  assert.ok(t > 0.2 && t < 0.8);
+  assert.deepEqual(thresholdScores([0.1, 0.9, 0.7], [0, 1, 0], 0.5), { threshold: 0.5, accuracy: 2 / 3, f1: 2 / 3, precision: 0.5, recall: 1 });
+});
