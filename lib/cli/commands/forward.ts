@@ -64,13 +64,13 @@ export const command: Command = {
     const model: BertModel = clf ? clf.bert : await fromPretrained(modelArg);
     const r: LoadReport = (model as BertModel & { loadReport?: LoadReport }).loadReport ?? { missing: [], unexpected: [], warnings: [] };
     if (r.missing.length && !clf) console.error(`warning: the checkpoint lacks ${r.missing.length} parameter(s) (random): ${r.missing.join(", ")}`);
-    const unexpected = r.unexpected.filter((n) => !(clf && n.startsWith("classifier.")));
+    const unexpected = r.unexpected.filter((n) => !(clf && /^(classifier\.|cls\.)/.test(n))); // a classifier reads its own head, not the pre-training heads
     if (unexpected.length) console.error(`warning: unused tensors in the checkpoint: ${unexpected.join(", ")}`);
     for (const w of r.warnings) console.error(`warning: ${w}`);
-    const hooks = clf?.hooks();
+    clf?.lora?.merge(); // LoRA: W + (α/r)·A·B folded into BERT's weights, so its hidden states are the adapted model's
     const out = await model.run(
       { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask, tokenTypeIds: inputs.token_type_ids },
-      { attentions: Boolean(values.attentions), heads: !clf, hooks: hooks?.hooks, hooksKey: hooks?.hooksKey },
+      { attentions: Boolean(values.attentions), heads: !clf },
     );
     const logits = clf ? await classifierLogits(clf, inputs) : null;
     const arr = (h: HostTensor): Nested => {
