@@ -142,3 +142,13 @@ test("encodeTagged: the tag on each word's first WordPiece, −100 on the rest; 
   const b = ft.padBatch(pairs, [0]);
   assert.deepEqual([...b.tokenTypeIds], types);
 });
+
+test("BERT Figure 4 drawn by lib/viz: four input/head shapes, segments A/B, the outputs each head reads", async () => {
+  const { taskHeadsDiagram } = await import("../../lib/viz/diagrams");
+  const d = taskHeadsDiagram();
+  assert.ok(d.svg.startsWith("<svg") && d.svg.includes("</svg>"));
+  for (const name of ["sentence pair classification", "single sentence classification", "question answering", "single sentence tagging"]) assert.ok(d.text.includes(name), name);
+  assert.ok(d.text.includes("segments 0000001111"), "the pair's second sentence is segment B");
+  assert.equal(taskHeadsDiagram({ panels: "d" }).text.split("\n").length, 2);
+  assert.throws(() => taskHeadsDiagram({ panels: "z" }), /names none/);
+});
