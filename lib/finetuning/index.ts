@@ -13,17 +13,17 @@
  */
 export * from "./metrics";
 export * from "./data";
-export { SequenceClassifier, classifierFn, classifierInputs, shapePolicy, SEQ_MULTIPLE, HEAD_WEIGHT, HEAD_BIAS } from "./classifier";
-export type { ClassifierOptions, Pooling, ShapePolicy } from "./classifier";
+export { SequenceClassifier, classifierFn, classificationHead, classifierInputs, shapePolicy, SEQ_MULTIPLE, HEAD_WEIGHT, HEAD_BIAS, CLASSIFIER_TASKS } from "./classifier";
+export type { ClassifierOptions, ClassifierTask, Pooling, ShapePolicy } from "./classifier";
 export { LoraAdapters, DEFAULT_LORA, targetPrefix, loraA, loraB } from "./lora";
 export type { LoraConfig, LoraTarget, LoraPair } from "./lora";
 export * from "./strategies";
 export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, headFitFn, modelFingerprint } from "./features";
 export { fineTune, WARMUP_FRACTION } from "./train";
-export type { TrainOptions, RunResult, LabelledTexts, FineTuneStep } from "./train";
+export type { TrainOptions, RunResult, FineTuneStep } from "./train";
 export { RssPeak, accountMemory, withAccountedMemory, layerActivationFloats } from "./memory";
 export type { PeakMemory, PeakMethod, StepShape, MemoryAccount } from "./memory";
-export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
+export { architectureOf, loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";
 export type { GuideAnswers, Decision, Recommendation } from "./guide";
@@ -33,3 +33,5 @@ export { comparisonReport, verdicts, sweepReading, isGradientStrategy } from "./
 export type { Verdict, ReportOptions } from "./report";
 export { treeReading } from "./tree-reading";
 export type { TreeReading, TreeReadingOptions } from "./tree-reading";
+export { mostFrequentTagger, mostFrequentTagBaseline, scoreTagger } from "./tagging";
+export type { TaggerScores } from "./tagging";
