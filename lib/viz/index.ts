@@ -5,6 +5,8 @@ export { loaderConfig, loaderScript, plotlyBundlePath, BESIDE_BUNDLE } from "./p
 export type { LoaderConfig } from "./plotly-loader";
 export type { Figure, Trace, CommonOptions } from "./plotly";
 export { showTable, tableHtml, tableText, fromRows } from "./table";
+export { showAnswers, answersHtml } from "./answers";
+export type { Answer } from "./answers";
 export type { TableLike } from "./table";
 export { progress, withProgress } from "./progress";
 export type { Progress } from "./progress";
