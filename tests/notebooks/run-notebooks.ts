@@ -2,7 +2,7 @@
  * Every notebook under notebooks/ and solutions/ runs, in fast mode, through `course run` (a real
  * tslab kernel per notebook) on one engine. Executed copies go to build/executed/ (the default
  * engine) or build/executed-<engine>/. Used by run-all.test.ts (ONNX Runtime, the default where it
- * works) and run-all-tfjs.test.ts (TensorFlow.js, the engine of platforms without ONNX Runtime).
+ * works) and run-tfjs.test.ts (TensorFlow.js, the engine of platforms without ONNX Runtime).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
