@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { Command, UsageError, num, str } from "../command";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { HostTensor } from "../../engine/ops";
+import { readTokenInput } from "../token-input";
 import { fromPretrained } from "../../models/bert";
 
 interface Inputs {
@@ -19,7 +20,9 @@ export const command: Command = {
   usage: [
     "usage: course forward --model DIR|HUB_ID --input-json FILE [--out FILE] [--attentions] [--compare REF.json [--atol 1e-4]]",
     "",
-    "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}",
+    "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}, or one sequence",
+    "                {input_ids: [...], ...} as `course tokenize --json` prints; - reads stdin:",
+    '                course tokenize --model DIR --text "…" --json | course forward --model DIR --input-json -',
     "  --out         write {hidden_states, last_hidden_state, pooler_output, attentions?, mlm_logits?, nsp_logits?}",
     "                (heads' outputs when the checkpoint has them); without --out, prints shapes only",
     "  --attentions  include every layer's attention probabilities [B, heads, T, T]",
@@ -42,10 +45,7 @@ export const command: Command = {
     if (!modelArg) throw new UsageError("--model is required (a Hugging Face model folder or Hub id)");
     if (!inputFile) throw new UsageError("--input-json is required");
     const atol = num(values, "atol", 1e-4)!;
-    const inputs = JSON.parse(fs.readFileSync(inputFile, "utf8")) as Inputs;
-    if (!Array.isArray(inputs.input_ids) || !Array.isArray(inputs.input_ids[0])) {
-      throw new UsageError(`${inputFile} must hold {"input_ids": [[...], ...]} (a batch of token id lists)`);
-    }
+    const inputs: Inputs = readTokenInput(inputFile); // a batch, or one sequence as `course tokenize --json` prints; "-" = stdin
     const engineLine = await applyEngineOptions(values);
     const model = await fromPretrained(modelArg);
     const r = model.loadReport;
