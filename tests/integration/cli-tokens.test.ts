@@ -75,3 +75,23 @@ test("token input: a batch or one sequence; clear messages for anything else", (
   assert.throws(() => parseTokenInput('{"ids": [1]}', "x.json"), /must hold \{"input_ids": \[\.\.\.\]\}/);
   assert.throws(() => parseTokenInput('{"input_ids": [1, "a"]}', "x.json"), /"input_ids" must be a list of whole numbers/);
 });
+
+test("course cluster explains a wrong input format (the FAQ CSV itself) and takes --seed 0", () => {
+  const csv = course(["cluster", "--input", path.join("datasets", "chatbot", "university-faq.csv")]);
+  assert.notEqual(csv.status, 0);
+  assert.match(csv.stderr, /looks like a CSV table \(first line: "question,answer/);
+  assert.match(csv.stderr, /npx course embed --input datasets[\\/]chatbot[\\/]university-faq\.csv --out vectors\.json/);
+  assert.doesNotMatch(csv.stderr, /written completely/);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "course-cluster-"));
+  const emb = path.join(tmp, "v.json");
+  const vectors = [[0, 0], [0, 0.1], [0.1, 0], [5, 5], [5, 5.1], [5.1, 5]];
+  fs.writeFileSync(emb, JSON.stringify({ texts: vectors.map((_, i) => `t${i}`), vectors, labels: [0, 0, 0, 1, 1, 1] }));
+  const r = course(["cluster", "--input", emb, "--seed", "0"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).ari, 1);
+  const bad = course(["cluster", "--input", emb, "--seed", "1.5"]);
+  assert.match(bad.stderr, /--seed must be a whole number ≥ 0, got "1.5"/);
+  fs.writeFileSync(path.join(tmp, "cut.json"), '{"texts": ["a"');
+  assert.match(course(["cluster", "--input", path.join(tmp, "cut.json")]).stderr, /not valid JSON .*written completely/);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
