@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Command> = {
   pca: () => require("./commands/pca").command,
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
+  "fill-mask": () => require("./commands/fill-mask").command,
   download: () => require("./commands/download").command,
   icl: () => require("./commands/icl").command,
   finetune: () => require("./commands/finetune").command,

@@ -217,6 +217,13 @@ test("course download bert-base-uncased (a renamed repo) fetches safetensors, no
   fs.writeFileSync(ids, JSON.stringify({ input_ids: [[2, 41, 55, 3]] }));
   const f = await course(["forward", "--model", "bert-base-uncased", "--input-json", ids], { HF_HUB_OFFLINE: "1" });
   ok(f, "forward offline");
+  // fill-mask reads the same cached BERT (tokenizer from the snapshot folder), offline.
+  const m = await course(["fill-mask", "--model", "bert-base-uncased", "the [MASK] is here", "--json", "--top-k", "3"], { HF_HUB_OFFLINE: "1" });
+  ok(m, "fill-mask offline");
+  const lists = JSON.parse(m.stdout) as { token: string; score: number }[][];
+  assert.equal(lists.length, 1);
+  assert.equal(lists[0].length, 3);
+  assert.ok(lists[0][0].score >= lists[0][1].score && lists[0][1].score >= lists[0][2].score, "candidates by probability");
 });
 
 test("course download --all fetches the course's whole list (what a workshop copies), and says how to copy it", async () => {
