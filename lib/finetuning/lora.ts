@@ -24,7 +24,8 @@
  * tens of MB for the whole model.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
+import { settings } from "../env";
 import { hostValues, VariableParams } from "../engine/params";
 import type { AnyHook } from "../engine/run";
 import type { BertModel } from "../models/bert";

@@ -13,7 +13,8 @@
  *   onnx-community/Qwen2.5-0.5B-Instruct   ~0.5B parameters, ChatML template
  */
 import * as path from "path";
-import { isOnline, settings } from "../env";
+import { isOnline } from "../hub/online";
+import { settings } from "../env";
 import { cachedModel, chooseDtype, downloadCommand, DTYPE_ORDER, DTYPE_SUFFIX, ensureModel, isLocalFolder, repoFolderName, selectOnnxFiles } from "../hub";
 import type { DownloadProgress } from "../hub";
 import { loadSnapshot, transformers } from "../transformers";
