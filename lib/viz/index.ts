@@ -15,3 +15,5 @@ export type { Diagram } from "./svg";
 export * from "./diagrams";
 export { liveTrainingView, lossFigure, lossCurveSvg, smooth } from "./training";
 export type { LiveView, LossStep, LossEval } from "./training";
+export { source, sourceSpan, sourceHtml, sourceText, sourcePath } from "./source";
+export type { SourceSpan, SourceOptions } from "./source";
