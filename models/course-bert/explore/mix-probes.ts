@@ -5,7 +5,8 @@
  *
  *   node --import tsx models/course-bert/explore/mix-probes.ts [--steps 200] [--out models/course-bert/mix-probes.json]
  *
- * `--steps 0` scores the shipped model only (no continuations).
+ * `--steps 0` scores the shipped model only (no continuations); `--score-only` does that without the corpus
+ * (no held-out evaluation, no stream composition: seconds instead of minutes).
  *
  * Each branch starts from the shipped weights (fresh AdamW moments), T = 64, batch 32, no dropout,
  * lr 5e-4 after 20 warm-up steps, constant (5e-4 is the rate the shipped model was pre-trained at after its
@@ -16,7 +17,7 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../../../lib/env";
+import { initBackend } from "../../../lib/engine/tfjs/backend";
 import { loadBert } from "../../../lib/models/bert/checkpoint";
 import type { BertModel } from "../../../lib/models/bert/model";
 import { BertTokenizer } from "../../../lib/text/tokenizer";
@@ -94,10 +95,19 @@ async function heldOut(model: BertModel, tok: BertTokenizer, corpus: PreparedCor
 const TRAIN = { batchSize: 32, seqLen: 64, longFraction: 0, lr: 5e-4, warmupSteps: 20, decay: "constant" as const, dropout: false, seed: 7, evalBatches: 6, engine: "onnx" as const };
 
 (async () => {
-  const { values } = parseArgs({ options: { steps: { type: "string", default: "200" }, out: { type: "string", default: `${DIR}/mix-probes.json` } } });
+  const { values } = parseArgs({ options: { steps: { type: "string", default: "200" }, out: { type: "string", default: `${DIR}/mix-probes.json` }, "score-only": { type: "boolean" } } });
   const steps = Number(values.steps);
   await initBackend();
   const tok = BertTokenizer.fromDir(DIR);
+  if (values["score-only"]) {
+    // The shipped model's answers only: no corpus, no held-out evaluation, no continuations (a few seconds).
+    const model = await loadBert(DIR);
+    const shippedOnly = { script: "models/course-bert/explore/mix-probes.ts --score-only", date: new Date().toISOString().slice(0, 10), shipped: { name: "shipped (step 24,000)", mix: "sotu:3,moby:8,brown:3", ...(await score(model, tok)) }, branches: [] };
+    fs.writeFileSync(values.out!, JSON.stringify(shippedOnly, null, 1) + "\n");
+    console.log(`wrote ${values.out} (the shipped model only)`);
+    model.dispose();
+    return;
+  }
   const t0 = Date.now();
   const base = prepareCorpus(loadPretrainingDocuments("course").docs, tok, { heldOutFraction: 0.05, seed: 42 });
   console.log(`corpus ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
