@@ -296,10 +296,10 @@ export function loadAssignment(solutionPath: string): Assignment {
 export const NOTICE_KEY = "generated-notice";
 
 function noticeText(a: Assignment, solutionRel: string): string {
+  // Students read this first. The staff's side (the exercise is generated from the solution by `course assign`; edit the solution, never the exercise) is in docs/grading.md.
+  void solutionRel;
   return [
-    `> **Generated file — do not edit it by hand.** \`course assign\` made this exercise from \`${solutionRel}\`, the course staff's copy with the solutions and hidden tests; edit that and run \`npx course assign\` again.`,
-    ">",
-    `> **Students:** answer each question in its code cell (it raises \`Not implemented\` until you do), run the test cells, or run every public test at once with \`npx course check ${a.name}.ipynb\` in a terminal. Hidden tests are added when your notebook is graded. Locked cells (🔒, read-only) are checked when grading: edits to them are ignored and reported.`,
+    `> **How to work on this exercise.** Answer each question in its code cell (it raises \`Not implemented\` until you do) and run the test cells below it, or run every test at once with \`npx course check ${a.name}.ipynb\` in a terminal. When your notebook is graded, more tests are added. Locked cells (🔒, read-only) are part of the grading: edits to them are ignored and reported.`,
   ].join("\n");
 }
 

@@ -21,8 +21,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { COURSE_ROOT } from "@course/lib/env";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = COURSE_ROOT;
 /** The kernel's folders inside the sandbox (a private tmpfs). */
 export const INSIDE = { tmp: "/tmp", work: "/tmp/work", scratch: "/tmp/scratch" };
 /** The uid/gid the kernel has inside its user namespace (and outside, when the grader is root). */

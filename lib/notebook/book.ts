@@ -29,7 +29,8 @@ import { Notebook, readNotebook } from "./nbformat";
 import { RenderedNotebook, renderNotebook, slug } from "./render";
 import { CellFailure, describeFailure, runNotebook } from "./run";
 
-export const COURSE_ROOT = path.resolve(__dirname, "..", "..");
+export { COURSE_ROOT } from "../env";
+import { COURSE_ROOT } from "../env";
 
 /** The folders whose notebooks make the public book, in reading order. */
 export const BOOK_SECTIONS = ["notebooks", "exercises"] as const;

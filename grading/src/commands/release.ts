@@ -1,6 +1,6 @@
 import * as path from "path";
-import { Command, UsageError, str } from "../command";
-import { ReleaseError, release } from "@course/grading";
+import { Command, UsageError, str } from "@course/lib/cli/command";
+import { ReleaseError, release } from "../../index";
 
 export const command: Command = {
   name: "release",

@@ -1,6 +1,6 @@
 import * as path from "path";
-import { Command, UsageError, str } from "../command";
-import { AssignmentError, GradeError, buildAutograder } from "@course/grading";
+import { Command, UsageError, str } from "@course/lib/cli/command";
+import { AssignmentError, GradeError, buildAutograder } from "../../index";
 
 export const command: Command = {
   name: "autograder",

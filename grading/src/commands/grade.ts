@@ -1,6 +1,6 @@
 import * as path from "path";
-import { Command, UsageError, num, str } from "../command";
-import { AssignmentError, GradeError, gradeBatch, pts } from "@course/grading";
+import { Command, UsageError, num, str } from "@course/lib/cli/command";
+import { AssignmentError, GradeError, gradeBatch, pts } from "../../index";
 
 export const command: Command = {
   name: "grade",
