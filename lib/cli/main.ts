@@ -2,7 +2,7 @@
 import { Command, UsageError, didYouMean, parse, suggest } from "./command";
 
 /**
- * The staff commands (assign, check, grade, autograder) belong to the grader, @course/grading,
+ * The staff commands (assign, check, grade, autograder, release) belong to the grader, @course/grading,
  * which depends on this library — not the other way round. They are found at run time by the
  * grader's package name, as a plugin (its cli.ts exports `commands`), so lib never imports it.
  */
@@ -36,11 +36,13 @@ const COMMANDS: Record<string, () => Command> = {
   check: staff("check"),
   grade: staff("grade"),
   autograder: staff("autograder"),
+  release: staff("release"),
   embed: () => require("./commands/embed").command,
   cluster: () => require("./commands/cluster").command,
   pca: () => require("./commands/pca").command,
   forward: () => require("./commands/forward").command,
   tokenize: () => require("./commands/tokenize").command,
+  "fill-mask": () => require("./commands/fill-mask").command,
   download: () => require("./commands/download").command,
   icl: () => require("./commands/icl").command,
   finetune: () => require("./commands/finetune").command,

@@ -82,6 +82,7 @@ export function scaledDotProductAttention<X>(o: Ops<X>, q: X, k: X, v: X, B: num
   return { ctx, probs };
 }
 
+// #region padding-mask
 /**
  * The additive padding mask from attention_mask [B, T] (1 = token, 0 = padding) → [B, 1, 1, T].
  * transformers uses the dtype's most negative value (torch.finfo(float32).min), so a padded key
@@ -93,3 +94,4 @@ export function paddingBias<X>(o: Ops<X>, attentionMask: X): X {
   const [B, T] = o.shape(attentionMask);
   return o.reshape(o.mul(o.sub(1, o.cast(attentionMask, "float32")), MASK_MIN), [B, 1, 1, T]);
 }
+// #endregion
