@@ -240,7 +240,9 @@ class OnnxTrainer implements Trainer {
   constructor(readonly o: TrainerOptions) {
     this.trainable = trainableNames(o.params);
     if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
-    for (const name of o.params.names()) this.values.set(name, Float32Array.from(hostValues(o.params, name)));
+    // The host copies every ONNX run feeds (hostValues), shared, not copied again: ONNX Runtime only
+    // reads its inputs, and a step replaces a trainable parameter's array instead of writing into it.
+    for (const name of o.params.names()) this.values.set(name, hostValues(o.params, name));
     for (const name of this.trainable) {
       this.m.set(name, new Float32Array(this.values.get(name)!.length));
       this.v.set(name, new Float32Array(this.values.get(name)!.length));
@@ -326,7 +328,7 @@ class OnnxTrainer implements Trainer {
     }
     this.updates = s.t;
     // The model's variables may have been restored too: take them as the starting weights.
-    for (const name of this.o.params.names()) this.values.set(name, Float32Array.from(hostValues(this.o.params, name)));
+    for (const name of this.o.params.names()) this.values.set(name, hostValues(this.o.params, name));
   }
 
   dispose(): void {

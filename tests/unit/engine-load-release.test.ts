@@ -53,3 +53,24 @@ test("50 load → run (ONNX) → release cycles keep RSS growth under 10%", asyn
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the ONNX trainer shares the host copies of the weights: constructing it adds only AdamW's moments", async () => {
+  await initBackend();
+  const { createTrainer } = await import("../../lib/engine/run");
+  const { hostValues } = await import("../../lib/engine/params");
+  const m = new BertModel(CONFIG, { seed: 4 });
+  try {
+    for (const n of m.params.names()) hostValues(m.params, n); // what every ONNX run already holds
+    const fn = <X>(c: import("../../lib/engine/contract").Ctx<X>) => ({ loss: c.o.mean(c.o.square(c.p("bert.pooler.dense.weight"))) });
+    const base = (settle(), process.memoryUsage().arrayBuffers);
+    const t = createTrainer("onnx", { key: "share", fn, params: m.params, lossOutput: "loss", optimizer: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 0 }, dropout: false });
+    const added = (settle(), process.memoryUsage().arrayBuffers) - base;
+    const moments = 2 * t.trainable.reduce((s, n) => s + 4 * hostValues(m.params, n).length, 0);
+    const weights = m.params.names().reduce((s, n) => s + 4 * hostValues(m.params, n).length, 0);
+    console.log(`weights ${(weights / 2 ** 20).toFixed(1)} MiB, moments ${(moments / 2 ** 20).toFixed(1)} MiB, trainer added ${(added / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(added < moments + weights / 4, `the trainer added ${(added / 2 ** 20).toFixed(1)} MiB: more than the moments (${(moments / 2 ** 20).toFixed(1)} MiB), so it copied weights`);
+    t.dispose();
+  } finally {
+    m.dispose();
+  }
+});
