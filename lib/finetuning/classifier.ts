@@ -20,7 +20,9 @@
  * Shapes: B = batch, T = sequence length, H = hidden_size, C = classes, N = texts.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { engineFor, settings, tf } from "../env";
+import { engineFor } from "../engine/select";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import { HostTensor, IGNORE_INDEX } from "../engine/ops";
 import { CompositeParams, hostValues, ParamSource, VariableParams } from "../engine/params";
 import { AnyHook, EngineName, ModelFn, runModel } from "../engine/run";

@@ -13,7 +13,9 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { engineFor, settings, tf } from "../env";
+import { engineFor } from "../engine/select";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import type { HostTensor } from "../engine/ops";
 import { hostValues, VariableParams } from "../engine/params";
 import { createTrainer, EngineName, ModelFn } from "../engine/run";

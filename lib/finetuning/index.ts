@@ -21,8 +21,8 @@ export * from "./strategies";
 export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, headFitFn, modelFingerprint } from "./features";
 export { fineTune, WARMUP_FRACTION } from "./train";
 export type { TrainOptions, RunResult, FineTuneStep } from "./train";
-export { RssPeak } from "./memory";
-export type { PeakMemory, PeakMethod } from "./memory";
+export { RssPeak, accountMemory, withAccountedMemory, layerActivationFloats } from "./memory";
+export type { PeakMemory, PeakMethod, StepShape, MemoryAccount } from "./memory";
 export { architectureOf, loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";
@@ -31,5 +31,7 @@ export { compareStrategies, summarize, comparisonTable, accuracyFigure, paramsFi
 export type { CompareOptions, ComparisonRow, SummaryRow } from "./compare";
 export { comparisonReport, verdicts, sweepReading, isGradientStrategy } from "./report";
 export type { Verdict, ReportOptions } from "./report";
+export { treeReading } from "./tree-reading";
+export type { TreeReading, TreeReadingOptions } from "./tree-reading";
 export { mostFrequentTagger, mostFrequentTagBaseline, scoreTagger } from "./tagging";
 export type { TaggerScores } from "./tagging";

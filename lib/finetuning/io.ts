@@ -15,7 +15,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { COURSE_ROOT, settings } from "../env";
+import { COURSE_BERT_DIR, courseModelSource } from "../models/folders";
 import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
 import type { EngineName } from "../engine/run";
 import { BertTokenizer } from "../text";
@@ -212,28 +212,16 @@ function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]
   clf.head.assign(HEAD_BIAS, Float32Array.from(b.data));
 }
 
-/** The project's folder (lib/finetuning → ../..). */
-export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
-export const TINY_BERT_DIR = path.join(COURSE_ROOT, "tests", "fixtures", "tiny-bert-hf");
+export { COURSE_BERT_DIR };
 
 /**
- * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR if set, else the course BERT
- * (models/course-bert), else — with a warning in `note` — the tiny random test BERT, so the lab
- * still runs (with meaningless accuracy) before the course BERT exists.
+ * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR (a folder or a Hub id) if set, else
+ * the course BERT (models/course-bert) — the one rule in models/folders.ts.
  */
 export function resolveBaseModel(): { dir: string; name: string; note: string | null } {
-  const env = settings.modelDir;
-  if (env) {
-    // A relative folder is looked up from the working directory, then from the course root (a notebook's kernel runs in notebooks/).
-    const local = (path.isAbsolute(env) ? [env] : [path.resolve(env), path.join(COURSE_ROOT, env)]).find((d) => fs.existsSync(path.join(d, CONFIG_NAME)));
-    if (local) return { dir: local, name: path.basename(local), note: null };
-    if (!/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
-    return { dir: env, name: path.basename(env), note: null };
+  const m = courseModelSource();
+  if (!m.fromSetting && !fs.existsSync(path.join(m.source, CONFIG_NAME))) {
+    throw new Error(`The course BERT is not in ${m.source}. It is committed with the course: run \`git checkout models/course-bert\` to restore it, train one with \`npx course pretrain\`, or set COURSE_MODEL_DIR to a BERT folder (or bert-base-uncased online).`);
   }
-  if (fs.existsSync(path.join(COURSE_BERT_DIR, CONFIG_NAME))) return { dir: COURSE_BERT_DIR, name: "course-bert", note: null };
-  return {
-    dir: TINY_BERT_DIR,
-    name: "tiny-bert-hf (random)",
-    note: "models/course-bert is not there yet: using the tiny random test BERT, so accuracies are near chance. Pull the course BERT, or set COURSE_MODEL_DIR to a BERT folder (or bert-base-uncased online).",
-  };
+  return { dir: m.source, name: m.fromSetting ? m.name : "course-bert", note: null };
 }

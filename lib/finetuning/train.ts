@@ -15,7 +15,8 @@
  * Google's run_classifier.py), stepped by lib/training/loop.ts's trainLoop. It emits records
  * (onStep / onEval); drawing them is the caller's business (lib/viz).
  */
-import { settings, tf } from "../env";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import { HostTensor } from "../engine/ops";
 import { createTrainer, EngineName, Trainer } from "../engine/run";
 import { FINETUNE_ADAMW } from "../training/adamw";

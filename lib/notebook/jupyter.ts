@@ -11,18 +11,31 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { tslabMain } from "./kernel";
 
 export const KERNEL_NAME = "tslab";
 
-export const INSTALL_JUPYTER_HELP = `Jupyter was not found on PATH. Install one of:
-  pip install jupyterlab                                (JupyterLab, recommended; any OS)
-  sudo apt-get install jupyter-notebook                 (Debian/Ubuntu: the classic Notebook)
-then run \`npx course install-kernel\` (or \`npm start\`, which does it for you).`;
+/**
+ * What to do when no Jupyter is found. `pip install jupyterlab` outside a virtual environment is
+ * refused by Debian 12, current Ubuntu and Homebrew Python (PEP 668, "externally-managed-environment"),
+ * so the advice is pipx, a virtual environment in the course folder (which `npm start` looks in),
+ * or conda; on Windows pip's Scripts folder is often not on PATH, so `py -m jupyterlab` is tried too.
+ */
+export const INSTALL_JUPYTER_HELP = `Jupyter was not found (looked for jupyter-lab and jupyter-notebook on PATH, in the course
+folder's .venv, and as \`python3 -m jupyterlab\` / \`python -m jupyterlab\` / \`py -m jupyterlab\`).
+Install JupyterLab in one of these ways, then run \`npm start\` again:
+  pipx install jupyterlab                     any OS with pipx (Debian/Ubuntu: sudo apt-get install pipx, then pipx ensurepath)
+  python3 -m venv .venv                       a virtual environment in the course folder (npm start looks there);
+  .venv/bin/pip install jupyterlab            on Windows: py -m venv .venv, then .venv\\Scripts\\pip install jupyterlab
+  conda install -c conda-forge jupyterlab     conda or mamba
+  sudo apt-get install jupyter-notebook       Debian/Ubuntu: the classic Notebook (JupyterLab is not packaged there)
+A plain \`pip install jupyterlab\` is refused on Debian 12, current Ubuntu and Homebrew Python
+("externally-managed-environment", PEP 668): use one of the above.`;
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000, windowsHide: true });
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
 }
 
@@ -31,11 +44,15 @@ const LAUNCHER_MARK = "llm-learning-course kernel launcher";
 const LAUNCHER_FILE = "launch.js";
 
 export interface JupyterInfo {
+  /** JupyterLab or the Notebook was found. */
   found: boolean;
-  /** `jupyter --data-dir`: where user kernelspecs live. */
+  /** Where user kernelspecs live (`jupyter --data-dir`, else jupyter_core's default for this OS). */
   dataDir?: string;
   lab?: string; // version, when JupyterLab is installed
-  notebook?: string; // version of the classic Notebook (or nbclassic)
+  notebook?: string; // version of the Notebook (7, or the classic 6)
+  /** The command lines that start each (e.g. ["jupyter-lab"] or ["py", "-m", "jupyterlab"]). */
+  labCommand?: string[];
+  notebookCommand?: string[];
   /** Whether a "tslab" kernelspec is registered, and whether it runs this project's tslab. */
   kernelRegistered: boolean;
   kernelIsThisProject: boolean;
@@ -45,22 +62,78 @@ export interface JupyterInfo {
   kernelDetail?: string;
 }
 
+/** Pythons to try `-m jupyterlab` with: python3, python, and the Windows launcher py. */
+function pythons(): string[] {
+  return process.platform === "win32" ? ["py", "python", "python3"] : ["python3", "python"];
+}
+
+/** The course folder's own virtual environment, if any (.venv/bin or .venv\\Scripts). */
+function venvBin(): string | null {
+  const dir = path.join(COURSE_ROOT, ".venv", process.platform === "win32" ? "Scripts" : "bin");
+  return fs.existsSync(dir) ? dir : null;
+}
+
+/**
+ * Candidate command lines for a Jupyter app, best first: the course's .venv, PATH, then
+ * `python -m MODULE` (pip's Scripts folder not on PATH, a pipx or conda install without the
+ * `jupyter` front end).
+ */
+export function jupyterCandidates(app: "lab" | "notebook"): string[][] {
+  const exe = app === "lab" ? "jupyter-lab" : "jupyter-notebook";
+  const mod = app === "lab" ? "jupyterlab" : "notebook";
+  const out: string[][] = [];
+  const venv = venvBin();
+  if (venv) out.push([path.join(venv, exe + (process.platform === "win32" ? ".exe" : ""))]);
+  out.push([exe]);
+  for (const py of pythons()) out.push([py, "-m", mod]);
+  return out;
+}
+
+function firstWorking(cands: string[][]): { command: string[]; version: string } | null {
+  for (const c of cands) {
+    const r = run(c[0], [...c.slice(1), "--version"]);
+    if (r.ok && /^\d+\.\d+/.test(r.out.split("\n").pop() ?? "")) return { command: c, version: r.out.split("\n").pop()!.trim() };
+  }
+  return null;
+}
+
+/** jupyter_core's user data dir when no `jupyter` command answers (pipx exposes only jupyter-lab). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = os.homedir()): string {
+  if (env.JUPYTER_DATA_DIR) return env.JUPYTER_DATA_DIR;
+  if (platform === "win32") return path.join(env.APPDATA || path.join(home, "AppData", "Roaming"), "jupyter");
+  if (platform === "darwin") return path.join(home, "Library", "Jupyter");
+  return path.join(env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
+}
+
 export function findJupyter(): JupyterInfo {
-  const dd = run("jupyter", ["--data-dir"]);
-  if (!dd.ok) return { found: false, kernelRegistered: false, kernelIsThisProject: false };
-  const info: JupyterInfo = { found: true, dataDir: dd.out.split("\n").pop()!.trim(), kernelRegistered: false, kernelIsThisProject: false };
-  const lab = run("jupyter-lab", ["--version"]);
-  if (lab.ok) info.lab = lab.out.split("\n").pop();
-  const nb = run("jupyter-notebook", ["--version"]);
-  if (nb.ok) info.notebook = nb.out.split("\n").pop();
-  // Look for the kernelspec in Jupyter's data paths (what `jupyter kernelspec list` reads;
-  // that subcommand is not always installed, e.g. Debian's jupyter-notebook without recommends).
-  const paths = run("jupyter", ["--paths", "--json"]);
-  let dataDirs: string[] = [info.dataDir!];
-  try {
-    dataDirs = JSON.parse(paths.out.slice(paths.out.indexOf("{"))).data ?? dataDirs;
-  } catch {
-    /* keep the user data dir */
+  const info: JupyterInfo = { found: false, kernelRegistered: false, kernelIsThisProject: false };
+  const lab = firstWorking(jupyterCandidates("lab"));
+  if (lab) [info.lab, info.labCommand] = [lab.version, lab.command];
+  const nb = firstWorking(jupyterCandidates("notebook"));
+  if (nb) [info.notebook, info.notebookCommand] = [nb.version, nb.command];
+  info.found = !!(lab || nb);
+  // The data dirs: from the `jupyter` front end when there is one, else jupyter_core's defaults.
+  let front: string[] | null = null;
+  for (const c of [["jupyter"], ...pythons().map((py) => [py, "-m", "jupyter"])]) {
+    if (run(c[0], [...c.slice(1), "--data-dir"]).ok) {
+      front = c;
+      break;
+    }
+  }
+  let dataDirs: string[] = [defaultDataDir()];
+  if (front) {
+    info.dataDir = run(front[0], [...front.slice(1), "--data-dir"]).out.split("\n").pop()!.trim();
+    dataDirs = [info.dataDir];
+    // Look for the kernelspec in Jupyter's data paths (what `jupyter kernelspec list` reads;
+    // that subcommand is not always installed, e.g. Debian's jupyter-notebook without recommends).
+    const paths = run(front[0], [...front.slice(1), "--paths", "--json"]);
+    try {
+      dataDirs = JSON.parse(paths.out.slice(paths.out.indexOf("{"))).data ?? dataDirs;
+    } catch {
+      /* keep the user data dir */
+    }
+  } else if (info.found) {
+    info.dataDir = defaultDataDir();
   }
   for (const d of dataDirs) {
     const f = path.join(d, "kernels", KERNEL_NAME, "kernel.json");
@@ -79,7 +152,8 @@ export function findJupyter(): JupyterInfo {
 }
 
 /** The course folder this code runs from (the clone that registers the kernel). */
-export const COURSE_ROOT = path.resolve(__dirname, "..", "..");
+export { COURSE_ROOT } from "../env";
+import { COURSE_ROOT } from "../env";
 
 /**
  * Whether a registered "tslab" kernelspec serves this clone: the course launcher (any clone's:

@@ -147,7 +147,7 @@ export function renderNotebook(nb: Notebook, o: RenderOptions = {}): RenderedNot
         const para = src
           .split(/\n\s*\n/)
           .map((p) => p.trim())
-          .find((p) => p && !p.startsWith("#") && !/^[-*\d]/.test(p));
+          .find((p) => p && !p.startsWith("#") && !/^([-*+]\s|\d+\.\s|\|)/.test(p)); // not a heading, a list or a table (an *italic* opening is prose)
         if (para) summary = para.replace(/\s+/g, " ").replace(/[*_`]/g, "");
       }
       parts.push(`<section class="cell markdown">${md.parse(attachmentsToDataUrls(src, cell)) as string}</section>`);

@@ -5,7 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
 import { loadFineTuned, mulberry32 } from "../../lib/finetuning";
 
 const ROOT = path.join(__dirname, "..", "..");

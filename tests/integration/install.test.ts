@@ -90,7 +90,7 @@ test("course start's Jupyter arguments: --allow-root added for root, --port/--ip
   const { jupyterArgs } = await import("../../lib/cli/commands/start");
   const asRoot = jupyterArgs({ port: "9000", ip: "0.0.0.0", noBrowser: true }, true);
   assert.ok(asRoot.rootAdded);
-  assert.deepEqual(asRoot.args.slice(2), ["--port=9000", "--ip=0.0.0.0", "--no-browser", "--allow-root"]);
+  assert.deepEqual(asRoot.args, [`--notebook-dir=${ROOT}`, "--port=9000", "--port-retries=0", "--ip=0.0.0.0", "--no-browser", "--allow-root"], "no notebook file with --no-browser (the classic Notebook opens a browser for one)");
   assert.deepEqual(jupyterArgs({}, false), { args: [path.join("notebooks", "00-setup.ipynb"), `--notebook-dir=${ROOT}`], rootAdded: false });
   assert.equal(jupyterArgs({ allowRoot: true }, true).rootAdded, false, "asked for: nothing to announce");
   assert.deepEqual(jupyterArgs({ extra: ["--ServerApp.token=abc"] }, false).args.slice(2), ["--ServerApp.token=abc"]);

@@ -12,7 +12,7 @@ import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import type { HostTensor } from "../../lib/engine/ops";
 import { gradientsOf, runModel } from "../../lib/engine/run";
 import * as ft from "../../lib/finetuning";

@@ -11,7 +11,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend, settings, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
+import { settings } from "../../lib/env";
 import { EngineName, gradientsOf } from "../../lib/engine/run";
 import * as ft from "../../lib/finetuning";
 

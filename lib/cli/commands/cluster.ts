@@ -35,7 +35,9 @@ derives one class per distinct answer). With --layer all embeddings, every layer
     const n = data.texts.length;
     const labels = labelsFrom(str(values, "labels-from"), data.labels, n);
     const kArg = str(values, "k", labels ? String(new Set(labels).size) : "auto")!;
-    const seed = values.seed === undefined ? 0 : num(values, "seed")!;
+    const seedArg = str(values, "seed", "0")!;
+    const seed = Number(seedArg);
+    if (!/^\d+$/.test(seedArg.trim()) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number ≥ 0, got "${seedArg}"`);
     const mats = data.vectors ? [{ layer: data.layer ?? -1, X: data.vectors }] : data.layers!.map((X, i) => ({ layer: i, X }));
     const results = [];
     for (const { layer, X } of mats) {

@@ -24,7 +24,7 @@ export const command: Command = {
     if (e.onnxProvider) for (const a of e.onnxProvider.attempts) lines.push(`    ONNX Runtime provider ${a.ok ? "chosen " : "skipped"} ${a.name.padEnd(5)} ${a.reason}`);
     lines.push(`✓ tslab ${r.tslab.version}`);
     const j = r.jupyter;
-    lines.push(`${ok(j.found)} Jupyter: ${j.found ? [j.jupyterlab && `JupyterLab ${j.jupyterlab}`, j.notebook && `Notebook ${j.notebook}`].filter(Boolean).join(", ") || "found, but neither JupyterLab nor Notebook" : "not found (pip install jupyterlab)"}`);
+    lines.push(`${ok(j.found)} Jupyter: ${j.found ? [j.jupyterlab && `JupyterLab ${j.jupyterlab}`, j.notebook && `Notebook ${j.notebook}`].filter(Boolean).join(", ") || "found, but neither JupyterLab nor Notebook" : "not found (`npx course start` prints how to install it: pipx install jupyterlab, a .venv, conda, or apt)"}`);
     lines.push(`${ok(j.kernelRegistered && j.kernelIsThisProject)} TypeScript kernel "tslab": ${j.kernelRegistered ? `registered in ${j.kernelDir}; ${j.kernelDetail}` : "not registered: run `npx course install-kernel`"}`);
     lines.push(`  cache: ${r.cache.hubCache} (models), ${r.cache.courseCache} (course)`);
     lines.push(`  network: ${r.network.online ? "online (Hugging Face Hub reachable)" : r.network.forcedOffline ? "offline (forced)" : "offline (Hub not reachable): the course runs on its offline models"}`);

@@ -15,7 +15,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { engineFor, settings } from "../../env";
+import { engineFor } from "../../engine/select";
+import { settings } from "../../env";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { progress, Progress } from "../../viz/progress";
 import { brownPosSplit, faqParaphrasePairs } from "../../data";

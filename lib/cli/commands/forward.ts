@@ -10,6 +10,7 @@ import { Command, UsageError, num, str } from "../command";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { HostTensor } from "../../engine/ops";
 import { runModel } from "../../engine/run";
+import { readTokenInput } from "../token-input";
 import { fromPretrained } from "../../models/bert";
 import type { BertModel } from "../../models/bert";
 
@@ -30,7 +31,9 @@ export const command: Command = {
   usage: [
     "usage: course forward --model DIR|HUB_ID --input-json FILE [--out FILE] [--attentions] [--compare REF.json [--atol 1e-4]]",
     "",
-    "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}",
+    "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}, or one sequence",
+    "                {input_ids: [...], ...} as `course tokenize --json` prints; - reads stdin:",
+    '                course tokenize --model DIR --text "…" --json | course forward --model DIR --input-json -',
     "  --out         write {hidden_states, last_hidden_state, pooler_output, attentions?, mlm_logits?, nsp_logits?, logits?}",
     "                (heads' outputs when the checkpoint has them; logits: a fine-tuned classifier's task head,",
     "                [B, C] for BertForSequenceClassification, [B, T, C] for BertForTokenClassification);",
@@ -55,10 +58,7 @@ export const command: Command = {
     if (!modelArg) throw new UsageError("--model is required (a Hugging Face model folder or Hub id)");
     if (!inputFile) throw new UsageError("--input-json is required");
     const atol = num(values, "atol", 1e-4)!;
-    const inputs = JSON.parse(fs.readFileSync(inputFile, "utf8")) as Inputs;
-    if (!Array.isArray(inputs.input_ids) || !Array.isArray(inputs.input_ids[0])) {
-      throw new UsageError(`${inputFile} must hold {"input_ids": [[...], ...]} (a batch of token id lists)`);
-    }
+    const inputs: Inputs = readTokenInput(inputFile); // a batch, or one sequence as `course tokenize --json` prints; "-" = stdin
     const engineLine = await applyEngineOptions(values);
     const clf = isClassifierFolder(modelArg) ? await loadFineTuned(modelArg) : null;
     const model: BertModel = clf ? clf.bert : await fromPretrained(modelArg);

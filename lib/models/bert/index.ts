@@ -31,3 +31,5 @@ export async function fromPretrained(idOrDir: string, options: LoadOptions & Hub
   const dir = await resolveModel(idOrDir, options);
   return loadBert(dir, options);
 }
+export { runInChunks, tfjsChunkSize, TFJS_CHUNK_BUDGET } from "./chunks";
+export type { BertRunInputs } from "./chunks";

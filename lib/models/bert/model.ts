@@ -10,12 +10,14 @@
  * Shapes: B = batch, T = sequence length, H = hidden_size, nh = attention heads, V = vocab_size.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { engineFor, tf } from "../../env";
+import { engineFor } from "../../engine/select";
+import { tf } from "../../engine/tfjs/backend";
 import { HostTensor } from "../../engine/ops";
 import { AnyHook, EngineName, runModel } from "../../engine/run";
 import { TfjsOps } from "../../engine/tfjs/ops";
 import type { Ctx } from "../nn";
 import { bertEncoder, bertPooler, mlmHead, nspHead } from "./bert";
+import { BertRunInputs, runInChunks, tfjsChunkSize } from "./chunks";
 import { BertConfig, makeConfig } from "./config";
 import { ALL_HEADS, BertParams, HeadsSpec } from "./params";
 
@@ -161,11 +163,24 @@ export class BertModel {
     });
   }
 
-  /** Runs BERT on the course's engine and returns plain arrays (no tensors to dispose). */
-  async run(inputs: { inputIds: ArrayLike<number>[]; attentionMask?: ArrayLike<number>[]; tokenTypeIds?: ArrayLike<number>[] }, options: RunOptions = {}): Promise<BertHostOutput> {
-    const cfg = this.config;
+  /**
+   * Runs BERT on the course's engine and returns plain arrays (no tensors to dispose).
+   * On tfjs a large batch runs in chunks of sequences (see `tfjsChunkSize`): tfjs keeps every
+   * intermediate tensor of a forward pass alive until it ends, and its WebAssembly heap (at most
+   * 4 GiB) fails with "remainder by zero" or "memory access out of bounds" when they outgrow it.
+   */
+  async run(inputs: BertRunInputs, options: RunOptions = {}): Promise<BertHostOutput> {
     const B = inputs.inputIds.length;
     if (B === 0) throw new Error("BertModel.run needs at least one sequence");
+    const engine = options.engine ?? (await engineFor());
+    const chunk = engine === "tfjs" ? tfjsChunkSize(this.config, B, inputs.inputIds[0].length, options) : B;
+    if (chunk >= B) return this.runBatch(inputs, { ...options, engine });
+    return runInChunks(inputs, options.mlmRows, chunk, (part, mlmRows) => this.runBatch(part, { ...options, engine, mlmRows }));
+  }
+
+  private async runBatch(inputs: BertRunInputs, options: RunOptions): Promise<BertHostOutput> {
+    const cfg = this.config;
+    const B = inputs.inputIds.length;
     const T = inputs.inputIds[0].length;
     const L = cfg.num_hidden_layers;
     const flat = (rows: ArrayLike<number>[] | undefined, name: string, fill: number) => {

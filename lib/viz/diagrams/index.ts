@@ -13,3 +13,5 @@ export { attentionHeadsFigure, attentionLinesDiagram, checkAttention } from "./a
 export type { AttentionFigureOptions, AttentionLinesOptions } from "./attention-view";
 export { taskHeadsDiagram } from "./task-heads";
 export type { TaskHeadsOptions } from "./task-heads";
+export { lineageDiagram } from "./lineage";
+export type { LineageRow } from "./lineage";
