@@ -21,7 +21,8 @@ import * as os from "os";
 import * as path from "path";
 import { brownPosSplit, faqParaphrasePairs } from "../../../lib/data";
 import { bestThreshold, binaryScores, cosine, cosinePairScores, loadEncoder, thresholdScores } from "../../../lib/embeddings";
-import { engineFor, initBackend } from "../../../lib/env";
+import { engineFor } from "../../../lib/engine/select";
+import { initBackend } from "../../../lib/engine/tfjs/backend";
 import * as ft from "../../../lib/finetuning";
 import { BertTokenizer } from "../../../lib/text";
 
