@@ -206,6 +206,15 @@ if (process.env.COURSE_KERNEL_WHICH) {
   console.log(main);
   process.exit(0);
 }
+// Publish execute_input (cell numbers in nbconvert and viewers): the course's patch, when the
+// clone has it (lib/notebook/tslab-execute-input.js).
+try {
+  const tslabDir = path.dirname(path.dirname(main));
+  const patch = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-execute-input.js");
+  if (fs.existsSync(patch)) require(patch)(tslabDir);
+} catch (err) {
+  console.error("(execute_input patch skipped: " + (err && err.message) + ")");
+}
 process.argv[1] = main;
 require(main);
 `;
