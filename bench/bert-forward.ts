@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend } from "../lib/env";
+import { initBackend } from "../lib/engine/tfjs/backend";
 import { clearSessions } from "../lib/engine/onnx/compile";
 import { ort, setThreads } from "../lib/engine/onnx/session";
 import { EngineName } from "../lib/engine/run";

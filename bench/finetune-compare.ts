@@ -16,7 +16,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { engineFor, EngineChoice, ENGINE_ORDER, initBackend } from "../lib/env";
+import { engineFor } from "../lib/engine/select";
+import { EngineChoice, ENGINE_ORDER } from "../lib/env";
+import { initBackend } from "../lib/engine/tfjs/backend";
 import * as ft from "../lib/finetuning";
 
 /** The notebook's fast-mode budget (notebooks/02-finetuning.ipynb, SIZES.fast). */

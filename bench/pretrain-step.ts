@@ -20,7 +20,7 @@
  */
 import * as os from "os";
 import * as path from "path";
-import { initBackend } from "../lib/env";
+import { initBackend } from "../lib/engine/tfjs/backend";
 import { HostTensor } from "../lib/engine/ops";
 import { createTrainer, EngineName } from "../lib/engine/run";
 import { clearSessions } from "../lib/engine/onnx/compile";

@@ -6,6 +6,7 @@
  *                     (bubblewrap), the tests in the grader's own trusted process
  *   checkNotebook     `course check`: a student's public tests, same engine, unconfined
  *   buildAutograder   `course autograder --gradescope`: the Gradescope autograder zip
+ *   release           `course release`: the student edition (no solutions, hidden tests, staff material)
  *
  * The tests' API (`check`, `assert`) stays in @course/lib (lib/grading/testing.ts): that is
  * what notebooks import. Threat model and staff guide: docs/grading.md.
@@ -22,3 +23,5 @@ export { detectIsolation } from "./src/isolation";
 export { pts } from "./src/result";
 export type { StudentResult } from "./src/result";
 export { buildAutograder, runAutograder } from "./src/autograder";
+export { ReleaseError, release } from "./src/release";
+export type { ReleaseReport } from "./src/release";

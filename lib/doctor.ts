@@ -1,6 +1,9 @@
 /** The environment check behind `course doctor` and the setup notebook. */
 import * as path from "path";
-import { backendReport, engineReport, initBackend, initEngine, isOnline, settings } from "./env";
+import { backendReport, initBackend } from "./engine/tfjs/backend";
+import { engineReport, initEngine } from "./engine/select";
+import { isOnline } from "./hub/online";
+import { settings } from "./env";
 import { cudaProviderInstalled, providerReport } from "./engine/onnx/session";
 import { findJupyter } from "./notebook/jupyter";
 

@@ -1,6 +1,9 @@
 /**
- * The one place that holds the course's settings and chooses the compute backend
- * (in the style of transformers.js's `env`). Every other module reads from here.
+ * The one place that reads the course's settings (in the style of transformers.js's `env`): it
+ * imports only Node built-ins, so any module may read settings without loading anything else.
+ * What acts on the settings lives elsewhere: the TensorFlow.js backend choice in
+ * engine/tfjs/backend.ts, the engine choice in engine/select.ts, the Hub probe in hub/online.ts,
+ * the model folders in paths.ts.
  *
  * Settings come from environment variables, so the same notebook behaves the same
  * in JupyterLab, in `course run` and in tests:
@@ -29,7 +32,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type * as tfTypes from "@tensorflow/tfjs";
 
 export type Mode = "fast" | "full";
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
@@ -40,13 +42,6 @@ export const ENGINE_ORDER: readonly EngineChoice[] = ["onnx", "tfjs"];
 
 /** Backends in the order they are tried: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
-
-const BACKEND_PACKAGES: Record<BackendName, string | null> = {
-  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
-  tensorflow: "@tensorflow/tfjs-node",
-  wasm: "@tensorflow/tfjs-backend-wasm",
-  cpu: null, // built into @tensorflow/tfjs
-};
 
 export interface Settings {
   mode: Mode;
@@ -66,9 +61,9 @@ export interface Settings {
   onnxCpuOnly: boolean;
   /** COURSE_ORT_SPIN=1: ONNX Runtime's worker threads spin-wait between operators (ORT's own default; costly when cores are shared). */
   ortSpin: boolean;
-  /** COURSE_MODEL_DIR: the course BERT the labs load (a folder, or a Hub id for fine-tuning), or null for models/course-bert. */
+  /** COURSE_MODEL_DIR as written: the course BERT the labs load (a folder, or a Hub id), or null for models/course-bert. Resolved by models/folders.ts. */
   modelDir: string | null;
-  /** COURSE_ICL_GPT_DIR: the in-context-learning GPT's folder, or null for models/icl-gpt. */
+  /** COURSE_ICL_GPT_DIR as written: the in-context-learning GPT's folder, or null for models/icl-gpt. Resolved by models/folders.ts. */
   iclGptDir: string | null;
   /** COURSE_HEADLESS=1: no person is watching (course run, grading). */
   headless: boolean;
@@ -140,7 +135,7 @@ export function readSettings(e: NodeJS.ProcessEnv = process.env): Settings {
     onnxCpuOnly: (e.COURSE_ONNX_PROVIDER ?? "").toLowerCase() === "cpu",
     ortSpin: truthy(e.COURSE_ORT_SPIN),
     modelDir: e.COURSE_MODEL_DIR || null,
-    iclGptDir: e.COURSE_ICL_GPT_DIR ? path.resolve(e.COURSE_ICL_GPT_DIR) : null,
+    iclGptDir: e.COURSE_ICL_GPT_DIR || null,
     headless: e.COURSE_HEADLESS === "1",
     plotlySrc: e.COURSE_PLOTLY_SRC || null,
     ...readHubNetwork(e, hfHome),
@@ -206,229 +201,10 @@ export function byMode<T>(choices: { fast: T; full: T }): T {
   return choices[settings.mode];
 }
 
-// ---------------------------------------------------------------- backend choice
-
-export interface BackendAttempt {
-  name: BackendName;
-  ok: boolean;
-  /** Why it was skipped, or how it was chosen. */
-  reason: string;
-}
-
-export interface BackendReport {
-  chosen: BackendName;
-  forced: boolean;
-  attempts: BackendAttempt[];
-}
-
-let report: BackendReport | null = null;
-let pending: Promise<BackendReport> | null = null;
-
-/** The @tensorflow/tfjs module (loaded lazily, so `settings` can be read without it). */
-export function tf(): typeof tfTypes {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const t = require("@tensorflow/tfjs") as typeof tfTypes;
-  // PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js")
-  // that would otherwise land in notebook cells; the backend report says the same thing better.
-  if (!t.env().getBool("PROD")) t.env().set("PROD", true);
-  return t;
-}
-
-/** Loads a backend's package, checking it is the real package and not a stand-in. */
-function loadBackendPackage(name: BackendName): void {
-  const pkg = BACKEND_PACKAGES[name];
-  if (pkg === null) return;
-  let pkgJsonPath: string;
-  try {
-    pkgJsonPath = require.resolve(`${pkg}/package.json`);
-  } catch {
-    throw new Error(`${pkg} is not installed`);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const meta = require(pkgJsonPath) as { name: string; version: string };
-  if (meta.name !== pkg) throw new Error(`${pkg} resolves to ${meta.name}, not the real package`);
-  // danfojs' stand-in (shims/danfojs-tfjs, version 0.0.0-…) may sit in tfjs-node's place.
-  if (/^0\.0\.0-/.test(meta.version)) throw new Error(`${pkg} is not installed (a stand-in is in its place)`);
-  require(pkg);
-}
-
-async function tryBackend(name: BackendName): Promise<void> {
-  const t = tf();
-  loadBackendPackage(name);
-  const tfName = name === "tensorflow-gpu" ? "tensorflow" : name;
-  if (!t.findBackendFactory(tfName)) throw new Error(`the package loaded but registered no '${tfName}' backend`);
-  const ok = await t.setBackend(tfName);
-  if (!ok) throw new Error(`tf.setBackend('${tfName}') failed to initialise`);
-  await t.ready();
-  // Smoke op: [1, 2] + [3, 4] must be [4, 6].
-  const sum = t.tidy(() => t.add(t.tensor1d([1, 2]), t.tensor1d([3, 4])));
-  const values = Array.from(await sum.data());
-  sum.dispose();
-  if (values[0] !== 4 || values[1] !== 6) throw new Error(`smoke op gave [${values}] instead of [4,6]`);
-}
-
-function describeFailure(name: BackendName, err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  const first = msg.split("\n")[0];
-  if (name === "tensorflow-gpu" && /not installed/.test(first)) {
-    return "@tensorflow/tfjs-node-gpu is not installed (opt in: `npx course gpu --install`; needs Linux, an NVIDIA GPU, CUDA 11.2 + cuDNN 8.1)";
-  }
-  if (name === "tensorflow" && /not installed/.test(first)) {
-    return "@tensorflow/tfjs-node is not installed (opt in: `npx course gpu --install tfjs-node`; its install downloads libtensorflow)";
-  }
-  return first;
-}
-
-/**
- * Chooses the backend once per process: the forced one (COURSE_BACKEND), or the first of
- * tensorflow-gpu → tensorflow → wasm → cpu that loads and passes a smoke op.
- * A forced backend that does not work fails, listing the backends that do.
- */
-export function initBackend(): Promise<BackendReport> {
-  if (report) return Promise.resolve(report);
-  if (!pending) pending = chooseBackend().then((r) => (report = r));
-  return pending;
-}
-
-async function chooseBackend(): Promise<BackendReport> {
-  const attempts: BackendAttempt[] = [];
-  const forced = settings.requestedBackend;
-  if (forced) {
-    try {
-      await tryBackend(forced);
-      return { chosen: forced, forced: true, attempts: [{ name: forced, ok: true, reason: "forced by COURSE_BACKEND" }] };
-    } catch (err) {
-      const available = await availableBackends(forced);
-      pending = null;
-      throw new Error(
-        `COURSE_BACKEND=${forced} is not available here: ${describeFailure(forced, err)}. ` +
-          `Available backends: ${available.length ? available.join(", ") : "none"}. ` +
-          `Unset COURSE_BACKEND to pick automatically, or set it to one of those.`,
-      );
-    }
-  }
-  for (const name of BACKEND_ORDER) {
-    try {
-      await tryBackend(name);
-      attempts.push({ name, ok: true, reason: "first backend that loaded and passed the smoke op" });
-      return { chosen: name, forced: false, attempts };
-    } catch (err) {
-      attempts.push({ name, ok: false, reason: describeFailure(name, err) });
-    }
-  }
-  pending = null;
-  throw new Error(`No TensorFlow.js backend works here:\n${attempts.map((a) => `  ${a.name}: ${a.reason}`).join("\n")}\nRun \`npm ci\` again.`);
-}
-
-/** Backends whose packages load here (without switching to them), excluding `except`. */
-async function availableBackends(except: BackendName): Promise<BackendName[]> {
-  const out: BackendName[] = [];
-  for (const name of BACKEND_ORDER) {
-    if (name === except) continue;
-    try {
-      loadBackendPackage(name);
-      out.push(name);
-    } catch {
-      /* not available */
-    }
-  }
-  return out;
-}
-
-/** The report of the backend choice, or null before `initBackend()` finished. */
-export function backendReport(): BackendReport | null {
-  return report;
-}
-
-// ---------------------------------------------------------------- network
-
-const onlineProbes = new Map<string, Promise<boolean>>();
-
-/**
- * Whether the Hub at settings.hfEndpoint ($HF_ENDPOINT) answers (HEAD request through the configured
- * proxy, 3 s limit; any HTTP answer below 500 counts); false when forced offline. Probed once per
- * endpoint and process.
- */
-export function isOnline(): Promise<boolean> {
-  if (settings.forcedOffline) return Promise.resolve(false);
-  const endpoint = settings.hfEndpoint;
-  let probe = onlineProbes.get(endpoint);
-  if (!probe) {
-    // lib/hub/http holds the one HTTP client (proxy, timeouts); loaded lazily, as it imports this file.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { probeHub } = require("./hub/http") as typeof import("./hub/http");
-    probe = probeHub(endpoint, 3000);
-    onlineProbes.set(endpoint, probe);
-  }
-  return probe;
-}
-
-// ---------------------------------------------------------------- engine choice
-
-
-function readEngine(v: string | undefined): EngineChoice | null {
+/** Parses an engine name (COURSE_ENGINE, `--engine`): onnx (aliases ort, onnxruntime) or tfjs. */
+export function readEngine(v: string | undefined): EngineChoice | null {
   if (v === undefined || v === "") return null;
   const name = v.toLowerCase() === "ort" || v.toLowerCase() === "onnxruntime" ? "onnx" : v.toLowerCase();
   if (!ENGINE_ORDER.includes(name as EngineChoice)) throw new Error(`COURSE_ENGINE="${v}" is not an engine. Supported: ${ENGINE_ORDER.join(", ")}.`);
   return name as EngineChoice;
-}
-
-export interface EngineReport {
-  chosen: EngineChoice;
-  forced: boolean;
-  attempts: { name: EngineChoice; ok: boolean; reason: string }[];
-}
-
-let engineRep: EngineReport | null = null;
-let enginePending: Promise<EngineReport> | null = null;
-
-/**
- * Chooses the engine once per process: the forced one (COURSE_ENGINE or `--engine`), else the first
- * of onnx → tfjs that loads and passes a smoke training step (a tiny model, one AdamW update, checked).
- */
-export function initEngine(): Promise<EngineReport> {
-  if (engineRep) return Promise.resolve(engineRep);
-  if (!enginePending) enginePending = chooseEngine().then((r) => (engineRep = r));
-  return enginePending;
-}
-
-/** The engine to use now (after the choice); `requested` overrides it for one call. */
-export async function engineFor(requested?: EngineChoice | null): Promise<EngineChoice> {
-  if (requested) return requested;
-  return (await initEngine()).chosen;
-}
-
-export function engineReport(): EngineReport | null {
-  return engineRep;
-}
-
-/** Forces an engine for the rest of the process (the CLI's --engine). */
-export function setEngine(name: EngineChoice): void {
-  settings.requestedEngine = readEngine(name);
-  engineRep = null;
-  enginePending = null;
-}
-
-async function chooseEngine(): Promise<EngineReport> {
-  await initBackend(); // tfjs holds the weights on either engine
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { smokeTest } = require("./engine/smoke") as typeof import("./engine/smoke");
-  const forced = settings.requestedEngine;
-  const attempts: EngineReport["attempts"] = [];
-  for (const name of forced ? [forced] : ENGINE_ORDER) {
-    try {
-      const how = await smokeTest(name);
-      attempts.push({ name, ok: true, reason: forced ? `chosen with --engine or COURSE_ENGINE; ${how}` : how });
-      return { chosen: name, forced: !!forced, attempts };
-    } catch (err) {
-      const reason = (err as Error).message.split("\n")[0];
-      attempts.push({ name, ok: false, reason });
-      if (forced) {
-        enginePending = null;
-        throw new Error(`COURSE_ENGINE=${forced} does not work here: ${reason}. Unset COURSE_ENGINE to pick automatically${forced === "onnx" ? ", or use COURSE_ENGINE=tfjs" : ""}.`);
-      }
-    }
-  }
-  enginePending = null;
-  throw new Error(`No engine works here:\n${attempts.map((a) => `  ${a.name}: ${a.reason}`).join("\n")}\nRun \`npm ci\` again.`);
 }

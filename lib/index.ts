@@ -3,8 +3,13 @@
  *   import { settings, viz, data, bert, text, embeddings, analysis } from "@course/lib";
  * Heavy parts (transformers.js, sentence encoders) load only when first used.
  */
-export { settings, byMode, initBackend, backendReport, isOnline, tf, readSettings, BACKEND_ORDER, initEngine, engineFor, engineReport, setEngine, ENGINE_ORDER } from "./env";
-export type { Settings, Mode, BackendName, BackendReport, EngineChoice, EngineReport } from "./env";
+export { settings, byMode, readSettings, BACKEND_ORDER, ENGINE_ORDER } from "./env";
+export type { Settings, Mode, BackendName, EngineChoice } from "./env";
+export { initBackend, backendReport, tf } from "./engine/tfjs/backend";
+export type { BackendReport } from "./engine/tfjs/backend";
+export { initEngine, engineFor, engineReport, setEngine } from "./engine/select";
+export type { EngineReport } from "./engine/select";
+export { isOnline } from "./hub/online";
 export * as engine from "./engine";
 export * as training from "./training";
 export { doctorReport } from "./doctor";

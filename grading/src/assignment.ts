@@ -21,14 +21,14 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { Cell, Notebook, TSLAB_KERNELSPEC, cellSource, readNotebook, toLines } from "@course/lib/notebook/nbformat";
-import { TestContext, testContext, testNames } from "./context";
+import { TestContext, contextProblems, testContext, testNames } from "./context";
 import { MarkerError, checkSolutionMarkers, hasMarkers, splitHiddenTests, toExercise } from "./markers";
 import { declaredNames, tsLib } from "./names";
 
 export { declaredNames };
 
 /** Bumped when grading semantics change, so resumed batches do not mix versions. */
-export const GRADER_VERSION = 2;
+export const GRADER_VERSION = 3;
 
 export type CourseCellType = "solution" | "prompt" | "public-tests" | "hidden-tests" | "locked";
 const TYPES: CourseCellType[] = ["solution", "prompt", "public-tests", "hidden-tests", "locked"];
@@ -110,6 +110,8 @@ export interface TestPart {
   source: string;
   /** Compiled by the grader (TypeScript → CommonJS JavaScript). */
   js: string;
+  /** A public cell with `BEGIN HIDDEN TESTS` regions: compiled without them (what the public pass runs). */
+  publicJs?: string;
 }
 
 export interface Question {
@@ -219,7 +221,9 @@ export function loadAssignment(solutionPath: string): Assignment {
       if (cell.cell_type !== "code") throw new AssignmentError(`${where}: a ${type} cell must be a code cell`);
       const split = splitHiddenTests(source, where);
       const hidden = type === "hidden-tests";
-      tests.set(q!, [...(tests.get(q!) ?? []), { key, hidden, source: split.graded, js: compileTest(split.graded, where) }]);
+      const part: TestPart = { key, hidden, source: split.graded, js: compileTest(split.graded, where) };
+      if (!hidden && split.exercise !== split.graded) part.publicJs = compileTest(split.exercise, where);
+      tests.set(q!, [...(tests.get(q!) ?? []), part]);
       if (hidden) return; // not in the exercise
       cells.push({ key, id, cellType: "code", type, question: q, points: meta?.points, solutionSource: source, exerciseSource: split.exercise, checksum: checksum(split.exercise), solutionIndex: i + 1, metadata });
       return;
@@ -253,11 +257,10 @@ export function loadAssignment(solutionPath: string): Assignment {
     });
   });
 
-  const context = testContext(
-    cells
-      .filter((c) => c.cellType === "code" && c.type !== "public-tests" && c.type !== "hidden-tests")
-      .map((c) => ({ source: c.solutionSource, locked: c.type === "locked", label: `solution cell ${c.solutionIndex} (${c.key})` }))
-  );
+  const contextCells = cells
+    .filter((c) => c.cellType === "code" && c.type !== "public-tests" && c.type !== "hidden-tests")
+    .map((c) => ({ source: c.solutionSource, locked: c.type === "locked", label: `solution cell ${c.solutionIndex} (${c.key})` }));
+  const context = testContext(contextCells);
   const questions: Question[] = qOrder.map((id) => {
     const parts = [...(tests.get(id) ?? []).filter((t) => !t.hidden), ...(tests.get(id) ?? []).filter((t) => t.hidden)];
     return { id, title: qTitle.get(id) ?? id, points: qPoints.get(id)?.points, tests: parts, names: [...new Set(parts.flatMap((t) => testNames(t.source, context)))].sort() };
@@ -267,6 +270,12 @@ export function loadAssignment(solutionPath: string): Assignment {
       throw new AssignmentError(`${rel}: question ${q.id} has ${q.points} points but no test cells (type "public-tests" or "hidden-tests" with id "${q.id}")`);
     }
   }
+  const problems = contextProblems(
+    context,
+    contextCells,
+    questions.flatMap((q) => q.tests.map((t) => ({ label: `${rel}: the ${t.hidden ? "hidden" : "public"} tests of ${q.id} (${t.key})`, names: testNames(t.source, context) })))
+  );
+  if (problems.length) throw new AssignmentError(problems.join("\n"));
   const graded = questions.filter((q) => q.tests.length);
   if (!graded.length) throw new AssignmentError(`${rel}: no test cells: tag cells with {"course": {"id": "q1", "type": "public-tests"}} (see docs/grading.md)`);
 
@@ -287,10 +296,10 @@ export function loadAssignment(solutionPath: string): Assignment {
 export const NOTICE_KEY = "generated-notice";
 
 function noticeText(a: Assignment, solutionRel: string): string {
+  // Students read this first. The staff's side (the exercise is generated from the solution by `course assign`; edit the solution, never the exercise) is in docs/grading.md.
+  void solutionRel;
   return [
-    `> **Generated file — do not edit it by hand.** \`course assign\` made this exercise from \`${solutionRel}\`, the course staff's copy with the solutions and hidden tests; edit that and run \`npx course assign\` again.`,
-    ">",
-    `> **Students:** answer each question in its code cell (it raises \`Not implemented\` until you do), run the test cells, or run every public test at once with \`npx course check ${a.name}.ipynb\` in a terminal. Hidden tests are added when your notebook is graded. Locked cells (🔒, read-only) are checked when grading: edits to them are ignored and reported.`,
+    `> **How to work on this exercise.** Answer each question in its code cell (it raises \`Not implemented\` until you do) and run the test cells below it, or run every test at once with \`npx course check ${a.name}.ipynb\` in a terminal. When your notebook is graded, more tests are added. Locked cells (🔒, read-only) are part of the grading: edits to them are ignored and reported.`,
   ].join("\n");
 }
 

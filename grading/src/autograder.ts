@@ -9,8 +9,11 @@
  *     run_autograder    per submission: grades /autograder/submission with `course grade`'s
  *                       engine and writes /autograder/results/results.json (one test per
  *                       question: public checks visible, hidden checks after publication)
- *     course/           the course as committed: package files, lib/, grading/, shims/,
- *                       datasets/, models/ and solutions/NAME.ipynb only (no other solutions)
+ *     course/           the course as committed: package files, lib/, grading/, shims/, the
+ *                       models/ and datasets/ folders the assignment's cells name (without
+ *                       their explore/ development material), and solutions/NAME.ipynb only
+ *
+ * Written to build/autograder-NAME.zip (git-ignored) unless --out says otherwise.
  *
  * The root (/autograder) is AUTOGRADER_ROOT in both scripts, so they run on any folder laid
  * out like Gradescope's — which is how the tests run them. AUTOGRADER_ALLOW_READ (":"-separated)
@@ -50,6 +53,35 @@ function courseFiles(root: string): string[] {
   };
   for (const p of COURSE_PARTS) if (fs.existsSync(path.join(root, p))) walk(p);
   return out;
+}
+
+/**
+ * The models/ and datasets/ folders an assignment uses: a folder is bundled when the
+ * solution's code (cells and tests) names it — `loadEncoder("course-bert")`, a
+ * "models/course-bert" path, `data.loadChatbot()` for datasets/chatbot. Case-insensitive,
+ * as a whole word or inside an identifier; a folder nothing names is left out.
+ */
+export function referencedFolders(solution: string, root: string): { models: string[]; datasets: string[] } {
+  const nb = JSON.parse(fs.readFileSync(solution, "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+  const code = nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source))
+    .join("\n");
+  const strings = new Set([...code.matchAll(/(["'`])((?:\\.|(?!\1)[^\\\n])*)\1/g)].map((m) => m[2]));
+  const lower = code.toLowerCase();
+  const dirs = (p: string) => (fs.existsSync(path.join(root, p)) ? fs.readdirSync(path.join(root, p), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []);
+  const models = dirs("models").filter((m) => strings.has(m) || [...strings].some((s) => s.includes(`models/${m}`)));
+  const datasets = dirs("datasets").filter((d) => lower.includes(d.toLowerCase()));
+  return { models: models.sort(), datasets: datasets.sort() };
+}
+
+/** Whether a course file goes into the package of an assignment that uses these folders. */
+function bundled(file: string, used: { models: string[]; datasets: string[] }): boolean {
+  const parts = file.split("/");
+  if (parts.includes("explore")) return false; // development logs and scripts, never needed to grade
+  if (parts[0] === "models" && parts.length > 2) return used.models.includes(parts[1]);
+  if (parts[0] === "datasets" && parts.length > 2) return used.datasets.includes(parts[1]);
+  return true;
 }
 
 export function setupScript(name: string): string {
@@ -110,13 +142,13 @@ export interface BuildOptions {
   /** Assignment name (solutions/NAME.ipynb). */
   assignment: string;
   solutionsDir?: string;
-  /** The zip to write (default autograder-NAME.zip). */
+  /** The zip to write (default <root>/build/autograder-NAME.zip; build/ is git-ignored). */
   out?: string;
   /** Course root (default: this repository). */
   root?: string;
 }
 
-export function buildAutograder(o: BuildOptions): { zip: string; files: number; bytes: number } {
+export function buildAutograder(o: BuildOptions): { zip: string; files: number; bytes: number; models: string[]; datasets: string[] } {
   const root = o.root ?? REPO_ROOT;
   const solution = path.resolve(o.solutionsDir ?? path.join(root, "solutions"), `${o.assignment}.ipynb`);
   if (!fs.existsSync(solution)) throw new GradeError(`no solution notebook ${solution}`);
@@ -125,13 +157,14 @@ export function buildAutograder(o: BuildOptions): { zip: string; files: number; 
     { name: "setup.sh", data: Buffer.from(setupScript(a.name)), mode: 0o755 },
     { name: "run_autograder", data: Buffer.from(runScript(a.name)), mode: 0o755 },
   ];
-  for (const f of courseFiles(root)) entries.push({ name: `course/${f}`, data: fs.readFileSync(path.join(root, f)), mode: fs.statSync(path.join(root, f)).mode & 0o777 });
+  const used = referencedFolders(solution, root);
+  for (const f of courseFiles(root).filter((f) => bundled(f, used))) entries.push({ name: `course/${f}`, data: fs.readFileSync(path.join(root, f)), mode: fs.statSync(path.join(root, f)).mode & 0o777 });
   entries.push({ name: `course/solutions/${a.name}.ipynb`, data: fs.readFileSync(solution) });
-  const zip = path.resolve(o.out ?? `autograder-${a.name}.zip`);
+  const zip = path.resolve(o.out ?? path.join(root, "build", `autograder-${a.name}.zip`));
   const buf = writeZip(entries);
   fs.mkdirSync(path.dirname(zip), { recursive: true });
   fs.writeFileSync(zip, buf);
-  return { zip, files: entries.length, bytes: buf.length };
+  return { zip, files: entries.length, bytes: buf.length, ...used };
 }
 
 /** The submitted notebook: NAME.ipynb if present, else the only .ipynb (searched two levels deep). */

@@ -137,6 +137,8 @@ export async function checkNotebook(file: string, opts: { timeoutSec: number; me
     memoryMB: opts.memoryMB,
     mode,
     context,
+    // The student checks their own work: the tests read every value from their kernel.
+    lockedValues: "kernel",
     log: opts.log,
   });
   return { notebook: rel, session, editedLocked, hiddenTests, mode };

@@ -25,6 +25,12 @@ export interface TestContext {
   imports: ImportBinding[];
   setup: SetupCell[];
   names: string[];
+  /** Names only locked cells declare (the course's data and helpers; imports excluded). */
+  locked?: string[];
+  /** Names a cell the student edits declares (answers, free cells): read from the student's kernel. */
+  student?: string[];
+  /** Locked cells that use a student's name, with what they declare (see lockedCellProblems). */
+  dependent?: { label: string; declares: string[]; uses: string[] }[];
 }
 
 export interface ContextCell {
@@ -53,6 +59,19 @@ export function testContext(cells: ContextCell[]): TestContext {
   for (const p of perCell) if (p.c.locked) for (const b of p.imports) if (!declaredByStudent.has(b.name)) imports.set(b.name, b);
   const setup: SetupCell[] = [];
   const trusted = new Set<string>(imports.keys());
+  const lockedNames = new Set<string>();
+  const dependent: { label: string; declares: string[]; uses: string[] }[] = [];
+  for (const p of perCell) {
+    if (!p.c.locked) continue;
+    const importNames0 = new Set(p.imports.map((b) => b.name));
+    for (const n of p.declared) if (!importNames0.has(n) && !declaredByStudent.has(n)) lockedNames.add(n);
+    try {
+      const usesStudent = referencedNames(p.c.source).filter((n) => declaredByStudent.has(n) && !p.declared.includes(n));
+      if (usesStudent.length) dependent.push({ label: p.c.label, declares: p.declared.filter((n) => !importNames0.has(n)), uses: usesStudent });
+    } catch {
+      /* does not parse: tslab will say so */
+    }
+  }
   for (const p of perCell) {
     if (!p.c.locked) continue;
     const importNames = new Set(p.imports.map((b) => b.name));
@@ -69,7 +88,58 @@ export function testContext(cells: ContextCell[]): TestContext {
     setup.push({ label: p.c.label, source: p.c.source, declares: own, uses });
     for (const n of own) trusted.add(n);
   }
-  return { imports: [...imports.values()], setup, names: [...names].sort() };
+  return { imports: [...imports.values()], setup, names: [...names].sort(), locked: [...lockedNames].sort(), student: [...declaredByStudent].sort(), dependent };
+}
+
+/** Is this name's trusted value the grader's own (an import, or a trusted setup cell's)? */
+export function isTrusted(ctx: TestContext, name: string): boolean {
+  return ctx.imports.some((b) => b.name === name) || ctx.setup.some((c) => c.declares.includes(name));
+}
+
+/**
+ * Authoring errors in the notebook's locked cells and tests (what `course assign --check`
+ * reports):
+ *
+ *  - a test reads a name that only locked cells declare, but that the grader cannot compute
+ *    itself (the locked cell, or one it depends on, uses something a student writes): the
+ *    test would have to read it from the student's kernel, where the student can change it;
+ *  - a locked cell that uses a student's name (say, calls their `verdict()`) declares
+ *    something a later cell that does not depend on the student needs: when the student's
+ *    function throws, tslab drops that cell's declarations, and every later cell that uses
+ *    them fails too (a student who skipped one question would lose the others).
+ */
+export function contextProblems(ctx: TestContext, cells: ContextCell[], tests: { label: string; names: string[] }[]): string[] {
+  const problems: string[] = [];
+  const locked = new Set(ctx.locked ?? []);
+  for (const t of tests) {
+    for (const n of t.names) {
+      if (!locked.has(n) || isTrusted(ctx, n)) continue;
+      const dep = (ctx.dependent ?? []).find((d) => d.declares.includes(n));
+      problems.push(
+        `${t.label} reads ${n}, which a locked cell declares${dep ? ` from the student's ${dep.uses.join(", ")} (${dep.label})` : " from values a student's cell can change"}: ` +
+          `the grader cannot compute it itself, so the test would compare against the student's copy. Compute ${n} in a locked cell that uses only imports and earlier such cells (move any call of a student's function into a cell of its own), or compute the expected value in the test.`
+      );
+    }
+  }
+  for (const d of ctx.dependent ?? []) {
+    const i = cells.findIndex((c) => c.label === d.label);
+    for (const later of cells.slice(i + 1)) {
+      let uses: string[] = [];
+      try {
+        uses = referencedNames(later.source).filter((n) => d.declares.includes(n));
+      } catch {
+        continue;
+      }
+      if (!uses.length) continue;
+      const laterDependent = later.locked && (ctx.dependent ?? []).some((x) => x.label === later.label);
+      if (laterDependent) continue;
+      problems.push(
+        `${d.label} calls the student's ${d.uses.join(", ")} and declares ${uses.join(", ")}, which ${later.label} uses: ` +
+          `a student who has not answered that question would lose ${uses.join(", ")} (tslab drops the declarations of a cell that throws) and every cell after it that needs them. Declare ${uses.join(", ")} in a cell of its own, and keep the call of the student's function in a later cell.`
+      );
+    }
+  }
+  return problems;
 }
 
 /** The notebook and import names a test source uses (what the grader resolves for it). */

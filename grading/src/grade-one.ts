@@ -38,6 +38,10 @@ export interface GradeJob {
   output?: { cell: number; total: number };
   /** Marker put in every kernel's environment (COURSE_GRADE_BATCH). */
   batchTag?: string;
+  /** Submissions: the reference run's values of the locked names the tests use (see session.ts). */
+  trusted?: Record<string, string>;
+  /** The reference run: the locked names to read from its kernel once its cells ran. */
+  snapshot?: string[];
 }
 
 /** Question specs for the session: tests compiled, named for stack traces, with the reference's plan. */
@@ -48,7 +52,7 @@ export function questionSpecs(a: Assignment, reference?: StudentResult): Questio
       id: q.id,
       title: q.title,
       points: q.points,
-      tests: q.tests.map((t) => ({ hidden: t.hidden, js: t.js, file: `${q.id}/${t.key}.js` })),
+      tests: q.tests.map((t) => ({ hidden: t.hidden, js: t.js, file: `${q.id}/${t.key}.js`, ...(t.publicJs ? { publicJs: t.publicJs } : {}) })),
       names: q.names,
       referenceChecks: ref?.checks.length ? ref.checks.map((c) => ({ name: c.name, w: c.weight, h: c.hidden })) : undefined,
     };
@@ -105,6 +109,9 @@ export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number |
       tsCache: job.tsCache,
       context: a.context,
       output: job.output,
+      lockedValues: job.kind === "reference" ? "kernel" : "grader",
+      trusted: job.trusted,
+      snapshot: job.snapshot,
       env: job.batchTag ? { COURSE_GRADE_BATCH: job.batchTag } : undefined,
       onKernel: hooks.onKernel,
       log: hooks.log,
@@ -135,6 +142,7 @@ export async function gradeOne(job: GradeJob, hooks: { onKernel?: (pid: number |
       events,
       kernelStarts: session.kernelStarts,
       seconds: (Date.now() - t0) / 1000,
+      ...(session.snapshot ? { trusted: session.snapshot } : {}),
     };
   } catch (err) {
     // Keep the message short: the first line and the last lines of what the kernel printed.

@@ -24,7 +24,7 @@ import * as path from "path";
 import { Assignment, loadAssignment } from "./assignment";
 import { fillTsCache, tsCacheDir } from "./ts-cache";
 import { GradeJob, questionSpecs } from "./grade-one";
-import { Isolation, detectIsolation } from "./isolation";
+import { Isolation, detectIsolation, permissionUser } from "./isolation";
 import { Confinement, removeKernelFolders } from "./launch";
 import { submissionHash } from "./notebook-file";
 import { permissionSupport, workerEnv } from "./permission";
@@ -51,7 +51,7 @@ export interface GradeOptions {
   sandbox?: boolean;
   /** Refuse to grade without the OS sandbox. */
   requireIsolation?: boolean;
-  /** Show hidden checks' failure messages in feedback (default true). */
+  /** Show hidden checks' failure messages in feedback.md and results.json (default false: names only). */
   hiddenDetails?: boolean;
   /** Output caps in bytes (per cell, per kernel); defaults in session.ts. */
   output?: { cell: number; total: number };
@@ -203,6 +203,11 @@ function runWorker(job: GradeJob, wallMs: number, h: WorkerHandlers = {}): Promi
   });
 }
 
+/** The names the tests use that locked setup cells declare: their values are the grader's (read once from the reference run). */
+export function trustedNames(a: Assignment): string[] {
+  return [...new Set(a.questions.flatMap((q) => q.names))].filter((n) => a.context.setup.some((c) => c.declares.includes(n))).sort();
+}
+
 /** Leftovers of atomic writes interrupted by a kill. */
 function removeTempFiles(dir: string): void {
   if (!fs.existsSync(dir)) return;
@@ -231,7 +236,9 @@ export function chooseConfinement(o: Pick<GradeOptions, "sandbox" | "requireIsol
     confinement: "permission",
     warnings: [
       `${bar} NO OS SANDBOX: ${iso.reason}.`,
-      `${bar} Students' code runs UNCONFINED by the operating system, as your user, with only Node's permission model around it: a determined student can read or change your files and use the network.`,
+      permissionUser()
+        ? `${bar} Students' code runs UNCONFINED by the operating system except for its user: each kernel runs as uid 65534, which owns only its scratch folders, inside Node's permission model. It can still read what that uid can read and use the network.`
+        : `${bar} Students' code runs UNCONFINED by the operating system, as your user, with only Node's permission model around it: a determined student can read or change your files (a native addon or zeromq's ipc bind runs below that model) and use the network.`,
       `${bar} Grade on Linux with bubblewrap installed (sudo apt-get install bubblewrap), or pass --require-isolation to refuse to grade without it.`,
     ],
   };
@@ -292,6 +299,9 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
   };
   const save = (r: StudentResult) => {
     const dir = path.join(out, "students", r.folder);
+    // A hidden check's reason can show what the student's code returned for a hidden input (a
+    // function can return its arguments): unless staff ask for them, no output keeps it.
+    if (!o.hiddenDetails) for (const q of r.questions) for (const c of q.checks) if (c.hidden && c.status !== "passed" && c.message) c.message = "(hidden: grade with --hidden-feedback full to keep the reason)";
     writeAtomic(path.join(dir, "feedback.md"), feedbackMarkdown(r, { hiddenDetails: o.hiddenDetails }));
     writeAtomic(path.join(dir, "results.json"), JSON.stringify(gradescopeResults(r, { hiddenDetails: o.hiddenDetails, visibility: a.visibility }), null, 1) + "\n");
     writeAtomic(resultFile(r.folder), JSON.stringify(r, null, 1) + "\n"); // last: its presence means finished
@@ -324,13 +334,13 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
     let reference = readJson<StudentResult>(refFile);
     if (!reference || reference.version !== RESULT_VERSION || reference.assignmentHash !== a.hash) {
       print(`▶ reference run of ${path.relative(process.cwd(), solution)}`);
-      const job: GradeJob = { kind: "reference", student: "(reference)", folder: "(reference)", notebook: solution, display: path.relative(process.cwd(), solution), assignment: a, questions: questionSpecs(a), timeoutSec: Math.max(timeoutSec, 120), memoryMB, mode, confinement: "off", allowRead: o.allowRead ?? [], output: o.output, batchTag: tag };
+      const job: GradeJob = { kind: "reference", student: "(reference)", folder: "(reference)", notebook: solution, display: path.relative(process.cwd(), solution), assignment: a, questions: questionSpecs(a), timeoutSec: Math.max(timeoutSec, 120), memoryMB, mode, confinement: "off", allowRead: o.allowRead ?? [], output: o.output, batchTag: tag, snapshot: trustedNames(a) };
       reference = await runWorker(job, 30 * 60_000);
       referenceSeconds = reference.seconds;
       const lost = reference.questions.flatMap((q) => q.checks.filter((c) => c.status !== "passed").map((c) => `${q.id}: ${c.name} — ${c.message || c.status}`));
       const badQ = reference.questions.filter((q) => q.status !== "ok" || !q.checks.length).map((q) => `${q.id}: ${q.message ?? q.status}`);
       if (reference.status !== "ok" || lost.length || badQ.length) {
-        writeAtomic(path.join(out, "reference-feedback.md"), feedbackMarkdown(reference));
+        writeAtomic(path.join(out, "reference-feedback.md"), feedbackMarkdown(reference, { hiddenDetails: true }));
         throw new GradeError(`the solution notebook does not pass its own tests, so nothing was graded:\n  ${[...badQ, ...lost, ...reference.notes].slice(0, 12).join("\n  ")}\n(details: ${path.relative(process.cwd(), path.join(out, "reference-feedback.md"))})`);
       }
       writeAtomic(refFile, JSON.stringify(reference, null, 1) + "\n");
@@ -363,7 +373,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
       while (next < pending.length) {
         const s = pending[next++];
         log(`start ${s.folder}`);
-        const job: GradeJob = { kind: "submission", student: s.student, folder: s.folder, notebook: s.file, display: path.relative(process.cwd(), s.file), assignment: a, questions, timeoutSec, memoryMB, mode, confinement, isolation, allowRead: o.allowRead ?? [], tsCache, output: o.output, batchTag: tag };
+        const job: GradeJob = { kind: "submission", student: s.student, folder: s.folder, notebook: s.file, display: path.relative(process.cwd(), s.file), assignment: a, questions, timeoutSec, memoryMB, mode, confinement, isolation, allowRead: o.allowRead ?? [], tsCache, output: o.output, batchTag: tag, trusted: reference?.trusted };
         const r = await runWorker(job, wallMs, { onKernel: (pid) => log(`kernel ${s.folder} ${pid}`) });
         save(r);
         finished++;

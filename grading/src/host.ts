@@ -37,7 +37,7 @@ export class TestHost {
   private link?: KernelLink;
   private stderr = "";
 
-  constructor(private opts: { context: TestContext; mode?: "fast" | "full"; log?: (l: string) => void }) {}
+  constructor(private opts: { context: TestContext; mode?: "fast" | "full"; log?: (l: string) => void; lockedValues?: "grader" | "kernel"; trusted?: Record<string, string> }) {}
 
   setKernel(link: KernelLink | undefined): void {
     this.link = link;
@@ -51,7 +51,7 @@ export class TestHost {
     const env: NodeJS.ProcessEnv = { ...process.env, COURSE_HEADLESS: "1", COURSE_OFFLINE: "1", HF_HUB_OFFLINE: "1" };
     if (this.opts.mode) env.COURSE_MODE = this.opts.mode;
     const w = new Worker(TEST_HOST, {
-      workerData: { sync, port: port2, context: this.opts.context, root: REPO_ROOT },
+      workerData: { sync, port: port2, context: this.opts.context, root: REPO_ROOT, lockedValues: this.opts.lockedValues, trusted: this.opts.trusted },
       transferList: [port2],
       env,
       stdout: true,

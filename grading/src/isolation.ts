@@ -21,8 +21,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { COURSE_ROOT } from "@course/lib/env";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = COURSE_ROOT;
 /** The kernel's folders inside the sandbox (a private tmpfs). */
 export const INSIDE = { tmp: "/tmp", work: "/tmp/work", scratch: "/tmp/scratch" };
 /** The uid/gid the kernel has inside its user namespace (and outside, when the grader is root). */
@@ -118,6 +119,24 @@ export function readOnlyBinds(extra: string[] = []): string[] {
 
 let cached: Isolation | undefined;
 
+/**
+ * The permission-only mode's separate user: grading as root without bubblewrap, the kernel
+ * runs as uid 65534, which owns nothing but its scratch folders, so what runs below Node's
+ * permission model (a native addon; zeromq's `ipc://` bind, which unlinks whatever file is
+ * at its path) cannot reach submissions, results or the course. Undefined when the grader is
+ * not root, setpriv is missing, or that uid cannot read the course (then the kernel runs as
+ * the grading user, as docs/grading.md says).
+ */
+let dropCache: { setpriv: string } | null | undefined;
+export function permissionUser(): { setpriv: string } | undefined {
+  if (dropCache !== undefined) return dropCache ?? undefined;
+  dropCache = null;
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.COURSE_GRADE_DROP === "none") return undefined;
+  const setpriv = which("setpriv");
+  if (setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv, p))) dropCache = { setpriv };
+  return dropCache ?? undefined;
+}
+
 /** Can the unprivileged sandbox uid read this path (as root, with setpriv)? Cached per path. */
 const readableCache = new Map<string, boolean>();
 function uidCanRead(setpriv: string, p: string): boolean {
@@ -150,7 +169,10 @@ export function detectIsolation(force = false): Isolation {
     const readable = setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv!, p));
     if (!readable) {
       setpriv = undefined;
-      notes.push(`grading as root and the course is not readable by uid ${SANDBOX_UID} (or setpriv is missing): the sandbox maps its user to root without capabilities, and the process-count limit does not apply to root`);
+      notes.push(
+        `grading as root and the course is not readable by uid ${SANDBOX_UID} (or setpriv is missing): the sandbox maps its user to root without capabilities; ` +
+          (pidsCgroupBase() ? "the process-count limit is a pids cgroup per sandbox (RLIMIT_NPROC does not bind root)" : "no pids cgroup is writable here, so the process-count limit does not apply (RLIMIT_NPROC does not bind root): make the course readable by that uid")
+      );
     }
   }
   const iso: Isolation = { kind: "bwrap", bwrap, prlimit, setpriv, notes };
@@ -162,6 +184,7 @@ export function detectIsolation(force = false): Isolation {
     const r = spawnSync(cmd.command, cmd.args, { cwd: root, encoding: "utf8", timeout: 30_000 });
     if (r.status !== 0) return none(`bubblewrap is installed but cannot create its sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n")[0]} (user namespaces disabled, or a container without them?)`);
   } finally {
+    removePidsCgroup(root);
     fs.rmSync(root, { recursive: true, force: true });
   }
   return (cached = iso);
@@ -189,6 +212,81 @@ export function prepareDirs(root: string, iso: Isolation): SandboxDirs {
 export interface WrapOptions {
   /** Folders to bind read-only besides readOnlyBinds() (caches, --allow-read). */
   readable?: string[];
+}
+
+/**
+ * Where per-sandbox pids cgroups go (root only, where the cgroup file system is writable):
+ * cgroup v1's pids hierarchy, or v2's root with the pids controller enabled for children.
+ * The process-count limit then holds whoever the sandbox's user is: RLIMIT_NPROC does not bind
+ * root, which the sandbox's user stays when uid 65534 cannot read the course
+ * (a checkout under /root, or any clone inside a mode-700 folder).
+ */
+let cgroupBaseCache: string | null | undefined;
+export function pidsCgroupBase(): string | undefined {
+  if (cgroupBaseCache !== undefined) return cgroupBaseCache ?? undefined;
+  cgroupBaseCache = null;
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.COURSE_GRADE_CGROUP === "none") return undefined;
+  const v1 = "/sys/fs/cgroup/pids";
+  const v2 = "/sys/fs/cgroup";
+  const writable = (d: string) => {
+    try {
+      fs.accessSync(d, fs.constants.W_OK);
+      return fs.existsSync(path.join(d, "cgroup.procs"));
+    } catch {
+      return false;
+    }
+  };
+  if (writable(v1)) cgroupBaseCache = v1;
+  else if (writable(v2)) {
+    try {
+      if (/\bpids\b/.test(fs.readFileSync(path.join(v2, "cgroup.subtree_control"), "utf8"))) cgroupBaseCache = v2;
+    } catch {
+      /* no v2 pids controller */
+    }
+  }
+  return cgroupBaseCache ?? undefined;
+}
+
+/** A pids cgroup for the sandbox whose host folder is `root`, capped at `max` tasks; undefined where there is none. */
+export function makePidsCgroup(root: string, max: number): string | undefined {
+  const base = pidsCgroupBase();
+  if (!base) return undefined;
+  const dir = path.join(base, path.basename(root));
+  try {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "pids.max"), String(Math.max(1, Math.floor(max))));
+    return dir;
+  } catch {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* not made */
+    }
+    return undefined;
+  }
+}
+
+/** Kills what is left in the sandbox's pids cgroup and removes it (nothing outlives its sandbox). */
+export function removePidsCgroup(root: string): void {
+  const base = cgroupBaseCache;
+  if (!base) return;
+  const dir = path.join(base, path.basename(root));
+  if (!fs.existsSync(dir)) return;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      for (const pid of fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+      fs.rmdirSync(dir);
+      return;
+    } catch {
+      spawnSync("sleep", ["0.05"]);
+    }
+  }
 }
 
 /** Turns `node args…` into the sandboxed command line. */
@@ -230,12 +328,19 @@ export function wrapCommand(iso: Isolation, dirs: SandboxDirs, limits: SandboxLi
       );
     }
     b.push(command, ...args);
-    if (iso.setpriv) return { command: iso.setpriv, args: [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", iso.bwrap!, ...b] };
-    return { command: iso.bwrap!, args: b };
+    const line = iso.setpriv ? { command: iso.setpriv, args: [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", iso.bwrap!, ...b] } : { command: iso.bwrap!, args: b };
+    // Where a pids cgroup can be made, the sandbox starts inside it (a shell joins it, then execs):
+    // every process and thread of the sandbox counts against limits.processes, whatever its uid.
+    const cg = makePidsCgroup(dirs.root, limits.processes);
+    if (cg) return { command: "/bin/sh", args: ["-c", 'echo $$ > "$0" && exec "$@"', path.join(cg, "cgroup.procs"), line.command, ...line.args] };
+    return line;
   };
 }
 
-/** Bytes under a folder (the writable socket folder is watched so it cannot fill the disk). */
+/** What an entry that is not a regular file costs the watchdog: one file-system block (its inode and directory entry). */
+export const SPECIAL_FILE_BYTES = 4096;
+
+/** Bytes under a folder (the writable socket folder is watched so it cannot fill the disk or its inodes): regular files by size, every other entry as a block. */
 export function folderBytes(dir: string, limit = Infinity): number {
   let total = 0;
   const stack = [dir];
@@ -249,14 +354,16 @@ export function folderBytes(dir: string, limit = Infinity): number {
     }
     for (const e of entries) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) {
+      if (e.isDirectory()) {
+        stack.push(p);
+        total += SPECIAL_FILE_BYTES;
+      } else if (e.isFile()) {
         try {
           total += fs.lstatSync(p).size;
         } catch {
           /* gone */
         }
-      }
+      } else total += SPECIAL_FILE_BYTES; // a socket, FIFO, symlink or device: a zeromq bind loop piles these up
     }
   }
   return total;

@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { Kernel } from "@course/lib/notebook/kernel";
 import { Bridge } from "./bridge";
-import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, prepareDirs, readOnlyBinds, wrapCommand } from "./isolation";
+import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, permissionUser, prepareDirs, readOnlyBinds, removePidsCgroup, wrapCommand } from "./isolation";
 import { cacheDirs, kernelEnv, permissionArgs } from "./permission";
 
 export const PRELOAD = path.join(REPO_ROOT, "grading", "sandbox", "preload.js");
@@ -105,6 +105,7 @@ export function kernelFolderPrefix(batch?: string, pid?: number): string {
 
 /** Removes a folder whose kernel may still be dying (a socket can appear while it goes): retries a moment. */
 export function removeFolder(dir: string): boolean {
+  removePidsCgroup(dir);
   try {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     return true;
@@ -173,6 +174,7 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         wrap: wrapCommand(o.isolation, dirs, limits, readable, { readable: tsCache ? [tsCache] : [] }),
         connectionFileOwner: o.isolation.setpriv ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
         env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
+        envExact: true,
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
       });
     } else if (o.confinement === "permission") {
@@ -181,12 +183,21 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
       fs.mkdirSync(work, { mode: 0o700 });
       fs.mkdirSync(run, { mode: 0o700 });
       fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
+      // As root: the kernel runs as its own unprivileged user, owner of its two folders only.
+      const drop = permissionUser();
+      if (drop) {
+        fs.chmodSync(root, 0o711);
+        for (const d of [work, run]) fs.chownSync(d, SANDBOX_UID, SANDBOX_UID);
+      }
       const read = [work, run, ...readOnlyBinds(readable), ...(tsCache ? [tsCache] : []), "/etc/alpine-release"];
       kernel = await Kernel.start({
         ...common,
         cwd: work,
         runtimeDir: run,
+        wrap: drop ? (command: string, args: string[]) => ({ command: drop.setpriv, args: [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", command, ...args] }) : undefined,
+        connectionFileOwner: drop ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
         env: kernelEnv({ home: work, tmp: work, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
+        envExact: true,
         nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [work])],
       });
     } else {

@@ -11,6 +11,7 @@
  * refusals count as evidence.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
@@ -43,15 +44,32 @@ export function permissionArgs(read: string[], write: string[]): string[] {
   ];
 }
 
-/** Course caches students' code may read (models, embeddings), as this process sees them. */
+/** The Hugging Face Hub cache as huggingface_hub finds it ($HF_HUB_CACHE, else $HF_HOME/hub). */
+export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const hfHome = env.HF_HOME || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "huggingface");
+  return env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || path.join(hfHome, "hub");
+}
+
+/**
+ * What of the staff's caches a kernel may read, as this process sees them: the Hub cache's
+ * model folders (`models--org--name`) one by one — never the rest of $HF_HOME, where
+ * huggingface_hub keeps `token` and `stored_tokens` — and the course's own cache (computed
+ * embeddings). Home folders (~/.netrc, ~/.npmrc, ~/.ssh, cloud credentials) are never bound.
+ */
 export function cacheDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = os.homedir();
-  return [env.HF_HOME || path.join(home, ".cache", "huggingface"), env.COURSE_CACHE_DIR || path.join(home, ".cache", "llm-course")];
+  const hub = hubCacheDir(env);
+  const models: string[] = [];
+  try {
+    for (const e of fs.readdirSync(hub, { withFileTypes: true })) if (e.isDirectory() && e.name.startsWith("models--")) models.push(path.join(hub, e.name));
+  } catch {
+    /* no Hub cache */
+  }
+  return [...models.sort(), env.COURSE_CACHE_DIR || path.join(os.homedir(), ".cache", "llm-course")];
 }
 
 /** The kernel's environment: rebuilt from an allow-list, nothing else leaks through. */
 export function kernelEnv(o: { home: string; tmp: string; mode?: "fast" | "full"; extra?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
-  const keep = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HF_HOME", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED"];
+  const keep = ["PATH", "SYSTEMROOT", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HF_HOME", "HF_HUB_CACHE", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED"];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   env.HOME = o.home;
@@ -65,7 +83,7 @@ export function kernelEnv(o: { home: string; tmp: string; mode?: "fast" | "full"
 
 /** Environment for a grading worker process: the allow-list only. */
 export function workerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "HF_HOME", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED", "COURSE_MODE", "COURSE_GRADE_ISOLATION", "SYSTEMROOT", "USERPROFILE", "TEMP", "TMP"];
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "HF_HOME", "HF_HUB_CACHE", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED", "COURSE_MODE", "COURSE_GRADE_ISOLATION", "SYSTEMROOT", "USERPROFILE", "TEMP", "TMP"];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return { ...env, ...extra };

@@ -34,6 +34,25 @@ export function gradebookCsv(a: Pick<Assignment, "questions">, results: StudentR
   return [header, ...rows].map((row) => row.map((f) => csvField(f)).join(",")).join("\n") + "\n";
 }
 
+/**
+ * Text as Markdown that renders as that text and nothing else: one line; HTML's <, > and &
+ * as entities (no <script>, no <img onerror>); Markdown punctuation backslash-escaped (no
+ * links, images, emphasis, tables or headings from a student's name or error message).
+ */
+export function mdText(v: unknown): string {
+  return String(v)
+    .replace(/[\r\n\u2028\u2029]+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}\[\]()#+!|~]/g, (c) => `\\${c}`);
+}
+
+/** "q1 · Dot product", or "q1" alone when the question has no title of its own. */
+function heading(q: { id: string; title: string }): string {
+  return !q.title || q.title === q.id ? q.id : `${q.id} · ${q.title}`;
+}
+
 const STATUS_WORDS: Record<string, string> = {
   ok: "",
   timeout: "⏱ time limit",
@@ -45,26 +64,26 @@ const STATUS_WORDS: Record<string, string> = {
 
 /** The student's feedback: score, each question's checks with the reason for each failure. */
 export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boolean } = {}): string {
-  const showHidden = opts.hiddenDetails !== false;
+  const showHidden = opts.hiddenDetails === true;
   const lines: string[] = [];
-  lines.push(`# ${r.assignment} — feedback for ${r.student}`, "");
+  lines.push(`# ${mdText(r.assignment)} — feedback for ${mdText(r.student)}`, "");
   lines.push(`**Score: ${pts(r.score)} / ${pts(r.max)}**${r.status !== "ok" ? ` (${r.status})` : ""}`, "");
   lines.push("| question | score | |", "|---|---|---|");
-  for (const q of r.questions) lines.push(`| ${q.id} · ${q.title.replace(/\|/g, "\\|")} | ${pts(q.score)} / ${pts(q.max)} | ${STATUS_WORDS[q.status] ?? q.status} |`);
+  for (const q of r.questions) lines.push(`| ${mdText(heading(q))} | ${pts(q.score)} / ${pts(q.max)} | ${STATUS_WORDS[q.status] ?? q.status} |`);
   lines.push("");
   if (r.notes.length) {
     lines.push("## Notes", "");
-    for (const n of r.notes) lines.push(`- ${n}`);
+    for (const n of r.notes) lines.push(`- ${mdText(n)}`);
     lines.push("");
   }
   for (const q of r.questions) {
-    lines.push(`## ${q.id} · ${q.title} — ${pts(q.score)} / ${pts(q.max)}`, "");
-    if (q.message) lines.push(`> ${q.message}`, "");
+    lines.push(`## ${mdText(heading(q))} — ${pts(q.score)} / ${pts(q.max)}`, "");
+    if (q.message) lines.push(`> ${mdText(q.message)}`, "");
     for (const c of q.checks) {
       const mark = c.status === "passed" ? "✓" : c.status === "not-run" ? "–" : "✗";
       const tag = c.hidden ? " *(hidden test)*" : "";
-      const why = c.status === "passed" ? "" : c.hidden && !showHidden ? "" : c.message ? ` — ${c.message.replace(/\n/g, " ")}` : c.status === "not-run" ? " — not run" : "";
-      lines.push(`- ${mark} ${c.name}${tag} (${pts(c.earned)} / ${pts(c.points)})${why}`);
+      const why = c.status === "passed" ? "" : c.hidden && !showHidden ? "" : c.message ? ` — ${mdText(c.message)}` : c.status === "not-run" ? " — not run" : "";
+      lines.push(`- ${mark} ${mdText(c.name)}${tag} (${pts(c.earned)} / ${pts(c.points)})${why}`);
     }
     if (!q.checks.length) lines.push("- (no checks ran)");
     lines.push("");
@@ -72,7 +91,7 @@ export function feedbackMarkdown(r: StudentResult, opts: { hiddenDetails?: boole
   const broken = r.cells.filter((c) => c.status !== "ok" && c.status !== "skipped" && c.error);
   if (broken.length) {
     lines.push("## Cells that did not run cleanly", "");
-    for (const c of broken) lines.push(`- ${c.label}: ${c.error}`);
+    for (const c of broken) lines.push(`- ${mdText(c.label)}: ${mdText(c.error)}`);
     lines.push("");
   }
   lines.push(`<sub>Graded ${r.gradedAt} in ${r.seconds.toFixed(1)} s by \`course grade\`.</sub>`, "");
@@ -109,11 +128,11 @@ export interface GradescopeResults {
  */
 export function gradescopeResults(r: StudentResult, opts: { hiddenDetails?: boolean; visibility?: Record<string, Visibility> } = {}): GradescopeResults {
   const tests: GradescopeTest[] = [];
-  const showHidden = opts.hiddenDetails !== false;
+  const showHidden = opts.hiddenDetails === true;
   r.questions.forEach((q, qi) => {
-    const title = `${q.id} · ${q.title}`;
+    const title = heading(q).replace(/[\r\n]+/g, " ");
     if (!q.checks.length) {
-      tests.push({ name: title, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: q.message ?? "not graded", output_format: "md", visibility: opts.visibility?.[q.id] ?? "visible" });
+      tests.push({ name: title, number: `${qi + 1}`, score: 0, max_score: round(q.max), status: "failed", output: mdText(q.message ?? "not graded"), output_format: "md", visibility: opts.visibility?.[q.id] ?? "visible" });
       return;
     }
     for (const hidden of [false, true]) {
@@ -123,10 +142,10 @@ export function gradescopeResults(r: StudentResult, opts: { hiddenDetails?: bool
       const max = checks.reduce((s, c) => s + c.points, 0);
       const lines = checks.map((c) => {
         const mark = c.status === "passed" ? "✓" : c.status === "not-run" ? "–" : "✗";
-        const reason = c.status === "passed" || (hidden && !showHidden) ? "" : c.message ? ` — ${c.message.replace(/\n/g, " ")}` : c.status === "not-run" ? " — not run" : "";
-        return `- ${mark} ${c.name} (${pts(c.earned)} / ${pts(c.points)})${reason}`;
+        const reason = c.status === "passed" || (hidden && !showHidden) ? "" : c.message ? ` — ${mdText(c.message)}` : c.status === "not-run" ? " — not run" : "";
+        return `- ${mark} ${mdText(c.name)} (${pts(c.earned)} / ${pts(c.points)})${reason}`;
       });
-      if (q.message) lines.unshift(`> ${q.message}`, "");
+      if (q.message) lines.unshift(`> ${mdText(q.message)}`, "");
       tests.push({
         name: hidden ? `${title} (hidden tests)` : title,
         number: hidden ? `${qi + 1}.2` : `${qi + 1}.1`,
@@ -139,7 +158,7 @@ export function gradescopeResults(r: StudentResult, opts: { hiddenDetails?: bool
       });
     }
   });
-  const out = [`**${r.assignment}: ${pts(r.score)} / ${pts(r.max)}** (${r.status})`, ...r.notes.map((n) => `- ${n}`)];
+  const out = [`**${mdText(r.assignment)}: ${pts(r.score)} / ${pts(r.max)}** (${r.status})`, ...r.notes.map((n) => `- ${mdText(n)}`)];
   return { score: round(r.score), execution_time: Math.round(r.seconds), output: out.join("\n"), output_format: "md", visibility: "visible", stdout_visibility: "hidden", tests };
 }
 

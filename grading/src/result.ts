@@ -33,6 +33,8 @@ export interface StudentResult {
   kernelStarts: number;
   seconds: number;
   gradedAt: string;
+  /** The reference run only: values of the locked names the tests use, read from the solution's kernel (codec lines). */
+  trusted?: Record<string, string>;
 }
 
 /** The worst thing that happened, for the gradebook's status column. */

@@ -14,7 +14,7 @@
  */
 import type { ExecuteResult } from "@course/lib/notebook/kernel";
 import type { TestContext } from "./context";
-import { TestHost } from "./host";
+import { QuestionRun, TestHost } from "./host";
 import { Confinement, Launched, launchKernel } from "./launch";
 import type { Isolation } from "./isolation";
 
@@ -32,7 +32,7 @@ export interface QuestionSpec {
   id: string;
   title: string;
   points?: number;
-  tests: { hidden: boolean; js: string; file: string }[];
+  tests: { hidden: boolean; js: string; file: string; publicJs?: string }[];
   /** Names its tests use. */
   names: string[];
   /** The checks as the reference (solution) run planned them: the list shown when a
@@ -82,6 +82,8 @@ export interface SessionResult {
   events: string[];
   /** The kernel printed past its output cap. */
   outputFlood: boolean;
+  /** Values of opts.snapshot's names after the cells ran (codec answer lines; data only). */
+  snapshot?: Record<string, string>;
   kernelStarts: number;
   seconds: number;
 }
@@ -101,6 +103,17 @@ export interface SessionOptions {
   /** Output caps in bytes (per cell, per kernel). */
   output?: { cell: number; total: number };
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where tests get names that locked setup cells declare: "grader" (default) — the grader's
+   * own values (`trusted`, else it runs the setup cells itself), never the kernel's;
+   * "kernel" — the kernel's (the reference run, whose kernel runs the solution, and
+   * `course check`, where the student checks their own work).
+   */
+  lockedValues?: "grader" | "kernel";
+  /** The reference run's values of locked names (codec answer lines), for lockedValues "grader". */
+  trusted?: Record<string, string>;
+  /** Names to read from the kernel after the cells ran (the reference run: the trusted values). */
+  snapshot?: string[];
   /** Called with each started kernel's pid (to clean up after a crash). */
   onKernel?: (pid: number | undefined) => void;
   log?: (line: string) => void;
@@ -133,7 +146,7 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
   let outputFlood = false;
   const maxStarts = questions.length + cells.length + 2;
   const events: string[] = [];
-  const host = new TestHost({ context: opts.context, mode: opts.mode, log });
+  const host = new TestHost({ context: opts.context, mode: opts.mode, log, lockedValues: opts.lockedValues ?? "grader", trusted: opts.trusted });
 
   // The output budget is per student: kernels started after a restart get what is left of it
   // (at least 256 kB, so a fresh kernel can start and say what happened).
@@ -269,43 +282,92 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
     }
     await collectEvents();
 
-    // 2. Each question's tests, after all of the notebook's cells.
+    // The trusted values (reference run only: its kernel runs the solution), read before any test ran.
+    let snapshot: Record<string, string> | undefined;
+    if (opts.snapshot?.length && current && current.kernel.alive) {
+      snapshot = {};
+      for (const name of opts.snapshot) {
+        const a = await Promise.race([current.bridge.request({ op: "get", name }), sleep(timeoutMs).then(() => undefined)]);
+        // Data only: a function or an object that cannot cross is the grader's to compute (setup.ts).
+        if (a && a.t === "value" && !/"\$":"[fx]"/.test(a.line)) snapshot[name] = a.line;
+      }
+    }
+
+    // Why a name a test needs may be missing: the student's own answer cell failed, or an
+    // earlier locked cell did (and what it declared went with it).
+    const missing: Record<string, string> = {};
+    const failedLocked = (before: number) => cells.findIndex((c, i) => i < before && c.owner === "course" && cellResults[i].status !== "ok" && !!cellResults[i].error);
+    const lockedWhy = (i: number) => `an earlier locked cell (${cells[i].label}) failed because ${cellResults[i].error}`;
+    for (const q of questions) {
+      const a = cellResults.findIndex((c) => c.answerOf === q.id && c.status === "error" && !!c.error);
+      if (a < 0) continue;
+      const l = failedLocked(a);
+      for (const n of q.names) if (!missing[n]) missing[n] = `your answer cell (${cells[a].label}) failed: ${cellResults[a].error}${l >= 0 ? `; ${lockedWhy(l)}, which may be why` : ""}`;
+    }
+    const anyLocked = failedLocked(cells.length);
+    if (anyLocked >= 0) for (const q of questions) for (const n of q.names) if (!missing[n]) missing[n] = `${lockedWhy(anyLocked)}, so what it declares (and what later cells built on it) is missing`;
+
+    // 2. The tests, after all of the notebook's cells: every question's public checks first, then
+    //    every question's hidden checks. Nothing shown as public output is produced after a hidden
+    //    test's input reached the kernel (a function that logs its calls cannot show them from a
+    //    later question's public check).
+    interface PassRun { records: GradeRecord[]; outcome: QuestionRun["outcome"]; message?: string; stop?: Stop }
+    const runs = new Map<string, { public?: PassRun; hidden?: PassRun }>();
+    for (const pass of ["public", "hidden"] as const) {
+      for (const q of questions) {
+        const parts = pass === "public" ? q.tests.filter((t) => !t.hidden).map((t) => ({ hidden: false, js: t.publicJs ?? t.js, file: t.file })) : q.tests;
+        if (pass === "public" ? !parts.length : !q.tests.some((t) => t.hidden || t.publicJs)) continue;
+        if (!current || !current.kernel.alive || current.bridge.closed) await restart(cells.length);
+        const run = await host.runQuestion({ id: q.id, parts, names: q.names, timeoutMs, pass, missing });
+        const records = run.records.flatMap((j) => {
+          try {
+            return [JSON.parse(j) as GradeRecord];
+          } catch {
+            return [];
+          }
+        });
+        // The channel closes a moment before the process's exit is seen: give it that moment.
+        for (let i = 0; i < 30 && current && current.bridge.closed && current.kernel.alive; i++) await sleep(100);
+        const died = !!current && (!current.kernel.alive || current.bridge.closed) && run.outcome !== "timeout";
+        let stopped: Stop | undefined;
+        if (died) {
+          stopped = current!.stoppedBy() ?? (current!.kernel.overflowedOutput ? "output" : OUT_OF_MEMORY.test(current!.kernel.stderrTail()) ? "memory" : "died");
+          if (stopped === "output") outputFlood = true;
+        }
+        runs.set(q.id, { ...runs.get(q.id), [pass]: { records, outcome: run.outcome, message: run.message, stop: stopped } });
+        // What the sandbox refused while hidden tests ran is not collected: it could carry their inputs.
+        if (pass === "public") await collectEvents();
+        if (current && (!current.kernel.alive || current.bridge.closed)) await stop();
+      }
+    }
+
     const results: QuestionResult[] = [];
     for (const q of questions) {
-      if (!current || !current.kernel.alive || current.bridge.closed) await restart(cells.length);
-      const run = await host.runQuestion({ id: q.id, parts: q.tests, names: q.names, timeoutMs });
-      const records = run.records.flatMap((j) => {
-        try {
-          return [JSON.parse(j) as GradeRecord];
-        } catch {
-          return [];
+      const r = runs.get(q.id) ?? {};
+      const qr = scoreQuestion(q, mergePasses(q, r.public?.records, r.hidden?.records));
+      for (const run of [r.public, r.hidden]) {
+        if (!run || qr.status !== "ok") continue;
+        if (run.outcome === "timeout") {
+          qr.status = "timeout";
+          const stuck = qr.checks.find((c) => c.status === "failed" && /ran longer than the time limit/.test(c.message)) ?? qr.checks.find((c) => c.status === "not-run");
+          if (stuck) stuck.status = "timeout";
+          qr.message = `a call into your code ran longer than the ${opts.timeoutSec} s limit${stuck ? ` in the check "${stuck.name}"` : ""} and was stopped (an endless loop?); checks that finished before count.`;
+        } else if (run.outcome === "tests-timeout") {
+          qr.status = "error";
+          qr.message = `the tests of this question ran longer than the ${opts.timeoutSec} s limit outside your code (the machine may be slow); checks that finished count. Staff can raise --timeout.`;
+        } else if (run.outcome === "host-crashed") {
+          qr.status = "error";
+          qr.message = `the grader's test host failed: ${(run.message ?? "").split("\n")[0].slice(0, 300)}`;
+        } else if (run.stop) {
+          const kind = run.stop;
+          qr.status = kind === "memory" ? "memory" : kind === "output" ? "output" : "died";
+          qr.message =
+            kind === "memory"
+              ? `your code used more memory than the ${opts.memoryMB} MB limit during the tests and was stopped; checks that finished before count.`
+              : kind === "output"
+                ? `your code printed more output than allowed during the tests and was stopped; checks that finished before count.`
+                : `the kernel stopped during the tests (process.exit, or a crash); checks that finished before count.`;
         }
-      });
-      const qr = scoreQuestion(q, records);
-      // The channel closes a moment before the process's exit is seen: give it that moment.
-      for (let i = 0; i < 30 && current && current.bridge.closed && current.kernel.alive; i++) await sleep(100);
-      const died = current && (!current.kernel.alive || current.bridge.closed) && run.outcome !== "timeout";
-      if (run.outcome === "timeout") {
-        qr.status = "timeout";
-        const stuck = qr.checks.find((c) => c.status === "failed" && /ran longer than the time limit/.test(c.message)) ?? qr.checks.find((c) => c.status === "not-run");
-        if (stuck) stuck.status = "timeout";
-        qr.message = `a call into your code ran longer than the ${opts.timeoutSec} s limit${stuck ? ` in the check "${stuck.name}"` : ""} and was stopped (an endless loop?); checks that finished before count.`;
-      } else if (run.outcome === "tests-timeout") {
-        qr.status = "error";
-        qr.message = `the tests of this question ran longer than the ${opts.timeoutSec} s limit outside your code (the machine may be slow); checks that finished count. Staff can raise --timeout.`;
-      } else if (run.outcome === "host-crashed") {
-        qr.status = "error";
-        qr.message = `the grader's test host failed: ${(run.message ?? "").split("\n")[0].slice(0, 300)}`;
-      } else if (died) {
-        const kind = current!.stoppedBy() ?? (current!.kernel.overflowedOutput ? "output" : OUT_OF_MEMORY.test(current!.kernel.stderrTail()) ? "memory" : "died");
-        if (kind === "output") outputFlood = true;
-        qr.status = kind === "memory" ? "memory" : kind === "output" ? "output" : "died";
-        qr.message =
-          kind === "memory"
-            ? `your code used more memory than the ${opts.memoryMB} MB limit during the tests and was stopped; checks that finished before count.`
-            : kind === "output"
-              ? `your code printed more output than allowed during the tests and was stopped; checks that finished before count.`
-              : `the kernel stopped during the tests (process.exit, or a crash); checks that finished before count.`;
       }
       // The answer cell itself could not run: say so (the tests above decided the score).
       const answer = cellResults.find((c) => c.answerOf === q.id && c.status !== "ok" && c.status !== "error" && c.status !== "skipped");
@@ -313,11 +375,9 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
         qr.status = answer.status === "timeout" ? "timeout" : answer.status === "memory" ? "memory" : answer.status === "overflow" ? "output" : "died";
         qr.message = `${answer.error}; it was skipped and the tests ran without it.`;
       }
-      await collectEvents();
       results.push(qr);
-      if (current && (!current.kernel.alive || current.bridge.closed)) await stop();
     }
-    return { questions: results, cells: cellResults, events, outputFlood, kernelStarts, seconds: (Date.now() - t0) / 1000 };
+    return { questions: results, cells: cellResults, events, outputFlood, kernelStarts, seconds: (Date.now() - t0) / 1000, snapshot };
   } finally {
     await stop();
     await host.close();
@@ -339,6 +399,46 @@ export type GradeRecord =
   | { t: "plan"; q: string; checks: PlanCheck[] }
   | { t: "result"; q: string; i: number; ok: boolean; msg: string; ms: number }
   | { t: "end"; q: string };
+
+/**
+ * One question's records from its two passes as one list: the plan of the hidden pass (every
+ * check, public and hidden), with the public pass's results moved to the same checks (matched by
+ * name, visibility and occurrence). A question whose hidden pass never ran keeps the plan of
+ * the reference run, so hidden checks that never ran still count in the denominator.
+ */
+export function mergePasses(q: Pick<QuestionSpec, "referenceChecks" | "tests">, pub?: GradeRecord[], hid?: GradeRecord[]): GradeRecord[] {
+  const planOf = (rs?: GradeRecord[]) => rs?.find((r): r is Extract<GradeRecord, { t: "plan" }> => r.t === "plan");
+  const hasHidden = q.tests.some((t) => t.hidden || t.publicJs);
+  const hp = planOf(hid);
+  const pp = planOf(pub);
+  const key = (list: PlanCheck[]) => {
+    const seen = new Map<string, number>();
+    return list.map((c) => {
+      const k = `${c.h ? 1 : 0}\u0000${c.name}`;
+      const n = (seen.get(k) ?? 0) + 1;
+      seen.set(k, n);
+      return `${k}\u0000${n}`;
+    });
+  };
+  let plan: PlanCheck[] | undefined = hp?.checks;
+  if (!plan && hasHidden && q.referenceChecks) plan = q.referenceChecks.map((c, i) => ({ i, name: c.name, w: c.w, h: c.h }));
+  if (!plan) plan = pp?.checks;
+  if (!plan) return [];
+  const finalKeys = key(plan);
+  const out: GradeRecord[] = [{ t: "plan", q: "", checks: plan }];
+  const move = (rs: GradeRecord[] | undefined, from: PlanCheck[] | undefined, hidden: boolean) => {
+    if (!rs || !from) return;
+    const keys = key(from);
+    for (const r of rs) {
+      if (r.t !== "result" || !from[r.i] || from[r.i].h !== hidden) continue;
+      const j = finalKeys.indexOf(keys[r.i]);
+      if (j >= 0) out.push({ ...r, i: j });
+    }
+  };
+  move(pub, pp?.checks, false);
+  move(hid, hp?.checks, true);
+  return out;
+}
 
 /** Turns one question's records into points (each check's share of the question). */
 export function scoreQuestion(q: Pick<QuestionSpec, "id" | "title" | "points" | "referenceChecks">, records: GradeRecord[]): QuestionResult {

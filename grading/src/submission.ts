@@ -66,6 +66,8 @@ export function planSubmission(a: Assignment, nb: Notebook): SubmissionPlan {
   // Locked code cells the student deleted: put them back where the exercise has them.
   a.cells.forEach((ac, e) => {
     if (seen.has(ac.key) || !LOCKED_TYPES.has(ac.type)) return;
+    // Deleting a text cell (a question's prompt, a locked explanation) is allowed and changes nothing.
+    if (ac.cellType !== "code") return;
     flags.push({ code: "locked-cell-missing", severity: "attempt", message: `locked cell ${ac.key} is missing from the submission${ac.type === "locked" && ac.cellType === "code" ? "; the original ran in its place" : ""}` });
     if (ac.type !== "locked" || ac.cellType !== "code") return;
     let at = 0;

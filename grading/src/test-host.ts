@@ -34,6 +34,10 @@ export interface HostData {
   context: TestContext;
   /** Where tests' require() resolves from (the repository root). */
   root: string;
+  /** "grader": names locked setup cells declare are the grader's own; "kernel": the kernel's (see session.ts). */
+  lockedValues?: "grader" | "kernel";
+  /** The reference run's values of locked names (codec answer lines). */
+  trusted?: Record<string, string>;
 }
 
 /** What the main thread sends for one question. */
@@ -42,6 +46,10 @@ export interface QuestionJob {
   parts: { hidden: boolean; js: string; file: string }[];
   names: string[];
   timeoutMs: number;
+  /** Which checks run: "public" (hidden parts are not even sent), "hidden", or all. */
+  pass?: "public" | "hidden";
+  /** Why a name may be missing from the notebook (an earlier locked cell failed …). */
+  missing?: Record<string, string>;
 }
 
 /** An answer as the main thread relays it. */
@@ -153,13 +161,47 @@ async function setupValue(name: string): Promise<unknown> {
   }
 }
 
-/** Resolves the names a question's tests use, before they run (setup cells may await). */
+/** Data only: the reference run's values never carry a function or an opaque object. */
+const dataCodec = createCodec({
+  functionNode() {
+    throw new TypeError("not data");
+  },
+  makeFunction() {
+    throw new TypeError("a function is not data");
+  },
+  makeOpaque() {
+    throw new TypeError("not data");
+  },
+});
+
+/** The trusted value of a name a locked setup cell declares: the reference run's, else the grader's own run of the cell. */
+async function trustedValue(name: string): Promise<unknown> {
+  const line = data.trusted?.[name];
+  if (line !== undefined) {
+    try {
+      return dataCodec.decodeTree(JSON.parse(line).v);
+    } catch {
+      /* not data after all: compute it */
+    }
+  }
+  return setupValue(name);
+}
+
+/**
+ * Resolves the names a question's tests use, before they run (setup cells may await). A name
+ * that a locked setup cell declares is never read from the student's kernel when grading: the
+ * student could have changed it (`course assign` refuses tests that read any other locked name).
+ */
 async function resolveNames(names: string[]): Promise<Map<string, { found: boolean; value?: unknown }>> {
   const out = new Map<string, { found: boolean; value?: unknown }>();
   for (const name of names) {
     const b = imports.get(name);
     if (b) {
       out.set(name, { found: true, value: importValue(b, req) });
+      continue;
+    }
+    if (data.lockedValues !== "kernel" && setup.declares(name)) {
+      out.set(name, { found: true, value: await trustedValue(name) });
       continue;
     }
     const d = decodeAnswer(remote({ op: "get", name }), name);
@@ -206,7 +248,7 @@ async function runQuestion(q: QuestionJob): Promise<void> {
     clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
     events: () => "[]",
   });
-  await harness.runPayload(JSON.stringify({ nonce: "", q: q.id, parts: q.parts.map((p) => ({ hidden: p.hidden, code: p.js, file: p.file })), names: q.names, timeoutMs: q.timeoutMs }));
+  await harness.runPayload(JSON.stringify({ nonce: "", q: q.id, parts: q.parts.map((p) => ({ hidden: p.hidden, code: p.js, file: p.file })), names: q.names, timeoutMs: q.timeoutMs, pass: q.pass, missing: q.missing }));
 }
 
 parentPort!.on("message", (m: { t: string; q?: QuestionJob }) => {

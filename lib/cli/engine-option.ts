@@ -1,5 +1,7 @@
 /** `--engine onnx|tfjs` and `--threads N`, shared by every command that runs a model. */
-import { EngineChoice, ENGINE_ORDER, initBackend, initEngine, setEngine } from "../env";
+import { EngineChoice, ENGINE_ORDER } from "../env";
+import { initBackend } from "../engine/tfjs/backend";
+import { initEngine, setEngine } from "../engine/select";
 import { setThreads } from "../engine/onnx/session";
 import { UsageError } from "./command";
 

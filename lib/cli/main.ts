@@ -1,6 +1,29 @@
 /** `course <command>`: dispatches to the commands in ./commands. */
 import { Command, UsageError, didYouMean, parse, suggest } from "./command";
 
+/**
+ * The staff commands (assign, check, grade, autograder, release) belong to the grader, @course/grading,
+ * which depends on this library — not the other way round. They are found at run time by the
+ * grader's package name, as a plugin (its cli.ts exports `commands`), so lib never imports it.
+ */
+const STAFF_PLUGIN = "@course/grading/cli";
+
+function staff(name: string): () => Command {
+  return () => {
+    let plugin: { commands: Record<string, () => Command> };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      plugin = require(STAFF_PLUGIN);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && (err as Error).message.includes(STAFF_PLUGIN)) {
+        throw new Error(`\`course ${name}\` is a staff command of the course's grader (${STAFF_PLUGIN}), which is not installed here: run \`npm ci\` in the course folder.`);
+      }
+      throw err;
+    }
+    return plugin.commands[name]();
+  };
+}
+
 // One line per command; each module exports `command: Command`.
 const COMMANDS: Record<string, () => Command> = {
   doctor: () => require("./commands/doctor").command,
@@ -9,10 +32,11 @@ const COMMANDS: Record<string, () => Command> = {
   "install-kernel": () => require("./commands/install-kernel").command,
   gpu: () => require("./commands/gpu").command,
   book: () => require("./commands/book").command,
-  assign: () => require("./commands/assign").command,
-  check: () => require("./commands/check").command,
-  grade: () => require("./commands/grade").command,
-  autograder: () => require("./commands/autograder").command,
+  assign: staff("assign"),
+  check: staff("check"),
+  grade: staff("grade"),
+  autograder: staff("autograder"),
+  release: staff("release"),
   embed: () => require("./commands/embed").command,
   cluster: () => require("./commands/cluster").command,
   pca: () => require("./commands/pca").command,

@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Document } from "./corpus";
+import type { Document } from "./document";
 
 /** The genre letters of the file names (CONTENTS in the package). */
 export const BROWN_GENRES: Readonly<Record<string, string>> = {

@@ -15,15 +15,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataError, readTextFile } from "./paths";
+import type { Document } from "./document";
 import { loadBrownFrom } from "./brown";
 import { loadImdbReviews } from "./imdb-reviews";
 
-export interface Document {
-  /** Stable and unique within a corpus, e.g. "sotu-1790-george-washington", "moby-001". */
-  id: string;
-  title: string;
-  text: string;
-}
+export type { Document } from "./document";
 
 export type CorpusName = "sotu" | "moby" | "brown" | "imdb" | "all" | "course";
 export const CORPUS_NAMES: readonly CorpusName[] = ["sotu", "moby", "brown", "imdb", "all", "course"];

@@ -7,7 +7,7 @@
  * Reviews that occur twice (420 after cleaning) are kept once (first occurrence), so a held-out review never has
  * a copy in training. One review is one pre-training document.
  */
-import type { Document } from "./corpus";
+import type { Document } from "./document";
 
 interface ImdbRecord {
   /** Review text. */

@@ -6,9 +6,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { COURSE_ROOT } from "../env";
 
-/** The repository root: lib/data/ is two levels below it. */
-export const REPO_ROOT: string = path.join(__dirname, "..", "..");
+/** The repository root (lib/env's COURSE_ROOT, the one definition). */
+export const REPO_ROOT: string = COURSE_ROOT;
 
 /** The data the project ships (the chatbot FAQ, small fixtures): see datasets/README.md. */
 export const DATASETS_DIR: string = path.join(REPO_ROOT, "datasets");

@@ -16,7 +16,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { COURSE_ROOT, initBackend, settings } from "../env";
+import { settings } from "../env";
+import { COURSE_BERT_DIR, COURSE_SBERT_DIR, courseModelSource } from "../models/folders";
+import { initBackend } from "../engine/tfjs/backend";
 import { cachedModel, isLocalFolder, kindFromId } from "../hub";
 import { BertModel, fromPretrained } from "../models/bert";
 import { BertTokenizer } from "../text";
@@ -38,23 +40,14 @@ export interface SentenceEncoder {
   dense?: LinearMap;
 }
 
-/** The course BERT's folder (committed by the pre-training lab). */
-export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
+export { COURSE_BERT_DIR, COURSE_SBERT_DIR };
 /**
  * The folder (or Hub id) "course-bert" loads: COURSE_MODEL_DIR when set (as the fine-tuning lab's
- * base model), else models/course-bert. A relative COURSE_MODEL_DIR is read from the working
- * directory, else from the course root (a notebook's kernel runs in the notebook's folder).
+ * base model), else models/course-bert (the one rule: models/folders.ts).
  */
 export function courseBertSource(): string {
-  const dir = settings.modelDir;
-  if (!dir) return COURSE_BERT_DIR;
-  if (path.isAbsolute(dir) || isLocalFolder(dir)) return dir;
-  const fromRoot = path.join(COURSE_ROOT, dir);
-  return isLocalFolder(fromRoot) ? fromRoot : dir;
+  return courseModelSource().source;
 }
-
-/** The course's sentence encoder (`course whiten`: the course BERT, mean pooled, then whitened; ./whitening.ts). */
-export const COURSE_SBERT_DIR = path.join(COURSE_ROOT, "models", "course-sbert");
 
 export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
   { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },
@@ -102,9 +95,6 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
     };
   }
   const source = idOrDir === "course-bert" ? courseBertSource() : idOrDir === "course-sbert" ? COURSE_SBERT_DIR : idOrDir;
-  if (idOrDir === "course-bert" && settings.modelDir && isLocalFolder(source) && !fs.existsSync(path.join(source, "config.json"))) {
-    throw new Error(`COURSE_MODEL_DIR=${settings.modelDir} has no config.json: point it at a BERT folder in Hugging Face layout (config.json, model.safetensors, vocab.txt), or unset it to use models/course-bert.`);
-  }
   if (idOrDir === "course-bert" && !settings.modelDir && !fs.existsSync(path.join(source, "config.json"))) {
     throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
   }

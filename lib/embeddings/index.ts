@@ -17,3 +17,5 @@ export type { DistillOptions, LossWeights, DistillLossName } from "./distill";
 export { distillPool, distillPoolCached, teacherVectors } from "./distill-data";
 export type { DistillPool } from "./distill-data";
 export { neighbourAgreement, topNeighbours, evaluateStudent } from "./distill-eval";
+export { bestThreshold, binaryScores, cosine, cosinePairScores, thresholdScores } from "./pairs";
+export type { ThresholdScores } from "./pairs";

@@ -5,7 +5,8 @@
  * Groups are the model's parameter groups: "embeddings", "layer.0" … , "pooler", or "all".
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { settings, tf } from "../env";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import type { BertModel } from "../models/bert";
 
 /** Saved parameter values, to restore bit-exactly. */

@@ -20,7 +20,8 @@
  */
 import { HostTensor } from "../engine/ops";
 import { createTrainer, EngineName } from "../engine/run";
-import { engineFor, settings } from "../env";
+import { engineFor } from "../engine/select";
+import { settings } from "../env";
 import { mulberry32 } from "../data/split";
 import { bertEncoder } from "../models/bert/bert";
 import type { BertConfig } from "../models/bert/config";

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
+import { tf } from "../engine/tfjs/backend";
 
 const SEPARATOR = "\u2581"; // "▁", SentencePiece's word-start marker
 const RESERVED_SYMBOLS = 6; // ids 0–5: unknown, <s>, </s>, 3 extra ids (not matched in text)

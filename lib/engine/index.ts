@@ -5,6 +5,7 @@
  * differentiated, and run natively). lib/env chooses the default (`engineFor`).
  */
 export { runModel, gradientsOf, createTrainer, ENGINES } from "./run";
+export type { Ctx, DenseHook } from "./contract";
 export type { EngineName, ModelFn, RunRequest, Trainer, TrainerOptions, StepResult, OptimizerState, AnyHook } from "./run";
 export { IGNORE_INDEX, hostTensor, sizeOf } from "./ops";
 export type { Ops, HostTensor, DType } from "./ops";

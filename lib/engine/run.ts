@@ -10,10 +10,10 @@
  * graph that includes the backward pass and the optimizer.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
-import type { Ctx, DenseHook } from "../models/nn";
+import { tf } from "./tfjs/backend";
+import type { AnyHook, Ctx, DenseHook, ModelFn } from "./contract";
 import { adamwUpdate, AdamWConfig, biasCorrections } from "../training/adamw";
-import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, ModelFn, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
+import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
 import { Val } from "./onnx/graph";
 import { MaskPool } from "./onnx/random";
 import { HostTensor, sizeOf } from "./ops";
@@ -22,10 +22,7 @@ import { TfjsOps } from "./tfjs/ops";
 
 export type EngineName = "tfjs" | "onnx";
 export const ENGINES: readonly EngineName[] = ["onnx", "tfjs"];
-export type { ModelFn };
-
-/** A dense-layer hook written for any engine (LoRA). */
-export type AnyHook = <X>(c: Ctx<X>, prefix: string, x: X, y: X) => X;
+export type { AnyHook, ModelFn };
 
 export interface RunRequest {
   /** Identity of `fn` and its options: sessions are cached by it. */

@@ -2,8 +2,8 @@
  * The smoke step that decides whether an engine works here: a two-parameter model, one AdamW
  * update, checked (finite loss, the weights moved, ONNX Runtime's answer equal to the formula).
  */
-import { tf } from "../env";
-import type { Ctx } from "../models/nn";
+import { backendReport, tf } from "./tfjs/backend";
+import type { Ctx } from "./contract";
 import { createTrainer, EngineName } from "./run";
 import { VariableParams } from "./params";
 import { FINETUNE_ADAMW } from "../training/adamw";
@@ -36,8 +36,6 @@ export async function smokeTest(engine: EngineName): Promise<string> {
       const version = (require("onnxruntime-node/package.json") as { version: string }).version;
       return `ONNX Runtime ${version}, ${rep?.chosen ?? "cpu"} provider, ${rep?.threads ?? 1} thread(s): a training step passed`;
     }
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { backendReport } = require("../env") as typeof import("../env");
     return `TensorFlow.js on ${backendReport()?.chosen ?? "?"}: a training step passed`;
   } finally {
     params.variable("w").dispose();

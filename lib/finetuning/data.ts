@@ -98,16 +98,98 @@ export function splitTask(task: ClassificationTask, o: SplitOptions = {}): TaskS
   return { train: take(trainIdx), test: take(testIdx), trainIdx, testIdx };
 }
 
-/** Token ids of many texts, truncated to maxLength, unpadded. */
+/**
+ * Token ids of many texts (or sentence pairs, or tagged word sequences), truncated to maxLength, unpadded.
+ * Pairs carry their segment ids (`typeIds`: 0 for [CLS] A [SEP], 1 for B [SEP]; BERT §3, Figure 2);
+ * tagged words carry one label per token (`tokenLabels`: the word's tag on its first WordPiece,
+ * IGNORE_INDEX (−100) on the other pieces and the special tokens; BERT §5.3).
+ */
 export interface EncodedTexts {
   ids: Int32Array[];
   maxLength: number;
   padId: number;
+  /** Segment ids per text (absent: all 0, single sentences). */
+  typeIds?: Int32Array[];
+  /** Per-token labels (token classification), −100 where a token is not scored. */
+  tokenLabels?: Int32Array[];
 }
 
-export function encodeTexts(tok: BertTokenizer, texts: readonly string[], maxLength: number): EncodedTexts {
-  const ids = texts.map((t) => Int32Array.from(tok.encode(t, null, { maxLength, truncation: true }).ids));
-  return { ids, maxLength, padId: tok.padId };
+/** Labelled texts: one label per text; with `pairs`, one per sentence pair (texts[i], pairs[i]). */
+export interface LabelledTexts {
+  texts: string[];
+  labels: number[];
+  pairs?: string[];
+}
+
+/** Tagged sentences: pre-split words with one tag index per word (token classification). */
+export interface TaggedSentences {
+  words: string[][];
+  tags: number[][];
+}
+
+/** What a classifier is trained and evaluated on. */
+export type LabelledSet = LabelledTexts | TaggedSentences;
+
+/** What a classifier reads (labels optional): texts, pairs, or words. */
+export type TextSet = { texts: readonly string[]; pairs?: readonly string[] } | { words: readonly (readonly string[])[]; tags?: readonly (readonly number[])[] };
+
+export function isTagged<T extends TextSet | LabelledSet>(s: T): s is Extract<T, { words: unknown }> {
+  return (s as { words?: unknown }).words !== undefined;
+}
+
+/** Examples in a set (texts, pairs or sentences). */
+export function setSize(s: TextSet | LabelledSet): number {
+  return isTagged(s) ? s.words.length : s.texts.length;
+}
+
+/** −100: the label the cross-entropy skips (PyTorch's ignore_index, lib/engine/ops IGNORE_INDEX). */
+export const IGNORED_LABEL = -100;
+
+/** Texts, or sentence pairs when `pairs` is given (text i with pairs[i]: [CLS] A [SEP] B [SEP], longest-first truncation). */
+export function encodeTexts(tok: BertTokenizer, texts: readonly string[], maxLength: number, pairs?: readonly string[]): EncodedTexts {
+  if (pairs && pairs.length !== texts.length) throw new Error(`${texts.length} first sentences but ${pairs.length} second sentences: a pair needs both`);
+  if (!pairs) {
+    const ids = texts.map((t) => Int32Array.from(tok.encode(t, null, { maxLength, truncation: true }).ids));
+    return { ids, maxLength, padId: tok.padId };
+  }
+  const encs = texts.map((t, i) => tok.encode(t, pairs[i], { maxLength, truncation: true }));
+  return { ids: encs.map((e) => Int32Array.from(e.ids)), typeIds: encs.map((e) => Int32Array.from(e.tokenTypeIds)), maxLength, padId: tok.padId };
+}
+
+/**
+ * Pre-split words with one tag each → WordPiece ids with per-token labels: [CLS] w1 w1' w2 … [SEP],
+ * labels −100, t1, −100, t2, …, −100 (the tag on a word's first piece, BERT §5.3 and transformers'
+ * token-classification recipe). A word the tokenizer turns into nothing (a control character) keeps no label.
+ * A sentence longer than maxLength is cut; `truncatedWords` counts the words lost that way
+ * (split long sentences beforehand, as lib/data/brown-pos.ts does, to lose none).
+ */
+export function encodeTagged(tok: BertTokenizer, words: readonly (readonly string[])[], tags: readonly (readonly number[])[] | null, maxLength: number): EncodedTexts & { tokenLabels: Int32Array[]; truncatedWords: number } {
+  const ids: Int32Array[] = [];
+  const tokenLabels: Int32Array[] = [];
+  let truncatedWords = 0;
+  words.forEach((ws, s) => {
+    const t = tags?.[s];
+    if (t && t.length !== ws.length) throw new Error(`sentence ${s}: ${ws.length} words but ${t.length} tags`);
+    const row: number[] = [tok.clsId];
+    const lab: number[] = [IGNORED_LABEL];
+    for (let w = 0; w < ws.length; w++) {
+      const pieces = tok.tokenize(ws[w]);
+      if (!pieces.length) continue;
+      if (row.length + pieces.length > maxLength - 1) {
+        truncatedWords += ws.length - w;
+        break;
+      }
+      pieces.forEach((p, k) => {
+        row.push(tok.tokenToId(p));
+        lab.push(k === 0 ? (t ? t[w] : 0) : IGNORED_LABEL);
+      });
+    }
+    row.push(tok.sepId);
+    lab.push(IGNORED_LABEL);
+    ids.push(Int32Array.from(row));
+    tokenLabels.push(Int32Array.from(lab));
+  });
+  return { ids, tokenLabels, maxLength, padId: tok.padId, truncatedWords };
 }
 
 /** One padded batch as flat arrays (cheap to upload as tensors). */
@@ -118,6 +200,10 @@ export interface Batch {
   inputIds: Int32Array;
   /** [B*T] 1 = token, 0 = padding. */
   attentionMask: Int32Array;
+  /** [B*T] segment ids (0 for single sentences and padding). */
+  tokenTypeIds: Int32Array;
+  /** [B*T] per-token labels, −100 on padding (token classification only). */
+  tokenLabels?: Int32Array;
   /** Rows of the encoded set in this batch. */
   rows: number[];
 }
@@ -128,12 +214,16 @@ export function padBatch(enc: EncodedTexts, rows: number[]): Batch {
   const T = Math.max(1, ...rows.map((r) => enc.ids[r].length));
   const inputIds = new Int32Array(B * T).fill(enc.padId);
   const attentionMask = new Int32Array(B * T);
+  const tokenTypeIds = new Int32Array(B * T);
+  const tokenLabels = enc.tokenLabels ? new Int32Array(B * T).fill(IGNORED_LABEL) : undefined;
   rows.forEach((r, b) => {
     const x = enc.ids[r];
     inputIds.set(x, b * T);
     attentionMask.fill(1, b * T, b * T + x.length);
+    if (enc.typeIds) tokenTypeIds.set(enc.typeIds[r], b * T);
+    if (tokenLabels) tokenLabels.set(enc.tokenLabels![r], b * T);
   });
-  return { B, T, inputIds, attentionMask, rows };
+  return { B, T, inputIds, attentionMask, tokenTypeIds, ...(tokenLabels ? { tokenLabels } : {}), rows };
 }
 
 /**
@@ -161,3 +251,43 @@ export function inferenceBatches(enc: EncodedTexts, batchSize = 64): Batch[] {
 }
 
 export { mulberry32 };
+
+/**
+ * Where a set is scored, in predictOutput's row layout, and the gold labels there: for texts and
+ * pairs, every row (text i → row i, gold labels[i]); for tagged words, the rows of each word's
+ * first WordPiece (the token rows of text i start after the rows of texts 0 … i−1).
+ */
+export function scoredRows(enc: EncodedTexts, set: LabelledSet): { rows: number[]; gold: number[] } {
+  if (!isTagged(set)) return { rows: set.labels.map((_, i) => i), gold: [...set.labels] };
+  if (!enc.tokenLabels) throw new Error("scoredRows: tagged words need an encoding with per-token labels (encodeTagged)");
+  const rows: number[] = [];
+  const gold: number[] = [];
+  let offset = 0;
+  for (const lab of enc.tokenLabels) {
+    for (let t = 0; t < lab.length; t++) {
+      if (lab[t] === IGNORED_LABEL) continue;
+      rows.push(offset + t);
+      gold.push(lab[t]);
+    }
+    offset += lab.length;
+  }
+  return { rows, gold };
+}
+
+/** Every label of a set, flat (texts' labels, or every word's tag). */
+export function allLabels(set: LabelledSet): number[] {
+  return isTagged(set) ? set.tags.flat() : set.labels;
+}
+
+/** The first n examples of a set. */
+export function headOfSet<T extends LabelledSet | TextSet>(set: T, n: number): T {
+  if (isTagged(set)) return { ...set, words: set.words.slice(0, n), ...(set.tags ? { tags: set.tags.slice(0, n) } : {}) } as T;
+  const s = set as { texts: readonly string[]; pairs?: readonly string[]; labels?: number[] };
+  return { ...s, texts: s.texts.slice(0, n), ...(s.pairs ? { pairs: s.pairs.slice(0, n) } : {}), ...(s.labels ? { labels: s.labels.slice(0, n) } : {}) } as unknown as T;
+}
+
+/** A string that identifies a set's inputs (the feature cache's key). */
+export function setIdentity(set: TextSet | LabelledSet): string {
+  if (isTagged(set)) return "words\u0001" + set.words.map((w) => w.join("\u0002")).join("\u0000");
+  return set.pairs ? "pairs\u0001" + set.texts.map((t, i) => `${t}\u0002${set.pairs![i]}`).join("\u0000") : set.texts.join("\u0000");
+}

@@ -13,7 +13,9 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { engineFor, settings, tf } from "../env";
+import { engineFor } from "../engine/select";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import type { HostTensor } from "../engine/ops";
 import { hostValues, VariableParams } from "../engine/params";
 import { createTrainer, EngineName, ModelFn } from "../engine/run";
@@ -22,6 +24,11 @@ import { FINETUNE_ADAMW } from "../training/adamw";
 import { trainLoop } from "../training/loop";
 import { learningRate } from "../training/schedule";
 import { HEAD_BIAS, HEAD_WEIGHT, SequenceClassifier } from "./classifier";
+import { isTagged, scoredRows, setIdentity, TextSet } from "./data";
+
+function isStringArray(x: readonly string[] | TextSet): x is readonly string[] {
+  return Array.isArray(x);
+}
 
 const memoryCache = new Map<string, { features: Float32Array; seconds: number; cpuSeconds?: number }>();
 
@@ -47,12 +54,17 @@ export interface CachedFeatures {
   cached: "memory" | "disk" | false;
 }
 
-/** Pooled features of texts from the frozen model, cached. Set `disk: false` to keep them in memory only. */
-export async function cachedFeatures(clf: SequenceClassifier, texts: readonly string[], o: { disk?: boolean; fingerprint?: string } = {}): Promise<CachedFeatures> {
+/**
+ * Features from the frozen model, cached: the pooled vector of each text or pair [N, H]; for tagged
+ * words (a token classifier), the last hidden state of each word's first WordPiece, the rows the
+ * token head is scored on [words, H] (scoredRows order). Set `disk: false` to keep them in memory only.
+ */
+export async function cachedFeatures(clf: SequenceClassifier, input: readonly string[] | TextSet, o: { disk?: boolean; fingerprint?: string } = {}): Promise<CachedFeatures> {
+  const set: TextSet = isStringArray(input) ? { texts: input } : input;
   const fp = o.fingerprint ?? modelFingerprint(clf);
   // The engine is part of the key: its features differ in the last digits, and its timing is what `seconds` reports.
   const engine = await clf.resolveEngine();
-  const key = crypto.createHash("sha1").update(fp).update("\u0000").update(engine).update("\u0000").update(texts.join("\u0000")).digest("hex");
+  const key = crypto.createHash("sha1").update(fp).update("\u0000").update(engine).update("\u0000").update(setIdentity(set)).digest("hex");
   const hit = memoryCache.get(key);
   if (hit) return { ...hit, cached: "memory" };
   const dir = path.join(settings.cacheDir, "finetuning-features");
@@ -60,8 +72,8 @@ export async function cachedFeatures(clf: SequenceClassifier, texts: readonly st
   const H = clf.bert.config.hidden_size;
   if (o.disk !== false && fs.existsSync(file) && fs.existsSync(`${file}.json`)) {
     const buf = fs.readFileSync(file);
-    const meta = JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as { seconds: number; cpuSeconds?: number };
-    if (buf.byteLength === texts.length * H * 4) {
+    const meta = JSON.parse(fs.readFileSync(`${file}.json`, "utf8")) as { seconds: number; cpuSeconds?: number; n: number };
+    if (buf.byteLength === meta.n * H * 4) {
       const features = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
       memoryCache.set(key, { features, seconds: meta.seconds, cpuSeconds: meta.cpuSeconds });
       return { features, seconds: meta.seconds, cpuSeconds: meta.cpuSeconds, cached: "disk" };
@@ -69,7 +81,15 @@ export async function cachedFeatures(clf: SequenceClassifier, texts: readonly st
   }
   const start = performance.now();
   const cpu0 = process.cpuUsage();
-  const features = await clf.features(clf.encode(texts));
+  const enc = clf.encodeSet(set);
+  let features = await clf.features(enc);
+  if (isTagged(set)) {
+    // Keep only the scored rows (each word's first piece): the other rows never reach the loss.
+    const { rows } = scoredRows(enc, { words: set.words as string[][], tags: [] });
+    const kept = new Float32Array(rows.length * H);
+    rows.forEach((r, i) => kept.set(features.subarray(r * H, (r + 1) * H), i * H));
+    features = kept;
+  }
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -78,7 +98,7 @@ export async function cachedFeatures(clf: SequenceClassifier, texts: readonly st
     try {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
-      fs.writeFileSync(`${file}.json`, JSON.stringify({ seconds, cpuSeconds, n: texts.length, H }));
+      fs.writeFileSync(`${file}.json`, JSON.stringify({ seconds, cpuSeconds, n: features.length / H, H }));
     } catch {
       /* a read-only cache only costs recomputation */
     }

@@ -13,17 +13,17 @@
  */
 export * from "./metrics";
 export * from "./data";
-export { SequenceClassifier, classifierFn, classifierInputs, shapePolicy, SEQ_MULTIPLE, HEAD_WEIGHT, HEAD_BIAS } from "./classifier";
-export type { ClassifierOptions, Pooling, ShapePolicy } from "./classifier";
+export { SequenceClassifier, classifierFn, classificationHead, classifierInputs, shapePolicy, SEQ_MULTIPLE, HEAD_WEIGHT, HEAD_BIAS, CLASSIFIER_TASKS } from "./classifier";
+export type { ClassifierOptions, ClassifierTask, Pooling, ShapePolicy } from "./classifier";
 export { LoraAdapters, DEFAULT_LORA, targetPrefix, loraA, loraB } from "./lora";
 export type { LoraConfig, LoraTarget, LoraPair } from "./lora";
 export * from "./strategies";
 export { cachedFeatures, clearFeatureCache, fitHeadOnFeatures, headFitFn, modelFingerprint } from "./features";
 export { fineTune, WARMUP_FRACTION } from "./train";
-export type { TrainOptions, RunResult, LabelledTexts, FineTuneStep } from "./train";
-export { RssPeak } from "./memory";
-export type { PeakMemory, PeakMethod } from "./memory";
-export { loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
+export type { TrainOptions, RunResult, FineTuneStep } from "./train";
+export { RssPeak, accountMemory, withAccountedMemory, layerActivationFloats } from "./memory";
+export type { PeakMemory, PeakMethod, StepShape, MemoryAccount } from "./memory";
+export { architectureOf, loadBaseClassifier, randomBaseClassifier, saveFineTuned, loadFineTuned, resolveBaseModel, COURSE_BERT_DIR, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from "./io";
 export type { SaveInfo, SaveResult } from "./io";
 export { decide, allPaths, QUESTIONS } from "./guide";
 export type { GuideAnswers, Decision, Recommendation } from "./guide";
@@ -31,3 +31,7 @@ export { compareStrategies, summarize, comparisonTable, accuracyFigure, paramsFi
 export type { CompareOptions, ComparisonRow, SummaryRow } from "./compare";
 export { comparisonReport, verdicts, sweepReading, isGradientStrategy } from "./report";
 export type { Verdict, ReportOptions } from "./report";
+export { treeReading } from "./tree-reading";
+export type { TreeReading, TreeReadingOptions } from "./tree-reading";
+export { mostFrequentTagger, mostFrequentTagBaseline, scoreTagger } from "./tagging";
+export type { TaggerScores } from "./tagging";

@@ -3,8 +3,10 @@
  *
  * Two layouts, chosen by the strategy:
  *  - **model** (full, partial, BitFit; LoRA after merge): a Hugging Face BertForSequenceClassification
- *    folder — config.json (with id2label / label2id), model.safetensors (`bert.*` + `classifier.*`),
- *    tokenizer files. transformers loads it with BertForSequenceClassification.from_pretrained.
+ *    folder (sentences and sentence pairs) or BertForTokenClassification folder (token task: no
+ *    pooler, as transformers builds it) — config.json (with id2label / label2id), model.safetensors
+ *    (`bert.*` + `classifier.*`), tokenizer files. transformers loads it with
+ *    BertFor{Sequence,Token}Classification.from_pretrained.
  *  - **adapter** (LoRA, feature-based): only what differs from the base model, PEFT-style —
  *    adapter_config.json (base model path, r, alpha, targets, labels) + adapter_model.safetensors
  *    (LoRA A/B and the head). Kilobytes to a few hundred kB instead of the whole model.
@@ -13,11 +15,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { COURSE_ROOT, settings } from "../env";
+import { COURSE_BERT_DIR, courseModelSource } from "../models/folders";
 import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
 import type { EngineName } from "../engine/run";
 import { BertTokenizer } from "../text";
-import { ClassifierOptions, HEAD_BIAS, HEAD_WEIGHT, Pooling, SequenceClassifier } from "./classifier";
+import { ClassifierOptions, ClassifierTask, HEAD_BIAS, HEAD_WEIGHT, Pooling, SequenceClassifier } from "./classifier";
 import { LoraAdapters, LoraTarget, PEFT_PREFIX } from "./lora";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -51,6 +53,8 @@ export interface SaveInfo {
   tokenizerFrom?: string;
   /** Force a layout; default: adapter for LoRA (unmerged) and feature-based, model otherwise. */
   layout?: "model" | "adapter";
+  /** The classifier was trained on sentence pairs (recorded, so `--predict` asks for pairs). */
+  pairs?: boolean;
 }
 
 export interface SaveResult {
@@ -91,7 +95,12 @@ function labelMaps(clf: SequenceClassifier) {
 }
 
 function courseInfo(clf: SequenceClassifier, info: SaveInfo) {
-  return { strategy: info.strategy, pooling: clf.pooling, max_length: clf.maxLength, label_names: clf.labelNames };
+  return { strategy: info.strategy, task: clf.task, pooling: clf.pooling, max_length: clf.maxLength, label_names: clf.labelNames, ...(info.pairs ? { pairs: true } : {}) };
+}
+
+/** transformers' class for a classifier's task. */
+export function architectureOf(task: ClassifierTask): "BertForSequenceClassification" | "BertForTokenClassification" {
+  return task === "token" ? "BertForTokenClassification" : "BertForSequenceClassification";
 }
 
 async function saveModel(clf: SequenceClassifier, dir: string, info: SaveInfo): Promise<string[]> {
@@ -109,12 +118,13 @@ async function saveModelFiles(clf: SequenceClassifier, dir: string, info: SaveIn
   const written = await saveBert(clf.bert, dir, { bare: false, tokenizerFrom: info.tokenizerFrom ?? clf.bert.sourceDir ?? null });
   const weightsFile = path.join(dir, WEIGHTS_NAME);
   const { tensors } = readWeights(dir);
-  const all: TensorToWrite[] = [...tensors].map(([name, r]) => ({ name, shape: r.shape, data: r.data, dtype: r.dtype }));
+  // BertForTokenClassification has no pooler (add_pooling_layer=False): leave it out, so transformers finds no unused weights.
+  const all: TensorToWrite[] = [...tensors].filter(([name]) => !(clf.task === "token" && name.startsWith("bert.pooler."))).map(([name, r]) => ({ name, shape: r.shape, data: r.data, dtype: r.dtype }));
   all.push(...headTensors(clf, ""));
   fs.writeFileSync(weightsFile, serializeSafetensors(all));
   const cfgFile = path.join(dir, CONFIG_NAME);
   const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>;
-  Object.assign(cfg, { architectures: ["BertForSequenceClassification"], ...labelMaps(clf), problem_type: "single_label_classification", course_finetuning: courseInfo(clf, info) });
+  Object.assign(cfg, { architectures: [architectureOf(clf.task)], ...labelMaps(clf), ...(clf.task === "sentence" ? { problem_type: "single_label_classification" } : {}), course_finetuning: courseInfo(clf, info) });
   fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2) + "\n");
   return [...new Set([...written, weightsFile])];
 }
@@ -131,7 +141,7 @@ function saveAdapter(clf: SequenceClassifier, dir: string, info: SaveInfo): stri
   const absBase = fs.existsSync(base) ? path.resolve(base) : base;
   const cfg = {
     peft_type: lora ? "LORA" : "HEAD_ONLY",
-    task_type: "SEQ_CLS",
+    task_type: clf.task === "token" ? "TOKEN_CLS" : "SEQ_CLS",
     base_model_name_or_path: absBase,
     r: lora?.config.r,
     lora_alpha: lora?.config.alpha,
@@ -160,11 +170,11 @@ export async function loadFineTuned(dir: string, o: { base?: string; engine?: En
   if (fs.existsSync(adapterCfg)) {
     const cfg = JSON.parse(fs.readFileSync(adapterCfg, "utf8")) as {
       peft_type: string; base_model_name_or_path: string; r?: number; lora_alpha?: number; lora_dropout?: number; target_modules?: LoraTarget[];
-      course_finetuning: { pooling: Pooling; max_length: number; label_names: string[] };
+      course_finetuning: { pooling: Pooling; max_length: number; label_names: string[]; task?: ClassifierTask };
     };
     const base = o.base ?? cfg.base_model_name_or_path;
     const ci = cfg.course_finetuning;
-    const clf = await loadBaseClassifier(base, ci.label_names, { pooling: ci.pooling, maxLength: ci.max_length, engine: o.engine });
+    const clf = await loadBaseClassifier(base, ci.label_names, { pooling: ci.pooling, maxLength: ci.max_length, engine: o.engine, task: ci.task ?? "sentence" });
     const { tensors } = readSafetensorsFile(path.join(dir, ADAPTER_WEIGHTS));
     if (cfg.peft_type === "LORA") {
       clf.lora = new LoraAdapters(clf.bert, { r: cfg.r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targets: cfg.target_modules });
@@ -174,10 +184,11 @@ export async function loadFineTuned(dir: string, o: { base?: string; engine?: En
     return clf;
   }
   if (!fs.existsSync(path.join(dir, CONFIG_NAME))) throw new Error(`${dir} holds neither ${ADAPTER_CONFIG} (an adapter) nor ${CONFIG_NAME} (a fine-tuned model); give the --out folder of \`course finetune\``);
-  const cfg = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_NAME), "utf8")) as { id2label?: Record<string, string>; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[] } };
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_NAME), "utf8")) as { id2label?: Record<string, string>; architectures?: string[]; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[]; task?: ClassifierTask } };
   const labelNames = cfg.course_finetuning?.label_names ?? Object.keys(cfg.id2label ?? {}).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label![k]);
-  if (labelNames.length < 2) throw new Error(`${dir}/config.json has no labels (id2label); it is not a sequence-classification model`);
-  const clf = await loadBaseClassifier(dir, labelNames, { pooling: cfg.course_finetuning?.pooling, maxLength: cfg.course_finetuning?.max_length, engine: o.engine });
+  if (labelNames.length < 2) throw new Error(`${dir}/config.json has no labels (id2label); it is not a classification model`);
+  const task: ClassifierTask = cfg.course_finetuning?.task ?? (cfg.architectures?.includes("BertForTokenClassification") ? "token" : "sentence");
+  const clf = await loadBaseClassifier(dir, labelNames, { pooling: cfg.course_finetuning?.pooling, maxLength: cfg.course_finetuning?.max_length, engine: o.engine, task });
   const { tensors } = readWeights(dir);
   setHead(clf, tensors, "", dir);
   return clf;
@@ -201,28 +212,16 @@ function setHead(clf: SequenceClassifier, tensors: Map<string, { shape: number[]
   clf.head.assign(HEAD_BIAS, Float32Array.from(b.data));
 }
 
-/** The project's folder (lib/finetuning → ../..). */
-export const COURSE_BERT_DIR = path.join(COURSE_ROOT, "models", "course-bert");
-export const TINY_BERT_DIR = path.join(COURSE_ROOT, "tests", "fixtures", "tiny-bert-hf");
+export { COURSE_BERT_DIR };
 
 /**
- * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR if set, else the course BERT
- * (models/course-bert), else — with a warning in `note` — the tiny random test BERT, so the lab
- * still runs (with meaningless accuracy) before the course BERT exists.
+ * Which base model the fine-tuning lab uses: $COURSE_MODEL_DIR (a folder or a Hub id) if set, else
+ * the course BERT (models/course-bert) — the one rule in models/folders.ts.
  */
 export function resolveBaseModel(): { dir: string; name: string; note: string | null } {
-  const env = settings.modelDir;
-  if (env) {
-    // A relative folder is looked up from the working directory, then from the course root (a notebook's kernel runs in notebooks/).
-    const local = (path.isAbsolute(env) ? [env] : [path.resolve(env), path.join(COURSE_ROOT, env)]).find((d) => fs.existsSync(path.join(d, CONFIG_NAME)));
-    if (local) return { dir: local, name: path.basename(local), note: null };
-    if (!/^[\w.-]+\/?[\w.-]*$/.test(env)) throw new Error(`COURSE_MODEL_DIR=${env} has no config.json; point it at a BERT folder or a Hub id`);
-    return { dir: env, name: path.basename(env), note: null };
+  const m = courseModelSource();
+  if (!m.fromSetting && !fs.existsSync(path.join(m.source, CONFIG_NAME))) {
+    throw new Error(`The course BERT is not in ${m.source}. It is committed with the course: run \`git checkout models/course-bert\` to restore it, train one with \`npx course pretrain\`, or set COURSE_MODEL_DIR to a BERT folder (or bert-base-uncased online).`);
   }
-  if (fs.existsSync(path.join(COURSE_BERT_DIR, CONFIG_NAME))) return { dir: COURSE_BERT_DIR, name: "course-bert", note: null };
-  return {
-    dir: TINY_BERT_DIR,
-    name: "tiny-bert-hf (random)",
-    note: "models/course-bert is not there yet: using the tiny random test BERT, so accuracies are near chance. Pull the course BERT, or set COURSE_MODEL_DIR to a BERT folder (or bert-base-uncased online).",
-  };
+  return { dir: m.source, name: m.fromSetting ? m.name : "course-bert", note: null };
 }

@@ -24,7 +24,8 @@
  * tens of MB for the whole model.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
+import { settings } from "../env";
 import { hostValues, VariableParams } from "../engine/params";
 import type { AnyHook } from "../engine/run";
 import type { BertModel } from "../models/bert";
@@ -116,6 +117,7 @@ export class LoraAdapters {
     return new Map(this.prefixes.map((p) => [p, { A: this.params.variable(loraA(p)), B: this.params.variable(loraB(p)) }]));
   }
 
+  // #region lora-forward
   /**
    * The dense-layer hook: y + (α/r)·dropout(x)·A·B on adapted layers while not merged. The dropout
    * acts on the adapter's input only (PEFT's lora_dropout) and is active only in training.
@@ -127,6 +129,7 @@ export class LoraAdapters {
     const delta = o.matmul(o.matmul(xd, c.p(loraA(prefix))), c.p(loraB(prefix))); // [N, r] → [N, out]
     return o.add(y, o.mul(delta, this.scale)); // [N, out]
   };
+  // #endregion
 
   /** Identifies the hook's configuration (the ONNX engine caches compiled graphs by it). */
   get hooksKey(): string {
@@ -192,6 +195,7 @@ export class LoraAdapters {
     this.prefixSet.clear();
   }
 
+  // #region lora-merge
   /** W ± (α/r)·A·B on the host, written back with params.assign (the engines' caches see it). */
   private apply(sign: 1 | -1): void {
     const bp = this.bert.params;
@@ -218,6 +222,7 @@ export class LoraAdapters {
       bp.assign(wName, W);
     }
   }
+  // #endregion
 }
 
 /** [rows, cols] row-major → [cols, rows]. */

@@ -37,6 +37,27 @@ export function macroF1(pred: readonly number[], gold: readonly number[], numCla
   return n ? sum / n : 0;
 }
 
+/** Precision, recall, F1 and support (gold count) of each class 0 … C−1 (F1 0 where a class is neither predicted nor present). */
+export function perClassF1(pred: readonly number[], gold: readonly number[], numClasses: number): { precision: number; recall: number; f1: number; support: number }[] {
+  checkSame(pred, gold);
+  const tp = new Array(numClasses).fill(0);
+  const fp = new Array(numClasses).fill(0);
+  const fn = new Array(numClasses).fill(0);
+  for (let i = 0; i < gold.length; i++) {
+    if (pred[i] === gold[i]) tp[gold[i]]++;
+    else {
+      fp[pred[i]]++;
+      fn[gold[i]]++;
+    }
+  }
+  return tp.map((t, c) => ({
+    precision: t + fp[c] ? t / (t + fp[c]) : 0,
+    recall: t + fn[c] ? t / (t + fn[c]) : 0,
+    f1: 2 * t + fp[c] + fn[c] ? (2 * t) / (2 * t + fp[c] + fn[c]) : 0,
+    support: t + fn[c],
+  }));
+}
+
 /** The accuracy of always answering the most frequent training label, scored on `test`. */
 export function majorityBaseline(trainLabels: readonly number[], testLabels: readonly number[]): { label: number; accuracy: number; f1: number } {
   const counts = new Map<number, number>();

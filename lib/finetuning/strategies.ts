@@ -98,6 +98,7 @@ export function applyStrategy(clf: SequenceClassifier, s: Strategy, seed?: numbe
       for (const spec of params.specs) if (spec.kind === "bias" || spec.kind === "norm_bias") params.get(spec.name).trainable = true;
       break;
   }
+  if (params.heads.pooler && clf.task === "token") params.freeze(["pooler"]); // a token head never reads the pooler: nothing to train there
   clf.headW.trainable = true;
   clf.headB.trainable = true;
   // Flags were set on the variables directly: bump the versions so the engines re-read them.

@@ -15,23 +15,21 @@
  * Google's run_classifier.py), stepped by lib/training/loop.ts's trainLoop. It emits records
  * (onStep / onEval); drawing them is the caller's business (lib/viz).
  */
-import { settings, tf } from "../env";
+import { settings } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import { HostTensor } from "../engine/ops";
 import { createTrainer, EngineName, Trainer } from "../engine/run";
 import { FINETUNE_ADAMW } from "../training/adamw";
 import { StepRecord, trainLoop } from "../training/loop";
 import { learningRate, warmupSteps } from "../training/schedule";
 import { classifierInputs, SequenceClassifier, shapePolicy } from "./classifier";
-import { Batch, EncodedTexts, makeBatches, mulberry32 } from "./data";
+import { allLabels, Batch, EncodedTexts, headOfSet, isTagged, LabelledSet, LabelledTexts, makeBatches, mulberry32, scoredRows, setSize } from "./data";
 import { cachedFeatures, fitHeadOnFeatures } from "./features";
 import { PeakMemory, PeakMethod, RssPeak } from "./memory";
 import { accuracy, argmaxRows, macroF1 } from "./metrics";
 import { applyStrategy, defaultLearningRate, parseStrategy, Strategy, strategyName } from "./strategies";
 
-export interface LabelledTexts {
-  texts: string[];
-  labels: number[];
-}
+export type { LabelledTexts };
 
 /** Share of the steps spent warming the learning rate up (Google's run_classifier.py: warmup_proportion 0.1). */
 export const WARMUP_FRACTION = 0.1;
@@ -77,7 +75,7 @@ export interface RunResult {
   seed: number;
   /** The engine that trained ("onnx" or "tfjs"). */
   engine: EngineName;
-  /** Held-out accuracy and macro-F1 at the end. */
+  /** Held-out accuracy and macro-F1 at the end (token task: over the words, each scored at its first WordPiece). */
   accuracy: number;
   f1: number;
   trainableParams: number;
@@ -108,29 +106,45 @@ export interface RunResult {
   curve: { step: number; loss: number }[];
   /** Held-out accuracy / F1 during training (step = updates done). */
   evals: { step: number; epoch: number; accuracy: number; f1: number }[];
-  /** Held-out predictions (label indices, in test order). */
+  /** Held-out predictions (label indices, in test order; token task: one per word, sentence by sentence). */
   predictions: number[];
+  /** The gold labels in the same order as `predictions`. */
+  gold?: number[];
 }
 
-/** Applies `strategy` to a fresh classifier and trains it. The classifier keeps the trained weights. */
-export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | string, data: { train: LabelledTexts; test: LabelledTexts }, o: TrainOptions = {}): Promise<RunResult> {
+/**
+ * Applies `strategy` to a fresh classifier and trains it. The classifier keeps the trained weights.
+ * The sets are texts with labels (a sentence classifier; with `pairs`, sentence pairs) or tagged
+ * words (a token classifier): the loop, optimizer, schedule and records are the same for both.
+ */
+export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | string, data: { train: LabelledSet; test: LabelledSet }, o: TrainOptions = {}): Promise<RunResult> {
   const strategy = typeof strategyArg === "string" ? parseStrategy(strategyArg) : strategyArg;
   const seed = o.seed ?? settings.seed;
-  if (data.train.texts.length !== data.train.labels.length) throw new Error(`the training set has ${data.train.texts.length} texts and ${data.train.labels.length} labels`);
-  if (data.train.texts.length === 0) throw new Error("the training set is empty");
+  for (const [name, set] of [["training", data.train], ["test", data.test]] as const) {
+    if (isTagged(set) !== (clf.task === "token")) throw new Error(`the ${name} set is ${isTagged(set) ? "tagged words" : "texts"}, but the classifier's task is "${clf.task}"`);
+    if (isTagged(set)) {
+      if (set.words.length !== set.tags.length) throw new Error(`the ${name} set has ${set.words.length} sentences and ${set.tags.length} tag sequences`);
+    } else {
+      if (set.texts.length !== set.labels.length) throw new Error(`the ${name} set has ${set.texts.length} texts and ${set.labels.length} labels`);
+      if (set.pairs && set.pairs.length !== set.texts.length) throw new Error(`the ${name} set has ${set.texts.length} first sentences and ${set.pairs.length} second sentences`);
+    }
+  }
+  if (setSize(data.train) === 0) throw new Error("the training set is empty");
   const C = clf.numLabels;
-  for (const l of [...data.train.labels, ...data.test.labels]) {
+  for (const l of [...allLabels(data.train), ...allLabels(data.test)]) {
     if (!Number.isInteger(l) || l < 0 || l >= C) throw new Error(`label ${l} is not one of the classifier's ${C} classes (0 … ${C - 1}: ${clf.labelNames.join(", ")})`);
   }
   if (o.engine) clf.engine = o.engine;
   const engine = await clf.resolveEngine();
   applyStrategy(clf, strategy, seed);
   const counts = clf.countParams();
-  const testEnc = clf.encode(data.test.texts);
+  const testEnc = clf.encodeSet(data.test);
+  const scored = scoredRows(testEnc, data.test);
   const evalWith = async (run?: (inputs: Record<string, HostTensor>) => Promise<Record<string, HostTensor>>) => {
     const probs = await clf.predictOutput(testEnc, 64, "probs", C, run);
-    const pred = argmaxRows(probs, C);
-    return { pred, accuracy: accuracy(pred, data.test.labels), f1: macroF1(pred, data.test.labels, C) };
+    const all = argmaxRows(probs, C);
+    const pred = scored.rows.map((r) => all[r]);
+    return { pred, accuracy: accuracy(pred, scored.gold), f1: macroF1(pred, scored.gold, C) };
   };
   const base = { strategy: strategyName(strategy), seed, engine, trainableParams: counts.trainable, totalParams: counts.total, baseParams: counts.base, trainableFraction: counts.fraction };
   const batchSize = o.batchSize ?? 16;
@@ -139,25 +153,27 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
   if (strategy.kind === "feature") {
     const cpu0 = process.cpuUsage();
     const rss = engine === "onnx" && o.profileMemory !== false ? new RssPeak() : null;
-    const feats = await cachedFeatures(clf, data.train.texts);
+    const feats = await cachedFeatures(clf, data.train);
     const start = performance.now();
-    const curve = await fitHeadOnFeatures(clf, feats.features, data.train.labels, { lr, seed, engine });
+    const trainGold = isTagged(data.train) ? scoredRows(clf.encodeSet(data.train), data.train).gold : data.train.labels;
+    const curve = await fitHeadOnFeatures(clf, feats.features, trainGold, { lr, seed, engine });
     const seconds = feats.seconds + (performance.now() - start) / 1000;
     // Cached features: the extraction's CPU time as recorded when it ran (wall time where an old cache lacks it), plus the head's.
     const cpuSeconds = feats.cached ? (feats.cpuSeconds ?? feats.seconds) + cpuSince(cpu0) : cpuSince(cpu0);
-    const peak = o.profileMemory === false ? { bytes: 0, method: "sampled RSS" as const } : rss ? rss.stop() : await peakOfInference(clf, data.train.texts.slice(0, batchSize));
+    const peak = o.profileMemory === false ? { bytes: 0, method: "sampled RSS" as const } : rss ? rss.stop() : await peakOfInference(clf, headOfSet(data.train, batchSize));
     const e0 = performance.now();
     const ev = await evalWith();
     const evalSeconds = (performance.now() - e0) / 1000;
-    const examples = data.train.texts.length;
-    const tokens = clf.encode(data.train.texts).ids.reduce((s, x) => s + x.length, 0);
+    const examples = setSize(data.train);
+    const tokens = clf.encodeSet(data.train).ids.reduce((s, x) => s + x.length, 0);
     const steps = curve.length ? curve[curve.length - 1].step + 1 : 0;
-    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps, curve, evals: [{ step: steps, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred };
+    return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps, curve, evals: [{ step: steps, epoch: 1, accuracy: ev.accuracy, f1: ev.f1 }], predictions: ev.pred, gold: scored.gold };
   }
 
   const epochs = o.epochs ?? 3;
   const rng = mulberry32(seed);
-  const trainEnc: EncodedTexts = clf.encode(data.train.texts);
+  const trainEnc: EncodedTexts = clf.encodeSet(data.train);
+  const train = data.train;
   const perEpoch = Math.ceil(trainEnc.ids.length / batchSize);
   const plan: Batch[] = [];
   for (let e = 0; e < epochs; e++) plan.push(...makeBatches(trainEnc, batchSize, rng));
@@ -165,7 +181,7 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
   const schedule = { peak: lr, warmup: Math.max(1, warmupSteps(totalSteps, WARMUP_FRACTION)), total: totalSteps, decay: "linear" as const };
   const policy = shapePolicy(engine);
   const maxPositions = clf.bert.config.max_position_embeddings;
-  const inputsOf = (b: Batch) => classifierInputs(b, { policy, maxPositions, rows: batchSize, padId: trainEnc.padId, labels: b.rows.map((r) => data.train.labels[r]) });
+  const inputsOf = (b: Batch) => classifierInputs(b, { policy, maxPositions, rows: batchSize, padId: trainEnc.padId, labels: isTagged(train) ? "tokens" : b.rows.map((r) => train.labels[r]) });
   const evalsPerEpoch = o.evalsPerEpoch ?? 1;
   const evalEvery = evalsPerEpoch > 0 ? Math.max(1, Math.floor(perEpoch / evalsPerEpoch)) : undefined;
   const curve: RunResult["curve"] = [];
@@ -244,14 +260,14 @@ export async function fineTune(clf: SequenceClassifier, strategyArg: Strategy | 
   const ev = inLoop ?? (await evalWith());
   if (!inLoop) evals.push({ step: totalSteps, epoch: epochs, accuracy: ev.accuracy, f1: ev.f1 });
   const evalSeconds = inLoop ? final.seconds : (performance.now() - e0) / 1000;
-  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps: totalSteps, curve, evals, predictions: ev.pred };
+  return { ...base, accuracy: ev.accuracy, f1: ev.f1, seconds, cpuSeconds, evalSeconds, examples, tokens, examplesPerSecond: examples / seconds, tokensPerSecond: tokens / seconds, peakBytes: peak.bytes, peakMethod: peak.method, peakProcessBytes: peak.processBytes ?? null, steps: totalSteps, curve, evals, predictions: ev.pred, gold: scored.gold };
 }
 
 /** tfjs: peak live-tensor bytes of one inference batch of the training batch size (comparable with a training step). */
-async function peakOfInference(clf: SequenceClassifier, texts: string[]): Promise<PeakMemory> {
-  const enc = clf.encode(texts);
+async function peakOfInference(clf: SequenceClassifier, set: LabelledSet): Promise<PeakMemory> {
+  const enc = clf.encodeSet(set);
   const info = await tf().profile(async () => {
-    await clf.features(enc, texts.length);
+    await clf.features(enc, enc.ids.length);
     return [] as unknown as import("@tensorflow/tfjs").TensorContainer;
   });
   return { bytes: info.peakBytes, method: "tf.profile" };

@@ -5,7 +5,8 @@ declare namespace createHarness {
     /**
      * Weight of this check within its question (default 1). A question's points are split
      * across its checks in proportion to their weights; a question with no `points` in its
-     * cell metadata is worth the sum of its checks' weights.
+     * cell metadata is worth the sum of its checks' weights. 0: the check is feedback only (a
+     * format check that any well-formed answer passes should not earn points on its own).
      */
     points?: number;
   }

@@ -111,6 +111,7 @@ function createHarness(powers) {
   const _arrJoin = Array.prototype.join;
   const _arrSort = Array.prototype.sort;
   const _dateNow = Date.now;
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
   const _dateGetTime = Date.prototype.getTime;
   const _Promise = Promise;
   const _Error = Error;
@@ -121,6 +122,7 @@ function createHarness(powers) {
   const emit = powers.emit;
 
   const push = (arr, v) => _apply(_arrPush, arr, [v]);
+  const _hasOwn = (o, k) => _apply(_hasOwnProperty, o, [k]);
   const join = (arr, sep) => _apply(_arrJoin, arr, [sep]);
   const tagOf = (v) => _apply(_toStringTag, v, []);
   const slice = (s, a, b) => _apply(_strSlice, s, b === undefined ? [a] : [a, b]);
@@ -150,6 +152,7 @@ function createHarness(powers) {
         return "[" + join(parts, ", ") + "]";
       }
       const tag = tagOf(v);
+      if (tag === "[object Promise]" || typeof v.then === "function") return "a Promise (not its value: is an `await` missing?)";
       if (tag === "[object Date]") return "Date(" + _apply(_dateGetTime, v, []) + ")";
       if (tag === "[object RegExp]") return _apply(_regexpToString, v, []);
       if (tag === "[object Error]") return (typeof v.name === "string" ? v.name : "Error") + ": " + _String(v.message);
@@ -288,7 +291,7 @@ function createHarness(powers) {
     if (options !== undefined && options !== null) {
       const p = options.points;
       if (p !== undefined) {
-        if (typeof p !== "number" || !(p > 0) || !_isFinite(p)) throw new TypeError("check(" + _stringify(name) + "): options.points must be a positive number");
+        if (typeof p !== "number" || !(p >= 0) || !_isFinite(p)) throw new TypeError("check(" + _stringify(name) + "): options.points must be a number ≥ 0 (0: feedback only, no points)");
         weight = p;
       }
     }
@@ -421,7 +424,8 @@ function createHarness(powers) {
         // a message) throws a ReferenceError that tells the student what is missing.
         const missing = (name) => {
           const fail = () => {
-            throw new ReferenceError(name + " is not defined in your notebook: keep the name (and signature) the exercise gives");
+            const why = p.missing && _hasOwn(p.missing, name) ? _String(p.missing[name]) : "keep the name (and signature) the exercise gives";
+            throw new ReferenceError(name + " is not defined in your notebook: " + why);
           };
           const traps = { get: fail, apply: fail, construct: fail, has: fail, set: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, defineProperty: fail, deleteProperty: fail };
           return new Proxy(function () {}, traps);
@@ -445,7 +449,11 @@ function createHarness(powers) {
     }
     out({ t: "plan", checks: plan });
     const timeoutMs = typeof p.timeoutMs === "number" ? p.timeoutMs : 60000;
+    // pass "public": only public checks run (the caller sends only public parts, without their
+    // hidden regions); pass "hidden": only hidden checks run (public ones ran in an earlier pass).
+    const pass = p.pass === "public" || p.pass === "hidden" ? p.pass : undefined;
     for (let i = 0; i < plan.length; i++) {
+      if (pass !== undefined && plan[i].h !== (pass === "hidden")) continue;
       const t0 = _dateNow();
       let res;
       if (i < checks.length) res = await runWithTimeout(checks[i].fn, timeoutMs);

@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { EngineName } from "../engine/run";
-import { COURSE_ROOT, settings } from "../env";
+import { iclGptSource } from "../models/folders";
 import { loadGpt } from "../models/gpt/checkpoint";
 import { SyntheticLM } from "./lm";
 import { SyntheticVocab } from "./synthetic";
@@ -29,7 +29,7 @@ export * from "./transformers";
 
 /** The committed checkpoint's folder: <repo>/models/icl-gpt (COURSE_ICL_GPT_DIR overrides). */
 export function iclGptDir(): string {
-  return settings.iclGptDir ?? path.join(COURSE_ROOT, "models", "icl-gpt");
+  return iclGptSource();
 }
 
 /** Loads the pre-trained synthetic-ICL GPT (checking its vocabulary matches this code's); it runs on the course's engine unless `engine` is given. */

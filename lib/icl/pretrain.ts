@@ -9,7 +9,7 @@
  * linear warm-up then cosine decay to lr/10 (nanoGPT's get_lr), and the loop is lib/training's
  * `trainLoop` (Ctrl-C finishes the step and saves). The engine (ONNX Runtime or tfjs) runs the step.
  */
-import { engineFor } from "../env";
+import { engineFor } from "../engine/select";
 import { mulberry32 } from "../data/split";
 import { HostTensor, IGNORE_INDEX } from "../engine/ops";
 import { createTrainer, EngineName, OptimizerState, Trainer } from "../engine/run";

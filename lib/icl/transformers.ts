@@ -7,13 +7,14 @@
  * laid out as huggingface_hub lays it out, downloaded by lib/hub (the one Hub client: resumable,
  * hash-checked, with the dtype chosen from the files the repo actually lists). transformers.js is
  * configured once, in lib/transformers.ts, with remote loading off, and reads the snapshot folder.
- * A folder argument (like the test fixture tests/fixtures/tiny-decoder) goes through the same loader.
+ * A folder argument (like the course's models/tiny-decoder) goes through the same loader.
  *
  *   HuggingFaceTB/SmolLM2-135M-Instruct    ~135M parameters, ChatML template
  *   onnx-community/Qwen2.5-0.5B-Instruct   ~0.5B parameters, ChatML template
  */
 import * as path from "path";
-import { isOnline, settings } from "../env";
+import { isOnline } from "../hub/online";
+import { settings } from "../env";
 import { cachedModel, chooseDtype, downloadCommand, DTYPE_ORDER, DTYPE_SUFFIX, ensureModel, isLocalFolder, repoFolderName, selectOnnxFiles } from "../hub";
 import type { DownloadProgress } from "../hub";
 import { loadSnapshot, transformers } from "../transformers";

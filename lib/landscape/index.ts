@@ -65,3 +65,7 @@ export { NgramLM, BOS, UNK } from "./bigram";
 export type { NgramOptions } from "./bigram";
 export { BENCHMARKS } from "./benchmarks";
 export type { Benchmark } from "./benchmarks";
+export { GPU_PRICES, CPU_PRICE, LLAMA_65B_RUN, priceRange, trainingDollars, formatDollars } from "./prices";
+export type { GpuPrice, PricedGpu, PriceTerms, DollarCost } from "./prices";
+export { LINEAGE } from "./lineage";
+export type { LineageEntry, LineageKind } from "./lineage";

@@ -12,7 +12,7 @@
  *    decoder's perplexity (BERT sees both sides, an easier task), only to other MLMs' pseudo-perplexity.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { logSoftmax, perplexityFromNll, PerplexityResult } from "./metrics";

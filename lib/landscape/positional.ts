@@ -13,7 +13,7 @@
  * tensors as it runs inside attention. Shapes: T = positions, d = model width, hd = head width.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
+import { tf } from "../engine/tfjs/backend";
 import type { BertModel } from "../models/bert/model";
 import { normalizeName, readWeights } from "../models/bert/checkpoint";
 import { mulberry32 } from "../data/split";

@@ -14,17 +14,10 @@
  * Shapes: B = batch, T = sequence length, H = hidden size, nh = heads, hs = H / nh, N = rows.
  */
 import type { Ops } from "../engine/ops";
+import type { Ctx } from "../engine/contract";
 
-/** A dense layer's output can be changed by hooks: (ctx, layer prefix, input x [N, I], output y [N, O]) → new y. */
-export type DenseHook<X> = (ctx: Ctx<X>, prefix: string, x: X, y: X) => X;
-
-export interface Ctx<X> {
-  o: Ops<X>;
-  /** A parameter by checkpoint name (memory layout). */
-  p(name: string): X;
-  has(name: string): boolean;
-  hooks?: DenseHook<X>[];
-}
+// The engine contract (Ctx, DenseHook) is the engine's; re-exported here for the model files.
+export type { Ctx, DenseHook } from "../engine/contract";
 
 /** y = x·W + b for the dense layer `prefix` (`prefix.weight` [I, O], `prefix.bias` [O]), then any hooks. */
 export function dense<X>(c: Ctx<X>, x: X, prefix: string): X {
@@ -89,6 +82,7 @@ export function scaledDotProductAttention<X>(o: Ops<X>, q: X, k: X, v: X, B: num
   return { ctx, probs };
 }
 
+// #region padding-mask
 /**
  * The additive padding mask from attention_mask [B, T] (1 = token, 0 = padding) → [B, 1, 1, T].
  * transformers uses the dtype's most negative value (torch.finfo(float32).min), so a padded key
@@ -100,3 +94,4 @@ export function paddingBias<X>(o: Ops<X>, attentionMask: X): X {
   const [B, T] = o.shape(attentionMask);
   return o.reshape(o.mul(o.sub(1, o.cast(attentionMask, "float32")), MASK_MIN), [B, 1, 1, T]);
 }
+// #endregion

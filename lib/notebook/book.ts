@@ -1,12 +1,18 @@
 /**
- * The course as a static HTML book: every lecture notebook and solution executed through the
- * real kernel (lib/notebook/run.ts, as `course run` does), rendered as pages (./render.ts),
+ * The course as a static HTML book: every lecture notebook executed through the real kernel
+ * (lib/notebook/run.ts, as `course run` does) and every exercise as students get it (from
+ * exercises/: no answers, no hidden tests), rendered as pages (./render.ts),
  * with a table of contents and the README's course map on index.html and one copy of
  * plotly.js that every page loads. Pages use relative links only, so the folder works from
  * file:// and from any static host.
  *
  *   DIR/index.html  DIR/book.css  DIR/plotly.min.js
- *   DIR/notebooks/NAME.html  DIR/solutions/NAME.html
+ *   DIR/notebooks/NAME.html  DIR/exercises/NAME.html
+ *
+ * That is the public book, safe to publish. `withSolutions` makes the staff copy instead: the
+ * solution notebooks, executed (DIR/solutions/NAME.html), every page marked as a staff copy.
+ * Hidden tests are never rendered, in either: hidden-test cells are left out (./render.ts) and
+ * inline `// BEGIN HIDDEN TESTS` … `// END HIDDEN TESTS` regions are cut from every cell.
  *
  * Executed copies are kept in a cache folder (default build/executed, where `npm test`'s
  * notebook run puts them): one that ran to the end, in the same mode, after the notebook was
@@ -22,17 +28,48 @@ import { Notebook, readNotebook } from "./nbformat";
 import { markdownRenderer, RenderedNotebook, renderNotebook, slug } from "./render";
 import { CellFailure, describeFailure, runNotebook } from "./run";
 
-export const COURSE_ROOT = path.resolve(__dirname, "..", "..");
+export { COURSE_ROOT } from "../env";
+import { COURSE_ROOT } from "../env";
 
-/** The folders whose notebooks make the book, in reading order. */
-export const BOOK_SECTIONS = ["notebooks", "solutions"] as const;
+/** The folders whose notebooks make the public book, in reading order. */
+export const BOOK_SECTIONS = ["notebooks", "exercises"] as const;
+/** The staff copy's: the solutions instead of the exercises. */
+export const STAFF_BOOK_SECTIONS = ["notebooks", "solutions"] as const;
+
+/** Removes `// BEGIN HIDDEN TESTS` … `// END HIDDEN TESTS` regions (markers included) from a cell's source. */
+export function stripHiddenRegions(source: string): string {
+  const out: string[] = [];
+  let hidden = false;
+  for (const line of source.split("\n")) {
+    if (/^\s*\/\/\s*BEGIN HIDDEN TESTS\b/.test(line)) hidden = true;
+    else if (/^\s*\/\/\s*END HIDDEN TESTS\b/.test(line)) hidden = false;
+    else if (!hidden) out.push(line);
+  }
+  return out.join("\n");
+}
+
+/** The notebook as the book may show it: no hidden-test cells, no inline hidden regions. */
+export function withoutHiddenTests(nb: Notebook): Notebook {
+  const cells = nb.cells
+    .filter((c) => (c.metadata?.course as { type?: string } | undefined)?.type !== "hidden-tests")
+    .map((c) => {
+      const src = Array.isArray(c.source) ? c.source.join("") : c.source;
+      if (c.cell_type !== "code" || !/BEGIN HIDDEN TESTS/.test(src)) return c;
+      const kept = stripHiddenRegions(src);
+      const lines = kept.split("\n");
+      return { ...c, source: lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l)).filter((l) => l !== "") };
+    });
+  return { ...nb, cells };
+}
 
 export interface BookOptions {
   /** The book's folder (created; pages inside are replaced). */
   out: string;
   mode: Mode;
-  /** Notebooks to include (paths); default every notebooks/*.ipynb and solutions/*.ipynb. */
+  /** Notebooks to include (paths); default every notebooks/*.ipynb and exercises/*.ipynb (solutions/*.ipynb with withSolutions). */
   notebooks?: string[];
+  /** The staff copy: solutions (executed) instead of exercises, every page marked as such. */
+  withSolutions?: boolean;
   /** Where executed copies are cached (default build/executed under the course folder). */
   executedDir?: string;
   /** Run every notebook even when an up-to-date executed copy exists. */
@@ -67,9 +104,9 @@ export interface BookReport {
   seconds: number;
 }
 
-/** Every notebook of the book's sections, in order. */
-export function defaultBookNotebooks(root = COURSE_ROOT): string[] {
-  return BOOK_SECTIONS.flatMap((d) => {
+/** Every notebook of the book's sections, in order (the staff copy's with withSolutions). */
+export function defaultBookNotebooks(root = COURSE_ROOT, withSolutions = false): string[] {
+  return (withSolutions ? STAFF_BOOK_SECTIONS : BOOK_SECTIONS).flatMap((d) => {
     const dir = path.join(root, d);
     return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f)) : [];
   });
@@ -91,6 +128,11 @@ export function upToDate(executed: string, source: string, mode: Mode): boolean 
   } catch {
     return false;
   }
+}
+
+/** An exercise notebook (exercises/…): shown as students get it, never run. */
+function isExercise(file: string): boolean {
+  return /(^|[\\/])exercises[\\/][^\\/]+\.ipynb$/.test(file);
 }
 
 function toUrl(p: string): string {
@@ -174,7 +216,7 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   const log = o.log ?? (() => undefined);
   const out = path.resolve(o.out);
   const executedDir = path.resolve(o.executedDir ?? path.join(COURSE_ROOT, "build", "executed"));
-  const sources = (o.notebooks?.length ? o.notebooks : defaultBookNotebooks()).map((f) => path.resolve(f));
+  const sources = (o.notebooks?.length ? o.notebooks : defaultBookNotebooks(COURSE_ROOT, o.withSolutions)).map((f) => path.resolve(f));
   if (!sources.length) throw new Error("No notebooks to put in the book: notebooks/ and solutions/ are empty or missing.");
   for (const s of sources) if (!fs.existsSync(s)) throw new Error(`No such notebook: ${s}`);
 
@@ -190,6 +232,12 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   for (const s of sources) {
     const rel = relSource(s);
     const copy = path.join(executedDir, rel);
+    if (isExercise(s)) {
+      // An exercise is shown as students get it: its answers are theirs to write, so it is not run.
+      log(`▪ ${rel}: an exercise, shown as students get it (not run)`);
+      executed.push({ source: s, rel, nb: readNotebook(s), seconds: null, reused: false });
+      continue;
+    }
     if (!o.fresh && upToDate(copy, s, o.mode)) {
       log(`↺ ${rel}: reusing its executed copy from ${new Date(readNotebook(copy).metadata.course_run.date).toLocaleString()} (${path.relative(process.cwd(), copy)})`);
       const nb = readNotebook(copy);
@@ -205,6 +253,12 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
 
   // 2. Render the pages.
   fs.mkdirSync(out, { recursive: true });
+  // A public book never keeps the solution pages of an earlier staff copy built into the same folder.
+  const stale = path.join(out, "solutions");
+  if (!o.withSolutions && fs.existsSync(stale) && !sources.some((s) => relSource(s).startsWith(`solutions${path.sep}`))) {
+    fs.rmSync(stale, { recursive: true, force: true });
+    log(`removed ${path.relative(process.cwd(), stale) || stale}: solution pages of an earlier staff copy`);
+  }
   const { title: bookTitle, intro, map } = readmeParts();
   const pages: BookPage[] = [];
   const rendered: RenderedNotebook[] = [];
@@ -224,7 +278,7 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   for (const e of executed) {
     const page = pageOf.get(e.rel)!;
     const toPage = linkRewriter(e.rel, pageOf, page);
-    const r = renderNotebook(e.nb, { link: (href) => docLink(toPage(href), path.dirname(e.rel), page) });
+    const r = renderNotebook(withoutHiddenTests(e.nb), { link: (href) => docLink(toPage(href), path.dirname(e.rel), page) });
     rendered.push(r);
     pages.push({ source: e.rel, page, title: r.title, summary: r.summary, sections: r.sections, figures: r.figures, seconds: e.seconds, reused: e.reused, failure: e.failure });
   }
@@ -234,8 +288,12 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
     const file = path.join(out, p.page);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const rel = (target: string) => toUrl(path.relative(path.dirname(p.page), target));
-    const banner = p.failure ? `<p class="note">This page's outputs stop at cell ${p.failure.cell}: ${escapeHtml(p.failure.message)}</p>` : "";
-    const footer = `Outputs from running <code>${escapeHtml(p.source)}</code> in ${modeWords}${p.seconds !== null ? `, ${fmtSeconds(p.seconds)}` : ""}. Run it yourself: <code>npm start</code>, then open it in Jupyter.`;
+    const staff = o.withSolutions ? `<p class="note"><strong>Staff copy, with the solutions of the graded exercises: do not publish it.</strong> The public book (<code>npx course book</code> without <code>--with-solutions</code>) shows the exercises instead.</p>` : "";
+    const banner = staff + (p.failure ? `<p class="note">This page's outputs stop at cell ${p.failure.cell}: ${escapeHtml(p.failure.message)}</p>` : "");
+    const exercise = isExercise(p.source);
+    const footer = exercise
+      ? `The exercise <code>${escapeHtml(p.source)}</code>, as students get it. Work it in Jupyter (<code>npm start</code>), then check your answers with <code>npx course check ${escapeHtml(path.basename(p.source, ".ipynb"))}</code>.`
+      : `Outputs from running <code>${escapeHtml(p.source)}</code> in ${modeWords}${p.seconds !== null ? `, ${fmtSeconds(p.seconds)}` : ""}. Run it yourself: <code>npm start</code>, then open it in Jupyter.`;
     fs.writeFileSync(file, pageHtml({ title: `${p.title} · ${bookTitle}`, bookTitle, rel, body: banner + rendered[i].html, prev: pages[i - 1], next: pages[i + 1], footer }));
   });
 
@@ -243,10 +301,10 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   const md = markdownRenderer({ link: (href) => docLink(href, "", "index.html") }, [], new Map());
   const linkMap = (html: string) =>
     html.replace(/<code>((?:notebooks|solutions|exercises)\/[^<]+?\.ipynb)<\/code>/g, (all, nbPath: string) => {
-      const page = pageOf.get(path.normalize(nbPath)) ?? pageOf.get(path.normalize(nbPath.replace(/^exercises\//, "solutions/")));
+      const page = pageOf.get(path.normalize(nbPath)) ?? pageOf.get(path.normalize(nbPath.replace(/^exercises\//, o.withSolutions ? "solutions/" : "exercises/")));
       return page ? `<a href="${toUrl(page)}">${all}</a>` : all;
     });
-  const section = (name: string) => ({ notebooks: "Lectures", solutions: "Exercises, with their solutions" })[name as "notebooks" | "solutions"] ?? name;
+  const section = (name: string) => ({ notebooks: "Lectures", exercises: "Exercises", solutions: "Exercises, with their solutions (staff copy)" })[name as "notebooks" | "exercises" | "solutions"] ?? name;
   const groups = new Map<string, BookPage[]>();
   for (const p of pages) {
     const g = p.source.includes(path.sep) ? p.source.split(path.sep)[0] : "other";
@@ -265,8 +323,8 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
     .join("\n");
   const indexBody = `<h1 id="${slug(bookTitle)}">${escapeHtml(bookTitle)}</h1>
 ${intro ? (md.parse(intro) as string) : ""}
-<p class="note">This book shows every notebook with the outputs of one run in ${modeWords}, made on ${when}: figures are interactive (hover, zoom), tables and printed results are as a student sees them. To run the code yourself, clone the course and run <code>npm install &amp;&amp; npm start</code>.</p>
-<h2 id="contents">Contents</h2>
+${o.withSolutions ? `<p class="note"><strong>Staff copy: this book contains the solutions of the graded exercises. Do not publish it.</strong></p>\n` : ""}<p class="note">This book shows every lecture notebook with the outputs of one run in ${modeWords}, made on ${when}: figures are interactive (hover, zoom), tables and printed results are as a student sees them. To run the code yourself, clone the course and run <code>npm install &amp;&amp; npm start</code>.</p>
+${o.withSolutions ? "" : `<p>The exercises are shown as students get them, without answers or hidden tests.</p>\n`}<h2 id="contents">Contents</h2>
 ${contents}
 ${map ? `<h2 id="course-map">The course map</h2>\n${linkMap(md.parse(map) as string)}` : ""}`;
   fs.writeFileSync(path.join(out, "index.html"), pageHtml({ title: bookTitle, bookTitle, rel: (t) => toUrl(t), body: indexBody, next: pages[0], footer: `Built by <code>npx course book --mode ${o.mode}</code> on ${when}.` }));

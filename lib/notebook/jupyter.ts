@@ -152,7 +152,8 @@ export function findJupyter(): JupyterInfo {
 }
 
 /** The course folder this code runs from (the clone that registers the kernel). */
-export const COURSE_ROOT = path.resolve(__dirname, "..", "..");
+export { COURSE_ROOT } from "../env";
+import { COURSE_ROOT } from "../env";
 
 /**
  * Whether a registered "tslab" kernelspec serves this clone: the course launcher (any clone's:

@@ -53,6 +53,8 @@ export interface KernelOptions {
   /** The kernel's working directory (tslab's rootDir: the notebook's folder). */
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** The kernel's environment is `env` alone, built from nothing (the grader's sandboxed kernels). */
+  envExact?: boolean;
   /** "ts" (default) or "js". */
   language?: "ts" | "js";
   /** How long to wait for the kernel to answer kernel_info (ms). */
@@ -235,7 +237,7 @@ export class Kernel {
     const extra = Math.max(0, Math.floor(this.opts.extraPipes ?? 0));
     this.proc = spawn(cmd.command, cmd.args, {
       cwd: this.opts.cwd,
-      env: { ...process.env, ...this.opts.env },
+      env: this.opts.envExact ? { ...this.opts.env } : { ...process.env, ...this.opts.env },
       stdio: ["ignore", "pipe", "pipe", ...Array.from({ length: extra }, () => "pipe" as const)],
       detached: process.platform !== "win32", // own process group, so a kill takes its children too
     });

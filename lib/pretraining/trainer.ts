@@ -14,7 +14,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { engineFor } from "../env";
+import { engineFor } from "../engine/select";
+import { backendReport } from "../engine/tfjs/backend";
 import { HostTensor, IGNORE_INDEX } from "../engine/ops";
 import { createTrainer, EngineName, Trainer } from "../engine/run";
 import { providerReport } from "../engine/onnx/session";
@@ -285,8 +286,6 @@ export class Pretrainer {
       const p = providerReport();
       return `onnx (${p?.chosen ?? "cpu"}, ${p?.threads ?? "?"} threads)`;
     }
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { backendReport } = require("../env") as typeof import("../env");
     return `tfjs (${backendReport()?.chosen ?? "?"})`;
   }
 

@@ -4,7 +4,7 @@
  * Follows Hugging Face tokenizers (the "fast" tokenizers transformers uses by default).
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../env";
+import { tf } from "../engine/tfjs/backend";
 
 export type TruncationStrategy = "longest_first" | "only_first" | "only_second";
 export type Padding = false | "longest" | "max_length";

@@ -7,3 +7,9 @@ export { basicTokenize, normalize, preTokenize, isChineseChar, isControl, isPunc
 export type { NormalizerOptions } from "./basic";
 export { truncatePair, padEncoding, stack, toTensors } from "./batch";
 export type { BatchEncoding, Encoding, Padding, TruncationStrategy } from "./batch";
+export { trainBpe, trainBpeFromCounts, Bpe, END_OF_WORD, DEFAULT_BPE_TRAINER } from "./bpe";
+export type { BpeModel, BpeTrainerOptions } from "./bpe";
+export { trainUnigram, trainUnigramFromCounts, Unigram, viterbi, WORD_START, DEFAULT_UNIGRAM_TRAINER } from "./unigram";
+export type { UnigramModel, UnigramTrainerOptions } from "./unigram";
+export { familyStats, vocabOverlap, barePiece, bareVocab } from "./families";
+export type { FamilyStats, WordTokenizer } from "./families";

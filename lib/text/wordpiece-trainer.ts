@@ -97,6 +97,17 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
   if (vocab.length > o.vocabSize) throw new Error(`vocabSize ${o.vocabSize} is smaller than the special tokens + alphabet (${vocab.length}); raise it or lower limitAlphabet`);
   if (o.scoring === "likelihood") return likelihoodMerges(words, freqs, vocab, add, o.vocabSize, o.minFrequency, P, counts.size);
 
+  const merges = frequencyMerges(words, freqs, vocab, add, o.vocabSize, o.minFrequency, (ta, tb) => mergedToken(ta, tb, P));
+  return { vocab, merges, words: counts.size };
+}
+
+/**
+ * The frequency rule's merge loop (BPE's, Sennrich et al. 2016), shared by the WordPiece and BPE trainers:
+ * words are symbol-id sequences (`words[i]` occurs `freqs[i]` times); merge the most frequent adjacent pair
+ * into the symbol `merge(a, b)` until the vocabulary has `vocabSize` entries or no pair occurs
+ * `minFrequency` times. Rewrites `words` in place; returns the merges ("a b") in the order learned.
+ */
+export function frequencyMerges(words: Int32Array[], freqs: number[], vocab: string[], add: (tok: string) => number, vocabSize: number, minFrequency: number, merge: (a: string, b: string) => string): string[] {
   // Pair statistics: count per pair, the words each pair occurs in, and a max-heap with lazy deletion.
   const pairCount = new Map<number, number>();
   const pairWords = new Map<number, Set<number>>();
@@ -118,16 +129,16 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
   for (const [k, c] of pairCount) heap.push(c, k);
 
   const merges: string[] = [];
-  while (vocab.length < o.vocabSize && heap.size > 0) {
+  while (vocab.length < vocabSize && heap.size > 0) {
     const [c, k] = heap.pop()!;
     const current = pairCount.get(k) ?? 0;
     if (current !== c) {
       if (current > 0) heap.push(current, k); // stale entry: re-queue with the true count
       continue;
     }
-    if (c < o.minFrequency) break;
+    if (c < minFrequency) break;
     const [a, b] = pairOf(k);
-    const m = add(mergedToken(vocab[a], vocab[b], P));
+    const m = add(merge(vocab[a], vocab[b]));
     merges.push(`${vocab[a]} ${vocab[b]}`);
     const touched = new Set<number>();
     for (const wi of pairWords.get(k) ?? []) {
@@ -150,7 +161,7 @@ export function trainWordPiece(texts: Iterable<string>, options: Partial<WordPie
     }
     pairCount.delete(k);
   }
-  return { vocab, merges, words: counts.size };
+  return merges;
 }
 
 /** A pair of symbol ids as one number (ids < 2^21), and back. */

@@ -5,6 +5,8 @@ export { loaderConfig, loaderScript, plotlyBundlePath, BESIDE_BUNDLE } from "./p
 export type { LoaderConfig } from "./plotly-loader";
 export type { Figure, Trace, CommonOptions } from "./plotly";
 export { showTable, tableHtml, tableText, fromRows } from "./table";
+export { showAnswers, answersHtml } from "./answers";
+export type { Answer } from "./answers";
 export type { TableLike } from "./table";
 export { progress, withProgress } from "./progress";
 export type { Progress } from "./progress";
@@ -13,3 +15,5 @@ export type { Diagram } from "./svg";
 export * from "./diagrams";
 export { liveTrainingView, lossFigure, lossCurveSvg, smooth } from "./training";
 export type { LiveView, LossStep, LossEval } from "./training";
+export { source, sourceSpan, sourceHtml, sourceText, sourcePath } from "./source";
+export type { SourceSpan, SourceOptions } from "./source";

@@ -15,7 +15,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { EngineChoice, initBackend, initEngine, setEngine, tf } from "../../lib/env";
+import { EngineChoice } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
+import { initEngine, setEngine } from "../../lib/engine/select";
 import { mulberry32 } from "../../lib/data/split";
 import { ENGINES, EngineName, OptimizerState } from "../../lib/engine/run";
 import { GPT } from "../../lib/models/gpt/model";

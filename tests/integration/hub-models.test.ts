@@ -6,7 +6,7 @@
  *
  * The encoder served as "Xenova/all-MiniLM-L6-v2" is tests/fixtures/hub-tiny-encoder (a tiny BERT
  * exported to ONNX by make_tiny_encoder.py, with PyTorch's mean-pooled vectors in reference.json); the
- * LLM served as "HuggingFaceTB/SmolLM2-135M-Instruct" is tests/fixtures/tiny-decoder, listed with the
+ * LLM served as "HuggingFaceTB/SmolLM2-135M-Instruct" is models/tiny-decoder, listed with the
  * ONNX variants SmolLM2's export lists (model, _fp16, _q4, _q4f16).
  */
 import { test, before, after, beforeEach } from "node:test";
@@ -25,7 +25,7 @@ import { FakeHub, VALID_TOKEN } from "../unit/hub-server";
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "lib", "bin", "course.js");
 const ENCODER = path.join(ROOT, "tests", "fixtures", "hub-tiny-encoder");
-const DECODER = path.join(ROOT, "tests", "fixtures", "tiny-decoder");
+const DECODER = path.join(ROOT, "models", "tiny-decoder");
 const BERT = path.join(ROOT, "tests", "fixtures", "tiny-bert-hf");
 const ENC_REF = JSON.parse(fs.readFileSync(path.join(ENCODER, "reference.json"), "utf8")) as { sentences: string[]; input_ids: number[][]; vectors: number[][] };
 const DEC_REF = JSON.parse(fs.readFileSync(path.join(DECODER, "reference.json"), "utf8")) as { prompt: string; instruct_greedy_text: string };

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
 import { DType, RawTensor, TensorToWrite, loadBert, parseSafetensors, saveBert, serializeSafetensors, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "../../lib/models/bert";
 import { spawnSync } from "child_process";
 import { FIXTURE, compareWithReference } from "./bert-reference";

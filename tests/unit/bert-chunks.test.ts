@@ -6,7 +6,7 @@
  */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { initBackend } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
 import { BertModel, makeConfig, runInChunks, tfjsChunkSize, TFJS_CHUNK_BUDGET } from "../../lib/models/bert";
 import type { HostTensor } from "../../lib/engine";
 

@@ -5,7 +5,7 @@
  */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { BertModel, crossEntropy as mlmLoss, disposeOutput, loadBert } from "../../lib/models/bert";
 import { FIXTURE, REF, compareWithReference } from "./bert-reference";
 

@@ -1,7 +1,7 @@
 /** The tfjs engine's hand-written gradients (linear, gatherRows) agree with tfjs's own gradients; half-precision codecs. */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../../lib/models/bert";
 import { gatherRows as embeddingLookup, linear, TfjsOps } from "../../lib/engine/tfjs/ops";
 

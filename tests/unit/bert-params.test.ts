@@ -1,7 +1,7 @@
 /** Weight access for the labs: list/get/set by name and group, freeze/unfreeze, counts, checkpoint layout. */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { BertModel, loadBert, toCheckpointLayout } from "../../lib/models/bert";
 import { FIXTURE } from "./bert-reference";
 

@@ -10,7 +10,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { HostTensor } from "../../lib/engine/ops";
 import { createTrainer, EngineName, gradientsOf } from "../../lib/engine/run";
 import { pretrainingLoss, PretrainTensors } from "../../lib/models/bert/bert";

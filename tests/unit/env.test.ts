@@ -2,7 +2,8 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { readSettings, byMode, settings, initBackend, tf } from "../../lib/env";
+import { readSettings, byMode, settings } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 
 const COURSE = path.resolve(__dirname, "..", "..", "lib", "bin", "course.js");
 

@@ -11,7 +11,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend, settings, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
+import { settings } from "../../lib/env";
 import { EngineName, gradientsOf } from "../../lib/engine/run";
 import * as ft from "../../lib/finetuning";
 
@@ -141,4 +142,107 @@ test("peak RSS growth: the kernel's high-water mark sees memory touched between 
   assert.ok(big[big.length - 1] === 1);
   assert.ok(peak.method === "VmHWM" || peak.method === "sampled RSS"); // sampled where /proc/self/clear_refs is not writable
   assert.ok(peak.bytes >= 32 * 2 ** 20, `peak growth ${peak.bytes} bytes`);
+});
+
+// ---------------------------------------------------------------- token and sentence-pair heads (issue 25)
+
+const TAGS = ["N", "V", "D", "P"];
+
+/** Tagged "sentences" of the tiny vocabulary: tok5…tok24 are N, tok25…44 V, tok45…64 D, the rest P. */
+function syntheticTagged(n: number, seed: number): { words: string[][]; tags: number[][] } {
+  const rng = ft.mulberry32(seed);
+  const words: string[][] = [];
+  const tags: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 2 + Math.floor(rng() * 7);
+    const w: string[] = [];
+    const t: number[] = [];
+    for (let k = 0; k < len; k++) {
+      const id = 5 + Math.floor(rng() * 85);
+      w.push(`tok${id}`);
+      t.push(Math.min(3, Math.floor((id - 5) / 20)));
+    }
+    words.push(w);
+    tags.push(t);
+  }
+  return { words, tags };
+}
+
+/** Pairs labelled 1 when both halves draw from the same band of the vocabulary. */
+function syntheticPairs(n: number, seed: number): { texts: string[]; pairs: string[]; labels: number[] } {
+  const a = synthetic(n, seed);
+  const b = synthetic(n, seed + 100);
+  return { texts: a.texts, pairs: b.texts, labels: a.labels.map((y, i) => (y === b.labels[i] ? 1 : 0)) };
+}
+
+for (const [task, strategy] of [["token", "lora:4"], ["token", "full"], ["token", "partial:1"], ["token", "bitfit"], ["pair", "full"], ["pair", "lora:4"]] as const) {
+  test(`gradients of every trainable parameter agree between onnx and tfjs (${strategy}, ${task} head)`, async () => {
+    const t = tf();
+    const clf = await ft.loadBaseClassifier(FIXTURE, task === "token" ? TAGS : ["no", "yes"], { seed: 3, task: task === "token" ? "token" : "sentence" });
+    ft.applyStrategy(clf, ft.parseStrategy(strategy), 1);
+    if (clf.lora) perturbLora(clf);
+    const enc = task === "token" ? clf.encodeSet(syntheticTagged(5, 4)) : clf.encodeSet(syntheticPairs(5, 4));
+    if (task === "pair") assert.ok(enc.typeIds!.some((r) => r.includes(1)), "pairs carry segment 1");
+    const b = ft.padBatch(enc, [0, 1, 2, 3, 4]);
+    const labels = task === "token" ? ("tokens" as const) : syntheticPairs(5, 4).labels;
+    const inputs = ft.classifierInputs(b, { policy: ft.shapePolicy("onnx"), maxPositions: 64, rows: 7, padId: enc.padId, labels });
+    const { key, fn } = clf.modelFn("loss");
+    const { hooks, hooksKey } = clf.hooks();
+    const wrt = clf.trainableNames();
+    if (task === "token") assert.ok(!wrt.some((n) => n.startsWith("bert.pooler")), "a token head trains no pooler");
+    const before = t.memory().numTensors;
+    const g: Record<string, Record<string, { data: ArrayLike<number> }>> = {};
+    for (const engine of ["onnx", "tfjs"] as const) g[engine] = await gradientsOf(engine, { key, fn, params: clf.params, inputs, hooks, hooksKey, loss: "loss", wrt });
+    assert.equal(t.memory().numTensors, before, "gradientsOf leaks no tensors");
+    for (const n of wrt) {
+      const a = g.onnx[n].data;
+      const c = g.tfjs[n].data;
+      let nonzero = false;
+      for (let i = 0; i < a.length; i++) {
+        if (c[i] !== 0) nonzero = true;
+        assert.ok(Math.abs(a[i] - c[i]) <= REL * Math.abs(c[i]) + GRAD_FLOOR, `${n}[${i}]: onnx ${a[i]} vs tfjs ${c[i]}`);
+      }
+      if (!/position_embeddings|word_embeddings|token_type/.test(n)) assert.ok(nonzero, `${n} has a zero gradient: the test would not see a difference`);
+    }
+    clf.dispose();
+  });
+}
+
+test("token classification: the same loss curve on onnx and tfjs (full, LoRA), feature-based agrees; a model trained on one engine predicts the same on the other", async () => {
+  const train = syntheticTagged(32, 1);
+  const testSet = syntheticTagged(10, 2);
+  for (const strategy of ["full", "lora:4", "feature"]) {
+    const runs: Record<string, ft.RunResult> = {};
+    const dirs: Record<string, string> = {};
+    for (const engine of ["onnx", "tfjs"] as const) {
+      const clf = await ft.loadBaseClassifier(FIXTURE, TAGS, { seed: 2, engine, task: "token" });
+      runs[engine] = await ft.fineTune(clf, strategy, { train, test: testSet }, { epochs: 2, batchSize: 8, lr: strategy === "feature" ? undefined : 5e-3, seed: 4, dropout: false, evalsPerEpoch: 0, profileMemory: false });
+      dirs[engine] = fs.mkdtempSync(path.join(os.tmpdir(), "ft-token-"));
+      const saved = await ft.saveFineTuned(clf, dirs[engine], { strategy: runs[engine].strategy });
+      if (strategy === "full") {
+        const cfg = JSON.parse(fs.readFileSync(path.join(dirs[engine], "config.json"), "utf8"));
+        assert.deepEqual(cfg.architectures, ["BertForTokenClassification"]);
+        assert.deepEqual(cfg.id2label, { 0: "N", 1: "V", 2: "D", 3: "P" });
+      } else assert.equal(saved.layout, "adapter");
+      clf.dispose();
+    }
+    const words = testSet.words.flat().length;
+    assert.equal(runs.onnx.predictions.length, words, "one prediction per word");
+    if (strategy !== "feature") {
+      const d = Math.max(...runs.onnx.curve.map((c, i) => Math.abs(c.loss - runs.tfjs.curve[i].loss)));
+      assert.ok(d < REL, `${strategy}: token loss curves differ by ${d}`);
+    }
+    assert.ok(Math.abs(runs.onnx.accuracy - runs.tfjs.accuracy) <= 1 / words + 1e-9, `${strategy}: accuracy ${runs.onnx.accuracy} vs ${runs.tfjs.accuracy}`);
+    // Trained on onnx, loaded on tfjs: the same word-level predictions.
+    const again = await ft.loadFineTuned(dirs.onnx, { engine: "tfjs" });
+    assert.equal(again.task, "token");
+    const enc = again.encodeSet(testSet);
+    const probs = await again.probabilities(enc);
+    const all = ft.argmaxRows(probs, TAGS.length);
+    const pred = ft.scoredRows(enc, testSet).rows.map((r) => all[r]);
+    const agree = pred.filter((p, i) => p === runs.onnx.predictions[i]).length / pred.length;
+    assert.ok(agree >= 0.98, `${strategy}: ${agree} of the word predictions agree after reloading on tfjs`);
+    again.dispose();
+    for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true });
+  }
 });

@@ -33,19 +33,26 @@ test("comparisonReport: the words follow the numbers", () => {
     row("full", 1, 0.8, { seconds: 20, cpuSeconds: 16, trainableParams: 1000 }),
     row("bitfit", 1, 0.55, { seconds: 15, cpuSeconds: 12, trainableParams: 12 }),
   ];
-  const md = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 } });
+  const md = comparisonReport({ runs, baseline: 0.5, margin: 0.1, budget: { train: 320, test: 200 } });
   assert.match(md, /full 0\.800 \(\+30\.0 points\) > feature 0\.650 \(\+15\.0 points\) > bitfit 0\.550 \(\+5\.0 points\)/);
   assert.match(md, /Not every gradient strategy cleared 10 points.*bitfit \(\+5\.0\).*after 50 updates on 320 sentences/);
   // What it says about the shortfall depends on the budget: fast mode points to full mode, full mode to more epochs.
-  const fast = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 }, mode: "fast" });
+  const fast = comparisonReport({ runs, baseline: 0.5, margin: 0.1, budget: { train: 320, test: 200 }, mode: "fast" });
   assert.match(fast, /this run cannot show how the strategies rank once they train; full mode/);
-  const full = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 }, mode: "full" });
+  const full = comparisonReport({ runs, baseline: 0.5, margin: 0.1, budget: { train: 320, test: 200 }, mode: "full" });
   assert.match(full, /this budget was not enough for it to clear the margin — more epochs would train it further/);
   assert.doesNotMatch(full, /full mode \(`COURSE_MODE=full`\)/);
   assert.match(md, /full fine-tuning took 4\.0× the time and 8\.0× the CPU time/);
   assert.match(md, /bitfit 75%/);
   assert.match(md, /Feature-based reuse.* is 15\.0 points above the majority class\./);
-  const ok = comparisonReport({ runs: runs.filter((r) => r.strategy !== "bitfit"), baseline: 0.5, budget: { train: 320, test: 200 } });
+  const ok = comparisonReport({ runs: runs.filter((r) => r.strategy !== "bitfit"), baseline: 0.5, margin: 0.1, budget: { train: 320, test: 200 } });
   assert.match(ok, /\*\*Every gradient strategy\*\* \(full\) is at least 10 points above/);
   assert.doesNotMatch(ok, /Not every/);
+});
+
+test("comparisonReport without a margin sets no bar", () => {
+  const runs = [row("full", 1, 0.8), row("bitfit", 1, 0.55)];
+  const md = comparisonReport({ runs, baseline: 0.5, budget: { train: 320, test: 200 } });
+  assert.doesNotMatch(md, /margin|cleared|at least \d+ points/);
+  assert.match(md, /full 0\.800 \(\+30\.0 points\) > bitfit 0\.550 \(\+5\.0 points\)/);
 });

@@ -46,6 +46,26 @@ test("the zip: setup.sh and run_autograder (executable), the course as committed
   fs.symlinkSync("../../grading", path.join(nm, "@course", "grading"));
 });
 
+test("by default the zip goes to build/ (git-ignored), with only the models and data the assignment's cells name", { timeout: 120_000 }, () => {
+  const status = () => spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT, encoding: "utf8" });
+  const before = status();
+  const r = spawnSync(process.execPath, [COURSE, "autograder", "--gradescope", "cosine-similarity"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const built = path.join(ROOT, "build", "autograder-cosine-similarity.zip");
+  assert.ok(fs.existsSync(built), r.stdout);
+  assert.match(r.stdout, /models: none/);
+  assert.match(r.stdout, /Sandbox on Gradescope: .*bubblewrap.*permission-only mode/s);
+  if (before.status === 0) assert.equal(status().stdout, before.stdout, "nothing new or changed in the repository's git status");
+  const names = readZip(fs.readFileSync(built)).map((e) => e.name);
+  assert.ok(!names.some((n) => /\.(safetensors|onnx|bin|pt|h5)$/.test(n) || n.startsWith("course/models/")), "no model weights (cosine-similarity loads no model)");
+  assert.ok(!names.some((n) => n.split("/").includes("explore")), "no development material");
+  assert.ok(!names.some((n) => n.startsWith("course/datasets/chatbot/")), "no data it does not read");
+  fs.rmSync(built);
+  // The embeddings exercise names course-bert, course-sbert and the chatbot FAQ: those are bundled, nothing else.
+  const { referencedFolders } = require("../../grading/src/autograder") as typeof import("../../grading/src/autograder");
+  assert.deepEqual(referencedFolders(path.join(ROOT, "solutions", "embeddings.ipynb"), ROOT), { models: ["course-bert", "course-sbert"], datasets: ["chatbot"] });
+});
+
 const env = () => ({ ...process.env, AUTOGRADER_ROOT: root, AUTOGRADER_ALLOW_READ: path.join(ROOT, "node_modules") });
 
 test("setup.sh on a folder laid out like /autograder: finds Node, skips installs, runs the reference once", { timeout: 900_000 }, () => {

@@ -96,7 +96,8 @@ test("the sample assignment: questions, points, public and hidden tests, names",
   assert.ok(!text.includes("Math.sqrt(dot(a, a))"), "no solution code in the exercise");
   assert.ok(!text.includes("dot of two empty vectors"), "no hidden test in the exercise");
   assert.ok(!text.includes("ties go to the first candidate"), "no hidden region in the exercise");
-  assert.match(cellSource(ex.cells[0]), /Generated file — do not edit it by hand/);
+  assert.match(cellSource(ex.cells[0]), /^> \*\*How to work on this exercise\.\*\*/);
+  assert.doesNotMatch(cellSource(ex.cells[0]), /Generated file|hidden tests|solutions\//, "the exercise opens with the student's instructions; the staff note is in docs/grading.md");
   const locked = ex.cells.filter((c) => c.metadata.course?.checksum);
   assert.ok(locked.length >= 6 && locked.every((c) => c.metadata.editable === false && c.metadata.course.checksum === checksum(cellSource(c))));
   assert.ok(ex.cells.every((c) => c.cell_type !== "code" || (c.outputs!.length === 0 && c.execution_count === null)));

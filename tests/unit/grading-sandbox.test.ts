@@ -11,7 +11,7 @@ import * as dgram from "dgram";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_LIMITS, SandboxLimits, detectIsolation, prepareDirs, wrapCommand } from "../../grading/src/isolation";
+import { DEFAULT_LIMITS, Isolation, SandboxLimits, detectIsolation, pidsCgroupBase, prepareDirs, removePidsCgroup, wrapCommand } from "../../grading/src/isolation";
 import { COURSE, ROOT } from "../fixtures/grading/submissions";
 
 const iso = detectIsolation();
@@ -40,14 +40,17 @@ function sandboxRoot(): string {
   return r;
 }
 after(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  for (const r of roots) {
+    removePidsCgroup(r);
+    fs.rmSync(r, { recursive: true, force: true });
+  }
 });
 
 /** Runs `node -e code` in the sandbox (no preload, no permission model): its stdout, status, signal. */
-function sandboxed(code: string, limits: Partial<SandboxLimits> = {}, env: NodeJS.ProcessEnv = {}) {
+function sandboxed(code: string, limits: Partial<SandboxLimits> = {}, env: NodeJS.ProcessEnv = {}, isolation: Isolation = iso) {
   const root = sandboxRoot();
-  const dirs = prepareDirs(root, iso);
-  const cmd = wrapCommand(iso, dirs, { cpuSec: 60, memoryMB: 512, ...DEFAULT_LIMITS, ...limits }, [])(process.execPath, ["-e", code]);
+  const dirs = prepareDirs(root, isolation);
+  const cmd = wrapCommand(isolation, dirs, { cpuSec: 60, memoryMB: 512, ...DEFAULT_LIMITS, ...limits }, [])(process.execPath, ["-e", code]);
   return spawnSync(cmd.command, cmd.args, { cwd: root, encoding: "utf8", timeout: 120_000, env: { PATH: process.env.PATH, ...env } });
 }
 
@@ -122,6 +125,21 @@ test("rlimits: processes, file size and CPU time are capped", { skip }, () => {
   assert.match(big.stdout, /EFBIG/);
   const cpu = sandboxed("for (;;) {}", { cpuSec: 2 });
   assert.ok(cpu.signal === "SIGKILL" || cpu.signal === "SIGXCPU" || cpu.status === 152 || cpu.status === 137 || (cpu.status ?? 0) > 128, `the CPU limit stops a busy loop (status ${cpu.status}, signal ${cpu.signal})`);
+});
+
+test("the process limit holds when the sandbox's user stays root (a course uid 65534 cannot read: a clone in a mode-700 folder)", { skip: skip || (process.getuid?.() !== 0 && "not root") || (!pidsCgroupBase() && "no writable pids cgroup here") }, () => {
+  // detectIsolation drops setpriv when uid 65534 cannot read the course: the same sandbox, as root.
+  const asRoot: Isolation = { ...iso, setpriv: undefined };
+  const fork = sandboxed(
+    `const cp = require("child_process"); let ok = 0, failed = 0; const kids = [];
+     for (let i = 0; i < 120; i++) { try { const k = cp.spawn("/bin/sleep", ["5"]); k.on("error", () => failed++); k.on("spawn", () => ok++); kids.push(k); } catch (e) { failed++; } }
+     setTimeout(() => { console.log(ok + " " + failed + " " + process.getuid()); for (const k of kids) try { k.kill(); } catch {} process.exit(0); }, 2000);`,
+    { processes: 40 },
+    {},
+    asRoot
+  );
+  const [ok, failed] = fork.stdout.trim().split(" ").map(Number);
+  assert.ok(ok < 40 && failed > 0, `the pids cgroup holds: ${fork.stdout} ${fork.stderr.slice(0, 300)}`);
 });
 
 test("a sandbox dies with its parent: nothing outlives a killed grader", { skip }, async () => {

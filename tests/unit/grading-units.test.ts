@@ -50,7 +50,8 @@ test("in a headless run a failing check fails the cell; async checks are awaited
   const h = createHarness({ mode: "immediate", print: () => undefined, strict: true });
   assert.throws(() => h.check("strict", () => h.assert.equal(1, 2)), /check failed: strict — expected 2, got 1/);
   await assert.rejects(async () => h.check("async", async () => h.assert.ok(false)), /check failed: async/);
-  assert.throws(() => h.check("w", () => 1, { points: 0 }), /points must be a positive number/);
+  assert.throws(() => h.check("w", () => 1, { points: -1 }), /points must be a number ≥ 0/);
+  assert.doesNotThrow(() => h.check("feedback only", () => 1, { points: 0 }), "a check worth 0 is feedback only");
 });
 
 test("the grader's plan: weights from the tests, points from the assignment; a broken test cell costs a check", async () => {

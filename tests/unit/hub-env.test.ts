@@ -12,7 +12,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { AddressInfo } from "net";
-import { hubToken, isOnline, readSettings, settings } from "../../lib/env";
+import { hubToken, readSettings, settings } from "../../lib/env";
+import { isOnline } from "../../lib/hub/online";
 import { ensureModel } from "../../lib/hub";
 import { FakeHub } from "./hub-server";
 

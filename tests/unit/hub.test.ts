@@ -11,7 +11,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { initBackend, settings } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
+import { settings } from "../../lib/env";
 import {
   downloadModel,
   ensureModel,

@@ -10,7 +10,7 @@ import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { HostTensor } from "../../lib/engine/ops";
 import { createTrainer, ENGINES, EngineName, gradientsOf, runModel } from "../../lib/engine/run";
 import { GPT, gptHidden, gptLoss, GptLossTensors, lmHead, loadGpt } from "../../lib/models/gpt";

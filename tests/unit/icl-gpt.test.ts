@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { ENGINES } from "../../lib/engine/run";
 import { TfjsOps } from "../../lib/engine/tfjs/ops";
 import { IGNORE_INDEX } from "../../lib/engine/ops";

@@ -1,5 +1,5 @@
 /**
- * The real-LLM code path, offline: tests/fixtures/tiny-decoder is a tiny Llama-style causal LM in the
+ * The real-LLM code path, offline: models/tiny-decoder is a tiny Llama-style causal LM in the
  * Hub layout (ONNX with past_key_values, byte-level BPE tokenizer.json, a ChatML chat template),
  * built by make_tiny_decoder.py with PyTorch, which also wrote reference.json. transformers.js must
  * load it through TransformersLM exactly as it loads SmolLM2 / Qwen2.5, and reproduce PyTorch's
@@ -13,7 +13,7 @@ import * as path from "path";
 import { TransformersLM, llmAvailability, howToGetModel, causalLMFiles, cachedCausalLM, evaluateIcl, translateTask, TRANSLATE_EXAMPLE, toChat, buildPrompt } from "../../lib/icl";
 import { settings } from "../../lib/env";
 
-const FIXTURE = path.resolve(__dirname, "..", "fixtures", "tiny-decoder");
+const FIXTURE = path.resolve(__dirname, "..", "..", "models", "tiny-decoder");
 const REF = JSON.parse(fs.readFileSync(path.join(FIXTURE, "reference.json"), "utf8")) as {
   prompt: string;
   input_ids: number[];

@@ -20,7 +20,7 @@ import {
   ArchConfig,
 } from "../../lib/landscape";
 import { BertModel, BERT_MINI, configFromJson } from "../../lib/models/bert";
-import { initBackend } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
 
 const REQUIRED = ["bert-base", "bert-large", "gpt2-xl", "gpt3-175b", "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b"];
 

@@ -6,7 +6,7 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { loadBert } from "../../lib/models/bert";
 import {
   sinusoidalPositions,

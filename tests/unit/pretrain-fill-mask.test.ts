@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { loadBert } from "../../lib/models/bert";
 import { BertTokenizer } from "../../lib/text";
 import { CLOZE_ITEMS, clozeTopK, fillMask } from "../../lib/pretraining";

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type * as tfTypes from "@tensorflow/tfjs";
-import { initBackend, tf } from "../../lib/env";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { BertModel } from "../../lib/models/bert";
 import { createTrainer, EngineName } from "../../lib/engine/run";
 import { VariableParams } from "../../lib/engine/params";

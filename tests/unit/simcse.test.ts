@@ -1,7 +1,7 @@
 /** Unsupervised SimCSE on the tiny fixture: the same loss on both engines (dropout off), and it trains. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { initBackend } from "../../lib/env";
+import { initBackend } from "../../lib/engine/tfjs/backend";
 import { runModel, EngineName } from "../../lib/engine/run";
 import { simcseLoss, trainSimcse } from "../../lib/embeddings/simcse";
 import { loadBert } from "../../lib/models/bert";

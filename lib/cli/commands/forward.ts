@@ -1,10 +1,21 @@
-/** `course forward`: run a BERT folder (or Hub id) on given token ids and write every output as JSON. */
+/**
+ * `course forward`: run a BERT folder (or Hub id) on given token ids and write every output as JSON.
+ * A fine-tuned classifier folder (`course finetune --out`: BertForSequenceClassification,
+ * BertForTokenClassification, or a LoRA / head adapter) loads with its head, and its task logits
+ * come out as `logits` ([B, C] per text or pair, [B, T, C] per token).
+ */
 import * as fs from "fs";
+import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { HostTensor } from "../../engine/ops";
+import { runModel } from "../../engine/run";
 import { readTokenInput } from "../token-input";
 import { fromPretrained } from "../../models/bert";
+import type { BertModel } from "../../models/bert";
+
+type LoadReport = { missing: string[]; unexpected: string[]; warnings: string[] };
+import { ADAPTER_CONFIG, loadFineTuned, SequenceClassifier } from "../../finetuning";
 
 interface Inputs {
   input_ids: number[][];
@@ -23,8 +34,10 @@ export const command: Command = {
     "  --input-json  {input_ids: [[...]], attention_mask?: [[...]], token_type_ids?: [[...]]}, or one sequence",
     "                {input_ids: [...], ...} as `course tokenize --json` prints; - reads stdin:",
     '                course tokenize --model DIR --text "…" --json | course forward --model DIR --input-json -',
-    "  --out         write {hidden_states, last_hidden_state, pooler_output, attentions?, mlm_logits?, nsp_logits?}",
-    "                (heads' outputs when the checkpoint has them); without --out, prints shapes only",
+    "  --out         write {hidden_states, last_hidden_state, pooler_output, attentions?, mlm_logits?, nsp_logits?, logits?}",
+    "                (heads' outputs when the checkpoint has them; logits: a fine-tuned classifier's task head,",
+    "                [B, C] for BertForSequenceClassification, [B, T, C] for BertForTokenClassification);",
+    "                without --out, prints shapes only",
     "  --attentions  include every layer's attention probabilities [B, heads, T, T]",
     "  --compare     report the max abs difference to a reference JSON with the same keys",
     "                (attentions_layer0 = layer 0's attentions), on real tokens (attention_mask 1); fails above --atol",
@@ -47,15 +60,19 @@ export const command: Command = {
     const atol = num(values, "atol", 1e-4)!;
     const inputs: Inputs = readTokenInput(inputFile); // a batch, or one sequence as `course tokenize --json` prints; "-" = stdin
     const engineLine = await applyEngineOptions(values);
-    const model = await fromPretrained(modelArg);
-    const r = model.loadReport;
-    if (r.missing.length) console.error(`warning: the checkpoint lacks ${r.missing.length} parameter(s) (random): ${r.missing.join(", ")}`);
-    if (r.unexpected.length) console.error(`warning: unused tensors in the checkpoint: ${r.unexpected.join(", ")}`);
+    const clf = isClassifierFolder(modelArg) ? await loadFineTuned(modelArg) : null;
+    const model: BertModel = clf ? clf.bert : await fromPretrained(modelArg);
+    const r: LoadReport = (model as BertModel & { loadReport?: LoadReport }).loadReport ?? { missing: [], unexpected: [], warnings: [] };
+    if (r.missing.length && !clf) console.error(`warning: the checkpoint lacks ${r.missing.length} parameter(s) (random): ${r.missing.join(", ")}`);
+    const unexpected = r.unexpected.filter((n) => !(clf && /^(classifier\.|cls\.)/.test(n))); // a classifier reads its own head, not the pre-training heads
+    if (unexpected.length) console.error(`warning: unused tensors in the checkpoint: ${unexpected.join(", ")}`);
     for (const w of r.warnings) console.error(`warning: ${w}`);
+    clf?.lora?.merge(); // LoRA: W + (α/r)·A·B folded into BERT's weights, so its hidden states are the adapted model's
     const out = await model.run(
       { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask, tokenTypeIds: inputs.token_type_ids },
-      { attentions: Boolean(values.attentions), heads: true },
+      { attentions: Boolean(values.attentions), heads: !clf },
     );
+    const logits = clf ? await classifierLogits(clf, inputs) : null;
     const arr = (h: HostTensor): Nested => {
       const build = (dims: number[], start: number): Nested => {
         if (dims.length === 0) return h.data[start];
@@ -74,6 +91,7 @@ export const command: Command = {
     if (out.attentions) result.attentions = out.attentions.map(arr);
     if (out.mlmLogits) result.mlm_logits = arr(out.mlmLogits);
     if (out.nspLogits) result.nsp_logits = arr(out.nspLogits);
+    if (logits) result.logits = arr(logits);
     const shapes: string[] = [
       `hidden_states      ${hidden.length} × [${hidden[0].shape}]`,
       `last_hidden_state  [${hidden[L].shape}]`,
@@ -81,9 +99,11 @@ export const command: Command = {
       out.attentions ? `attentions         ${out.attentions.length} × [${out.attentions[0].shape}]` : "",
       out.mlmLogits ? `mlm_logits         [${out.mlmLogits.shape}]` : "",
       out.nspLogits ? `nsp_logits         [${out.nspLogits.shape}]` : "",
+      logits && clf ? `logits             [${logits.shape}] (${clf.task === "token" ? "BertForTokenClassification" : "BertForSequenceClassification"}: ${clf.labelNames.join(", ")})` : "",
       engineLine,
     ].filter(Boolean);
-    model.dispose();
+    if (clf) clf.dispose();
+    else model.dispose();
     if (values.out) {
       fs.writeFileSync(values.out as string, JSON.stringify(result));
       console.log(`wrote ${values.out}:\n  ${shapes.join("\n  ")}`);
@@ -105,6 +125,7 @@ export const command: Command = {
     add("attentions", result.attentions, "attention");
     add("mlm_logits", result.mlm_logits, "tokens");
     add("nsp_logits", result.nsp_logits, "none");
+    add("logits", result.logits, clf?.task === "token" ? "tokens" : "none");
     let worst = 0;
     let failed = false;
     console.log(`\ncompared with ${refFile} (real tokens only):`);
@@ -144,4 +165,30 @@ function maxAbsDiff(a: Nested, b: Nested, mask: number[][] | null, kind: "tokens
   };
   walk(a, b, []);
   return worst;
+}
+
+/** A folder written by `course finetune`: an adapter, or a config naming a classification architecture. */
+function isClassifierFolder(dir: string): boolean {
+  if (fs.existsSync(path.join(dir, ADAPTER_CONFIG))) return true;
+  const cfgFile = path.join(dir, "config.json");
+  if (!fs.existsSync(cfgFile)) return false;
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as { architectures?: string[] };
+  return (cfg.architectures ?? []).some((a) => a === "BertForSequenceClassification" || a === "BertForTokenClassification");
+}
+
+/** The classifier's logits on the given ids: [B, C], or [B, T, C] for a token classifier. */
+async function classifierLogits(clf: SequenceClassifier, inputs: Inputs): Promise<HostTensor> {
+  const B = inputs.input_ids.length;
+  const T = inputs.input_ids[0].length;
+  const flat = (rows: number[][] | undefined, fill: number) => (rows ? Int32Array.from(rows.flat()) : new Int32Array(B * T).fill(fill));
+  const feeds: Record<string, HostTensor> = {
+    inputIds: { data: flat(inputs.input_ids, 0), shape: [B, T] },
+    attentionMask: { data: flat(inputs.attention_mask, 1), shape: [B, T] },
+    tokenTypeIds: { data: flat(inputs.token_type_ids, 0), shape: [B, T] },
+  };
+  const { key, fn } = clf.modelFn("predict");
+  const { hooks, hooksKey } = clf.hooks();
+  const out = await runModel(await clf.resolveEngine(), { key, fn, params: clf.params, inputs: feeds, outputs: ["logits"], hooks, hooksKey });
+  const C = clf.numLabels;
+  return { data: out.logits.data, shape: clf.task === "token" ? [B, T, C] : [B, C] };
 }

@@ -12,9 +12,10 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { COURSE_ROOT } from "../../env";
 import { Command, UsageError, didYouMean, suggest } from "../command";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
+const ROOT = COURSE_ROOT;
 const COURSE = path.join(ROOT, "lib", "bin", "course.js");
 
 type Part = "tfjs-gpu" | "onnx-cuda" | "tfjs-node";

@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { engineReport, settings } from "../../env";
+import { engineReport } from "../../engine/select";
+import { settings } from "../../env";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 
 export const command: Command = {

@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, UsageError, num, str } from "../command";
-import { initBackend, settings } from "../../env";
+import { initBackend } from "../../engine/tfjs/backend";
+import { settings } from "../../env";
 import { applyEngineOptions, ENGINE_OPTIONS, ENGINE_USAGE } from "../engine-option";
 import { lossCurveSvg } from "../../viz/training";
 import { corpusStats } from "../../data/corpus";

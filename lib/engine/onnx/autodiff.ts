@@ -161,12 +161,14 @@ const RULES: Record<string, Rule> = {
     const dc = c && need[2] ? unbroadcast(g, dy!, c.shape) : null;
     return [da, db, dc];
   },
+  // #region softmax-rule
   Softmax: (g, n, [dy]) => {
     // dx = y ⊙ (dy − Σ_j dy_j y_j)
     const y = n.outputs[0];
     const dot = g.reduceSum(g.binary("Mul", dy!, y), [-1], true);
     return [g.binary("Mul", y, g.binary("Sub", dy!, dot))];
   },
+  // #endregion
   LogSoftmax: (g, n, [dy]) => {
     // dx = dy − softmax(x) · Σ_j dy_j
     const p = g.unary("Exp", n.outputs[0]);

@@ -11,7 +11,7 @@
  * shapes, which parameters train, options), so a training loop compiles once per batch shape.
  */
 import { adamwUpdate, AdamWConfig } from "../../training/adamw";
-import type { Ctx, DenseHook } from "../../models/nn";
+import type { Ctx, DenseHook, ModelFn } from "../contract";
 import { HostTensor } from "../ops";
 import { gradients } from "./autodiff";
 import { Graph, Val } from "./graph";
@@ -20,7 +20,7 @@ import { serialize } from "./serialize";
 import { Session } from "./session";
 
 /** A model function written against Ops: the same code runs eagerly (tfjs) or traced (onnx). */
-export type ModelFn = <X>(c: Ctx<X>, inputs: Record<string, X>) => Record<string, X>;
+export type { ModelFn };
 
 export interface ParamShape {
   name: string;

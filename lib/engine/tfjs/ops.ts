@@ -11,7 +11,7 @@
  *    UnsortedSegmentSum kernel, which tf.gather's gradient needs.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../../env";
+import { tf } from "./backend";
 import { IGNORE_INDEX, Ops } from "../ops";
 
 type Tensor = tfTypes.Tensor;

@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../../env";
+import { tf } from "../../engine/tfjs/backend";
 import { BertConfig, configFromJson, configToJson } from "./config";
 import { BertModel } from "./model";
 import { HeadsSpec, TIED_DECODER, WORD_EMBEDDINGS, fromCheckpointLayout, toCheckpointLayout } from "./params";

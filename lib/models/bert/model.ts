@@ -10,7 +10,8 @@
  * Shapes: B = batch, T = sequence length, H = hidden_size, nh = attention heads, V = vocab_size.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { engineFor, tf } from "../../env";
+import { engineFor } from "../../engine/select";
+import { tf } from "../../engine/tfjs/backend";
 import { HostTensor } from "../../engine/ops";
 import { AnyHook, EngineName, runModel } from "../../engine/run";
 import { TfjsOps } from "../../engine/tfjs/ops";

@@ -14,7 +14,8 @@
  * "mlm", "nsp", "heads" (mlm + nsp), "all".
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf, settings } from "../../env";
+import { tf } from "../../engine/tfjs/backend";
+import { settings } from "../../env";
 import { assignVariable, ParamSource } from "../../engine/params";
 import type { BertConfig } from "./config";
 

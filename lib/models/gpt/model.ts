@@ -10,7 +10,8 @@
  *
  * Shapes: B = batch, T = sequence length, nh = n_head, V = vocab_size, N = positions scored.
  */
-import { engineFor, settings } from "../../env";
+import { engineFor } from "../../engine/select";
+import { settings } from "../../env";
 import { HostTensor } from "../../engine/ops";
 import { EngineName, runModel } from "../../engine/run";
 import type { Ctx } from "../nn";

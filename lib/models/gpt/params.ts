@@ -10,7 +10,8 @@
  * Change values through `assign` (or call `touch()` after assigning a variable directly) so the
  * ONNX engine's cached host copies are refreshed.
  */
-import { tf, settings } from "../../env";
+import { tf } from "../../engine/tfjs/backend";
+import { settings } from "../../env";
 import { VariableParams } from "../../engine/params";
 import { GptConfig, innerSize } from "./config";
 

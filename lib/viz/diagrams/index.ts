@@ -11,3 +11,7 @@ export { loraDiagram, loraParameterCounts } from "./lora";
 export type { LoraOptions } from "./lora";
 export { attentionHeadsFigure, attentionLinesDiagram, checkAttention } from "./attention-view";
 export type { AttentionFigureOptions, AttentionLinesOptions } from "./attention-view";
+export { taskHeadsDiagram } from "./task-heads";
+export type { TaskHeadsOptions } from "./task-heads";
+export { lineageDiagram } from "./lineage";
+export type { LineageRow } from "./lineage";

@@ -12,7 +12,7 @@
  * About 2 minutes per model on two cores at 16 batches. Prints one JSON line per (model, source).
  */
 import { parseArgs } from "node:util";
-import { initBackend } from "../../../lib/env";
+import { initBackend } from "../../../lib/engine/tfjs/backend";
 import { loadBert } from "../../../lib/models/bert/checkpoint";
 import { BertTokenizer } from "../../../lib/text/tokenizer";
 import { loadPretrainingDocuments, prepareCorpus, sourceOf } from "../../../lib/pretraining/corpus";

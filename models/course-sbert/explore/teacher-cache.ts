@@ -5,7 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { initBackend, settings } from "../../../lib/env";
+import { initBackend } from "../../../lib/engine/tfjs/backend";
+import { settings } from "../../../lib/env";
 import { distillPool, teacherCacheDir, teacherVectors } from "../../../lib/embeddings/distill-data";
 import { loadUseLite } from "../../../lib/embeddings/use-lite";
 

@@ -1,5 +1,5 @@
-import { Command, UsageError, num, str } from "../command";
-import { AssignmentError, checkNotebook, pts, resolveNotebookArg } from "@course/grading";
+import { Command, UsageError, num, str } from "@course/lib/cli/command";
+import { AssignmentError, checkNotebook, pts, resolveNotebookArg } from "../../index";
 
 export const command: Command = {
   name: "check",

@@ -1,6 +1,6 @@
 import * as path from "path";
-import { Command, str } from "../command";
-import { AssignmentError, assign } from "@course/grading";
+import { Command, str } from "@course/lib/cli/command";
+import { AssignmentError, assign } from "../../index";
 
 export const command: Command = {
   name: "assign",

@@ -1,12 +1,12 @@
 import * as path from "path";
-import { Command, UsageError, num, str } from "../command";
-import { AssignmentError, GradeError, gradeBatch, pts } from "@course/grading";
+import { Command, UsageError, num, str } from "@course/lib/cli/command";
+import { AssignmentError, GradeError, gradeBatch, pts } from "../../index";
 
 export const command: Command = {
   name: "grade",
   summary: "grade a folder of submissions: each kernel in an OS sandbox, tests in the grader; gradebook, feedback",
   usage: `usage: course grade --assignment NAME --submissions DIR --out DIR [--jobs N] [--timeout SEC] [--memory MB]
-                    [--mode fast|full] [--allow-read PATH]... [--max-output MB] [--force] [--hidden-feedback full|names]
+                    [--mode fast|full] [--allow-read PATH]... [--max-output MB] [--force] [--hidden-feedback names|full]
                     [--require-isolation | --no-sandbox]
 
 Grades every notebook in DIR (DIR/<student>.ipynb, or DIR/<student>/<NAME>.ipynb) against
@@ -29,7 +29,9 @@ and threat model: docs/grading.md.
   --max-output         output (stdout, stderr, displays) one kernel may print, in MB, before it is
                        stopped (default 32; 1 MB is kept per cell)
   --force              regrade students that are already graded
-  --hidden-feedback    full (default): feedback shows why hidden checks failed; names: only which
+  --hidden-feedback    names (default): feedback names the hidden checks that failed, not why (a
+                       reason can show what the student's code returned for a hidden input);
+                       full: the reasons too, in every output (result.json included)
   --require-isolation  refuse to grade when the OS sandbox (bubblewrap) is not available
   --no-sandbox         run kernels unconfined (trusted notebooks only)
   --solutions          folder of solution notebooks (default solutions)`,
@@ -56,7 +58,7 @@ and threat model: docs/grading.md.
     if (!assignment || !submissions || !out) throw new UsageError("--assignment, --submissions and --out are required");
     const mode = str(values, "mode");
     if (mode !== undefined && mode !== "fast" && mode !== "full") throw new UsageError(`--mode must be fast or full, got "${mode}"`);
-    const hf = str(values, "hidden-feedback", "full");
+    const hf = str(values, "hidden-feedback", "names");
     if (hf !== "full" && hf !== "names") throw new UsageError(`--hidden-feedback must be full or names, got "${hf}"`);
     try {
       const s = await gradeBatch({
