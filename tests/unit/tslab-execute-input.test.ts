@@ -66,3 +66,20 @@ test("the kernel launcher loads the patch from the clone whose tslab it runs", (
   assert.match(src, /tslab-execute-input\.js/);
   assert.ok(fs.existsSync(path.join(path.dirname(path.dirname(tslabMain())), "..", "..", "lib", "notebook", "tslab-execute-input.js")), "the path the launcher computes exists in this clone");
 });
+
+test("the cell compiler watches no directories (no 'Unexpected pending rebuildTimer' when files change around a notebook)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const noDirectoryWatch = require("../../lib/notebook/tslab-no-dir-watch.js") as (dir: string) => boolean;
+  const dir = path.dirname(path.dirname(tslabMain()));
+  assert.equal(noDirectoryWatch(dir), true);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [dir] }));
+  let called = false;
+  const w = ts.sys.watchDirectory(os.tmpdir(), () => (called = true), true);
+  fs.writeFileSync(path.join(os.tmpdir(), `course-watch-${process.pid}`), "x");
+  w.close();
+  fs.rmSync(path.join(os.tmpdir(), `course-watch-${process.pid}`));
+  assert.equal(called, false);
+  assert.match(kernelLauncherSource(tslabMain()), /tslab-no-dir-watch\.js/, "the kernel launcher applies it");
+  assert.match(fs.readFileSync(path.join(__dirname, "..", "..", "lib", "notebook", "kernel.ts"), "utf8"), /"--require", path\.join\(__dirname, "tslab-no-dir-watch\.js"\)/, "course run's kernels preload it");
+});
