@@ -20,13 +20,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Marked } from "marked";
 import type { Mode } from "../env";
 import { escapeHtml } from "../viz/display";
 import { BESIDE_BUNDLE, plotlyBundlePath } from "../viz/plotly-loader";
 import { bookCss } from "./book-style";
 import { Notebook, readNotebook } from "./nbformat";
-import { RenderedNotebook, renderNotebook, slug } from "./render";
+import { markdownRenderer, RenderedNotebook, renderNotebook, slug } from "./render";
 import { CellFailure, describeFailure, runNotebook } from "./run";
 
 export { COURSE_ROOT } from "../env";
@@ -263,9 +262,23 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   const { title: bookTitle, intro, map } = readmeParts();
   const pages: BookPage[] = [];
   const rendered: RenderedNotebook[] = [];
+  // Course documents (.md files of the repository) that the index or a page links to become pages
+  // of the book too, at the same path with .html (docs/grading.md → docs/grading.html), so the
+  // links work from file:// and any static host, where the repository's files are not.
+  const docPages = new Map<string, string>(); // repository-relative .md → its page
+  const docLink = (href: string, fromRepoDir: string, fromPage: string): string => {
+    const m = /^([^#?:]+\.md)(#.*)?$/i.exec(href);
+    if (!m) return href;
+    const repoRel = path.normalize(path.join(fromRepoDir, decodeURIComponent(m[1])));
+    if (repoRel.startsWith("..") || path.isAbsolute(repoRel) || !fs.existsSync(path.join(COURSE_ROOT, repoRel))) return href;
+    const page = repoRel.replace(/\.md$/i, ".html");
+    docPages.set(repoRel, page);
+    return toUrl(path.relative(path.dirname(fromPage), page)) + (m[2] ? `#${encodeURIComponent(decodeURIComponent(m[2].slice(1)))}` : "");
+  };
   for (const e of executed) {
     const page = pageOf.get(e.rel)!;
-    const r = renderNotebook(withoutHiddenTests(e.nb), { link: linkRewriter(e.rel, pageOf, page) });
+    const toPage = linkRewriter(e.rel, pageOf, page);
+    const r = renderNotebook(withoutHiddenTests(e.nb), { link: (href) => docLink(toPage(href), path.dirname(e.rel), page) });
     rendered.push(r);
     pages.push({ source: e.rel, page, title: r.title, summary: r.summary, sections: r.sections, figures: r.figures, seconds: e.seconds, reused: e.reused, failure: e.failure });
   }
@@ -285,7 +298,7 @@ export async function buildBook(o: BookOptions): Promise<BookReport> {
   });
 
   // 3. The index: contents and the course map.
-  const md = new Marked({ gfm: true });
+  const md = markdownRenderer({ link: (href) => docLink(href, "", "index.html") }, [], new Map());
   const linkMap = (html: string) =>
     html.replace(/<code>((?:notebooks|solutions|exercises)\/[^<]+?\.ipynb)<\/code>/g, (all, nbPath: string) => {
       const page = pageOf.get(path.normalize(nbPath)) ?? pageOf.get(path.normalize(nbPath.replace(/^exercises\//, o.withSolutions ? "solutions/" : "exercises/")));
@@ -316,7 +329,23 @@ ${contents}
 ${map ? `<h2 id="course-map">The course map</h2>\n${linkMap(md.parse(map) as string)}` : ""}`;
   fs.writeFileSync(path.join(out, "index.html"), pageHtml({ title: bookTitle, bookTitle, rel: (t) => toUrl(t), body: indexBody, next: pages[0], footer: `Built by <code>npx course book --mode ${o.mode}</code> on ${when}.` }));
 
-  // 4. Assets: the stylesheet and the one copy of plotly.js.
+  // 4. The course documents linked from the index or the pages (and from those documents).
+  const rendered2 = new Set<string>();
+  for (let todo = [...docPages.keys()]; todo.length; todo = [...docPages.keys()].filter((d) => !rendered2.has(d))) {
+    for (const repoRel of todo) {
+      rendered2.add(repoRel);
+      const page = docPages.get(repoRel)!;
+      const text = fs.readFileSync(path.join(COURSE_ROOT, repoRel), "utf8");
+      const title = /^#\s+(.+)$/m.exec(text)?.[1].replace(/[*_`]/g, "").trim() ?? repoRel;
+      const body = markdownRenderer({ link: (href) => docLink(href, path.dirname(repoRel), page) }, [], new Map()).parse(text) as string;
+      const file = path.join(out, page);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const rel = (target: string) => toUrl(path.relative(path.dirname(page), target));
+      fs.writeFileSync(file, pageHtml({ title: `${title} · ${bookTitle}`, bookTitle, rel, body, footer: `<code>${escapeHtml(repoRel)}</code> from the course's repository.` }));
+    }
+  }
+
+  // 5. Assets: the stylesheet and the one copy of plotly.js.
   fs.writeFileSync(path.join(out, "book.css"), bookCss());
   fs.copyFileSync(plotlyBundlePath(), path.join(out, BESIDE_BUNDLE));
 

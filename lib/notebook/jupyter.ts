@@ -207,6 +207,18 @@ if (process.env.COURSE_KERNEL_WHICH) {
   console.log(main);
   process.exit(0);
 }
+// The course's patches to tslab, when the clone has them: publish execute_input (cell numbers in
+// nbconvert and viewers), and no directory watching in the cell compiler.
+try {
+  const tslabDir = path.dirname(path.dirname(main));
+  const patch = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-execute-input.js");
+  if (fs.existsSync(patch)) require(patch)(tslabDir);
+  // No directory watching in the cell compiler ("Unexpected pending rebuildTimer"): lib/notebook/tslab-no-dir-watch.js.
+  const noWatch = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-no-dir-watch.js");
+  if (fs.existsSync(noWatch)) require(noWatch)(tslabDir);
+} catch (err) {
+  console.error("(execute_input patch skipped: " + (err && err.message) + ")");
+}
 process.argv[1] = main;
 require(main);
 `;

@@ -231,7 +231,10 @@ export class Kernel {
     this.connFile = path.join(dir, `course-kernel-${tag}.json`);
     fs.writeFileSync(this.connFile, JSON.stringify(conn), { mode: 0o600 });
     if (this.opts.connectionFileOwner) fs.chownSync(this.connFile, this.opts.connectionFileOwner.uid, this.opts.connectionFileOwner.gid);
-    const args = [...(this.opts.nodeArgs ?? []), tslabMain(), "kernel", "--config-path", this.connFile];
+    // Unwrapped kernels (course run, the book) preload the course's tslab patches (no directory
+    // watching in the cell compiler, execute_input published): lib/notebook/tslab-no-dir-watch.js.
+    const preload = this.opts.wrap ? [] : ["--require", path.join(__dirname, "tslab-no-dir-watch.js")];
+    const args = [...preload, ...(this.opts.nodeArgs ?? []), tslabMain(), "kernel", "--config-path", this.connFile];
     if (this.opts.language === "js") args.push("--js");
     const cmd = this.opts.wrap ? this.opts.wrap(process.execPath, args) : { command: process.execPath, args };
     const extra = Math.max(0, Math.floor(this.opts.extraPipes ?? 0));

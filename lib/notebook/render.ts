@@ -49,7 +49,7 @@ export function slug(text: string): string {
     .replace(/\s+/g, "-");
 }
 
-function markdownRenderer(o: RenderOptions, sections: [string, string][], used: Map<string, number>): Marked {
+export function markdownRenderer(o: RenderOptions, sections: [string, string][], used: Map<string, number>): Marked {
   const m = new Marked({ gfm: true });
   m.use({
     renderer: {
@@ -59,7 +59,7 @@ function markdownRenderer(o: RenderOptions, sections: [string, string][], used: 
         const n = used.get(base) ?? 0;
         used.set(base, n + 1);
         const id = n ? `${base}-${n}` : base;
-        if (depth === 2) sections.push([id, inner.replace(/<[^>]+>/g, "")]);
+        if (depth === 2) sections.push([id, htmlToText(inner)]);
         return `<h${depth} id="${id}">${inner}<a class="anchor" href="#${id}" aria-label="link to this section">¶</a></h${depth}>\n`;
       },
       link({ href, title, tokens }) {
@@ -147,7 +147,8 @@ export function renderNotebook(nb: Notebook, o: RenderOptions = {}): RenderedNot
         const para = src
           .split(/\n\s*\n/)
           .map((p) => p.trim())
-          .find((p) => p && !p.startsWith("#") && !/^([-*+]\s|\d+\.\s|\|)/.test(p)); // not a heading, a list or a table (an *italic* opening is prose)
+          // A prose paragraph: not a heading, list, table, quote, code fence, HTML or image.
+          .find((p) => p && !/^(#|[-*+]\s|\d+[.)]\s|\||>|```|~~~|<|!\[)/.test(p));
         if (para) summary = para.replace(/\s+/g, " ").replace(/[*_`]/g, "");
       }
       parts.push(`<section class="cell markdown">${md.parse(attachmentsToDataUrls(src, cell)) as string}</section>`);
@@ -165,4 +166,14 @@ export function renderNotebook(nb: Notebook, o: RenderOptions = {}): RenderedNot
     }
   }
   return { title: title || "Notebook", summary, html: parts.join("\n"), figures, sections };
+}
+
+/** Plain text of an HTML fragment: tags dropped, the entities marked writes decoded once. */
+export function htmlToText(html: string): string {
+  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+  return html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) =>
+      e[0] === "#" ? String.fromCodePoint(e[1].toLowerCase() === "x" ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (named[e.toLowerCase()] ?? all),
+    );
 }

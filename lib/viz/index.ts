@@ -1,6 +1,6 @@
 export { display, DisplayHandle, inKernel, showHtml, escapeHtml } from "./display";
 export type { MimeBundle } from "./display";
-export { show, liveFigure, scatter, line, bar, heatmap, figureBundle, figureHtml, describeFigure, FigureHandle } from "./plotly";
+export { show, liveFigure, scatter, line, bar, heatmap, figureBundle, figureHtml, describeFigure, FigureHandle, groupStyle, QUALITATIVE, SYMBOLS } from "./plotly";
 export { loaderConfig, loaderScript, plotlyBundlePath, BESIDE_BUNDLE } from "./plotly-loader";
 export type { LoaderConfig } from "./plotly-loader";
 export type { Figure, Trace, CommonOptions } from "./plotly";

@@ -84,7 +84,7 @@ ${loader(cfg)}
   })();
 })();
 </script>`;
-  return `<div id="${id}" class="course-plot" style="width:100%;min-height:${Number(layout.height ?? 420)}px"><pre style="color:#666;white-space:pre-wrap">${escapeHtml(text)}\n(the figure draws when scripts may run: trust the notebook, or open it from \`npm start\`)</pre></div>${draw}`;
+  return `<div id="${id}" class="course-plot" style="width:100%;min-height:${Number(layout.height ?? 420)}px"><pre style="color:#666;white-space:pre-wrap">${escapeHtml(text)}\n(an interactive figure: it draws where scripts may run. In Jupyter, run the cell, or trust the notebook: File → Trust Notebook, or \"Trust Notebook\" in JupyterLab's command palette)</pre></div>${draw}`;
 }
 
 /** The MIME bundle for a figure: Plotly's own type (VS Code), HTML (Jupyter, the book), text. */
@@ -135,8 +135,19 @@ function layoutOf(o: CommonOptions, extra: Record<string, unknown> = {}): Record
   };
 }
 
+/** Qualitative colours (Tableau 10: Maureen Stone's palette, made to tell categories apart). */
+export const QUALITATIVE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+/** Marker shapes, combined with the colours: 10 × 6 = 60 distinct groups (the FAQ has 31 intents). */
+export const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"];
+
+/** The colour and shape of group i: colours cycle first, then the shape changes. */
+export function groupStyle(i: number): { color: string; symbol: string } {
+  return { color: QUALITATIVE[i % QUALITATIVE.length], symbol: SYMBOLS[Math.floor(i / QUALITATIVE.length) % SYMBOLS.length] };
+}
+
 /**
  * Scatter plot of 2-D points, one trace per group (e.g. coloured by intent), with hover text.
+ * Each group has its own colour and marker shape (`groupStyle`), so up to 60 groups stay distinct.
  */
 export function scatter(
   points: { x: number[]; y: number[]; groups?: (string | number)[]; hover?: string[] },
@@ -145,7 +156,7 @@ export function scatter(
   const { x, y, groups, hover } = points;
   if (x.length !== y.length) throw new Error(`scatter: x has ${x.length} values but y has ${y.length}; they must match.`);
   const keys = groups ? Array.from(new Set(groups.map(String))) : ["points"];
-  const data = keys.map((k) => {
+  const data = keys.map((k, g) => {
     const idx = x.map((_, i) => i).filter((i) => !groups || String(groups[i]) === k);
     return {
       type: "scatter",
@@ -155,7 +166,7 @@ export function scatter(
       y: idx.map((i) => y[i]),
       text: hover ? idx.map((i) => hover[i]) : undefined,
       hovertemplate: hover ? "%{text}<extra>%{fullData.name}</extra>" : undefined,
-      marker: { size: 7, opacity: 0.8 },
+      marker: { size: 7, opacity: 0.8, ...groupStyle(g) },
     };
   });
   return { data, layout: layoutOf(o, { showlegend: keys.length > 1 }) };

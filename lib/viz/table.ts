@@ -29,9 +29,14 @@ export function fromRows(rows: Record<string, unknown>[]): TableLike {
 export function tableHtml(t: TableLike, caption?: string, maxRows = 50): string {
   const rows = rowsOf(t).slice(0, maxRows);
   const more = t.values.length > maxRows ? `<tr><td colspan="${t.columns.length}" style="text-align:center;color:#888">… ${t.values.length - maxRows} more rows</td></tr>` : "";
+  // A column of numbers is right-aligned (digits line up), everything else left-aligned; the header
+  // follows its column. Both as CSS and as the HTML align attribute, which views that strip inline
+  // styles (untrusted notebooks, some viewers) still honour.
+  const numeric = t.columns.map((_, j) => rows.some((r) => typeof r[j] === "number") && rows.every((r) => typeof r[j] === "number" || r[j] === null || r[j] === undefined));
+  const align = (j: number) => (numeric[j] ? "right" : "left");
   return `<table class="course-table" style="border-collapse:collapse;font-size:13px">
-${caption ? `<caption style="text-align:left;font-weight:bold;padding:4px">${escapeHtml(caption)}</caption>` : ""}<thead><tr>${t.columns.map((c) => `<th style="border-bottom:1px solid #999;padding:3px 8px;text-align:left">${escapeHtml(c)}</th>`).join("")}</tr></thead>
-<tbody>${rows.map((r) => `<tr>${r.map((v) => `<td style="padding:3px 8px;border-bottom:1px solid #eee;${typeof v === "number" ? "text-align:right" : ""}">${escapeHtml(fmt(v))}</td>`).join("")}</tr>`).join("\n")}${more}</tbody></table>`;
+${caption ? `<caption style="text-align:left;font-weight:bold;padding:4px">${escapeHtml(caption)}</caption>` : ""}<thead><tr>${t.columns.map((c, j) => `<th align="${align(j)}" style="border-bottom:1px solid #999;padding:3px 8px;text-align:${align(j)}">${escapeHtml(c)}</th>`).join("")}</tr></thead>
+<tbody>${rows.map((r) => `<tr>${r.map((v, j) => `<td align="${align(j)}" style="padding:3px 8px;border-bottom:1px solid #eee;text-align:${align(j)}">${escapeHtml(fmt(v))}</td>`).join("")}</tr>`).join("\n")}${more}</tbody></table>`;
 }
 
 export function tableText(t: TableLike, maxRows = 50): string {

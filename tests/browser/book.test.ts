@@ -3,7 +3,9 @@
  * solution through the kernel; executed copies that `npm test`'s notebook run left in
  * build/executed are reused when up to date), then headless Chromium opens every page from
  * file:// and from a plain static HTTP server and checks that the Plotly figures draw and
- * nothing is logged as an error. Screenshots: test-artifacts/browser/book-*.png.
+ * nothing is logged as an error, and follows every link of every page (as the browser resolves it):
+ * each names a file of the book (fetched from the static host) and an id that exists there.
+ * Screenshots: test-artifacts/browser/book-*.png.
  *
  * Needs Debian's `chromium` (.ci/run installs it); without it the test reports itself skipped.
  */
@@ -15,6 +17,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { defaultBookNotebooks } from "../../lib/notebook/book";
+import { brokenLinks } from "../unit/book-links";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "lib", "bin", "course.js");
@@ -50,7 +53,7 @@ async function launch(): Promise<Browser> {
 }
 
 /** Opens `url`, waits for its figures to draw; returns the figures expected and drawn and every error logged. */
-async function visit(browser: Browser, url: string, shot?: string): Promise<{ expectedPlots: number; plots: number; problems: string[] }> {
+async function visit(browser: Browser, url: string, shot?: string): Promise<{ expectedPlots: number; plots: number; problems: string[]; links: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const problems: string[] = [];
   page.on("console", (m) => {
@@ -66,12 +69,13 @@ async function visit(browser: Browser, url: string, shot?: string): Promise<{ ex
   // Every figure placeholder becomes a drawn Plotly plot.
   await page.waitForFunction((n) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n, expectedPlots, { timeout: 60_000 }).catch(() => undefined);
   const plots = await page.locator(".js-plotly-plot").count();
+  const links = await page.$$eval("a[href]", (as) => as.map((a) => (a as HTMLAnchorElement).href));
   if (shot) {
     await page.locator(".js-plotly-plot").first().scrollIntoViewIfNeeded().catch(() => undefined);
     await page.screenshot({ path: shot });
   }
   await page.close();
-  return { expectedPlots, plots, problems };
+  return { expectedPlots, plots, problems, links };
 }
 
 /** The book in `dir` has an index linking a page per notebook and solution, plus its stylesheet and one plotly.js. */
@@ -83,18 +87,33 @@ function checkFiles(dir: string): string[] {
   return expected;
 }
 
+/** Every .html file of the book (notebook pages, the index, and the course documents it links). */
+function allPages(dir: string, sub = ""): string[] {
+  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allPages(dir, path.join(sub, e.name)) : e.name.endsWith(".html") ? [path.join(sub, e.name)] : []));
+}
+
+/** Links found while opening pages (absolute URLs, as the browser resolved them). */
+const followed = new Set<string>();
+
 /** Opens every page from file://: all figures draw and nothing is logged as an error. Returns the figures drawn. */
 async function openEveryPage(browser: Browser, dir: string, pages: string[], shots?: { dir: string; prefix: string }): Promise<number> {
   let total = 0;
   const all: string[] = [];
-  for (const [i, p] of ["index.html", ...pages].entries()) {
+  followed.clear();
+  const rest = allPages(dir).filter((p) => p !== "index.html" && !pages.includes(p));
+  for (const [i, p] of ["index.html", ...pages, ...rest].entries()) {
     const shot = shots && i < 2 ? path.join(shots.dir, `${shots.prefix}-${i === 0 ? "index" : "first-page"}.png`) : undefined;
     const r = await visit(browser, `file://${path.join(dir, p)}`, shot);
     assert.equal(r.plots, r.expectedPlots, `${p}: ${r.plots} of ${r.expectedPlots} figures drawn`);
     total += r.plots;
     all.push(...r.problems.map((x) => `${p}: ${x}`));
+    for (const l of r.links) followed.add(l);
   }
   assert.deepEqual(all, [], "pages opened from file:// log no errors");
+  // Every link of every page: a file of the book, and an id there for a #fragment.
+  const { broken } = brokenLinks(dir);
+  const outside = [...followed].filter((l) => l.startsWith("file://") && !decodeURIComponent(new URL(l).pathname).startsWith(dir));
+  assert.deepEqual([...broken, ...outside.map((l) => `${l} (leaves the book folder)`)], [], "every link in the book resolves");
   return total;
 }
 
@@ -123,6 +142,16 @@ test("course book --mode fast: every page opens from file:// and a static host, 
       onHost.push(...r.problems.map((x) => `${p}: ${x}`));
     }
     assert.deepEqual(onHost, [], "pages served over HTTP log no errors");
+    // Every link followed while opening the pages, fetched from the static host.
+    const inBook = [...followed].filter((l) => l.startsWith("file://") && decodeURIComponent(new URL(l).pathname).startsWith(OUT));
+    assert.ok(inBook.length >= 20, `followed ${inBook.length} links`);
+    const failed: string[] = [];
+    for (const l of new Set(inBook.map((x) => x.split("#")[0]))) {
+      const rel = path.relative(OUT, decodeURIComponent(new URL(l).pathname));
+      const status = await fetch(`${server.url}/${rel.split(path.sep).map(encodeURIComponent).join("/")}`).then((r) => r.status, (e) => String(e));
+      if (status !== 200) failed.push(`${rel}: ${status}`);
+    }
+    assert.deepEqual(failed, [], "every link of the book answers on a static host");
   } finally {
     await server.close();
     await browser.close();

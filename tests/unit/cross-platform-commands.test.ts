@@ -84,3 +84,17 @@ test("no README command needs a POSIX shell", () => {
     assert.deepEqual(bad, [], `${file} commands that fail in cmd or PowerShell:\n${bad.join("\n")}`);
   }
 });
+
+test("lib/bin/test.js expands test folders in Node (no shell glob), sorted, recursively; a missing folder is an error", () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { spawnSync } = require("child_process") as typeof import("child_process");
+  const runner = path.join(ROOT, "lib", "bin", "test.js");
+  const r = spawnSync(process.execPath, [runner, "tests/notebooks", "--list"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n").map((f) => f.split(path.sep).join("/")), ["tests/notebooks/run-all.test.ts", "tests/notebooks/run-tfjs.test.ts"]);
+  const unit = spawnSync(process.execPath, [runner, "tests/unit", "--list"], { cwd: ROOT, encoding: "utf8" }).stdout.trim().split("\n");
+  assert.ok(unit.length > 20 && unit.every((f) => f.endsWith(".test.ts")), "only *.test.ts files (helpers such as hub-server.ts are left out)");
+  const missing = spawnSync(process.execPath, [runner, "tests/nowhere"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /tests\/nowhere does not exist/);
+});

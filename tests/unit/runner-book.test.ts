@@ -8,6 +8,7 @@ import { Notebook } from "../../lib/notebook/nbformat";
 import { renderNotebook, slug } from "../../lib/notebook/render";
 import { buildBook, upToDate } from "../../lib/notebook/book";
 import { figureBundle } from "../../lib/viz/plotly";
+import { brokenLinks } from "./book-links";
 
 const md = (source: string, metadata: Record<string, unknown> = {}) => ({ cell_type: "markdown" as const, source, metadata });
 const code = (source: string, outputs: unknown[], metadata: Record<string, unknown> = {}) => ({ cell_type: "code" as const, source, metadata, outputs: outputs as never[], execution_count: 1 });
@@ -94,5 +95,38 @@ test("a book from executed copies: index, pages, one plotly.js, links between pa
   assert.match(fs.readFileSync(path.join(out, "02-next.html"), "utf8"), /href="01-a\.html"/);
   // No absolute paths: the folder can move (file://, any static host).
   for (const f of ["index.html", "01-a.html", "02-next.html"]) assert.doesNotMatch(fs.readFileSync(path.join(out, f), "utf8"), new RegExp(tmp.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("the index: README links to course documents become book pages, headings unescaped once, summaries skip tables; no broken link", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "course-book-docs-"));
+  const srcDir = path.join(tmp, "src", "notebooks");
+  fs.mkdirSync(srcDir, { recursive: true });
+  const nb: Notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [md("# 03 · Prompts\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nThe real summary & more.\n\n## BERT's view\n\nSee the [grading guide](docs/grading.md) and [datasets](datasets/README.md).")],
+  };
+  fs.writeFileSync(path.join(srcDir, "03-p.ipynb"), JSON.stringify(nb));
+  const executed = path.join(tmp, "executed");
+  fs.mkdirSync(executed, { recursive: true });
+  fs.writeFileSync(path.join(executed, "03-p.ipynb"), JSON.stringify({ ...nb, metadata: { course_run: { mode: "fast", ok: true, date: new Date(Date.now() + 60_000).toISOString(), seconds: 3 } } }));
+  const out = path.join(tmp, "book");
+  await buildBook({ out, mode: "fast", notebooks: [path.join(srcDir, "03-p.ipynb")], executedDir: executed });
+  const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
+  // The README's course map links docs/grading.md and datasets/README.md: pages of the book now.
+  assert.match(index, /href="docs\/grading\.html"/);
+  assert.match(index, /href="datasets\/README\.html"/);
+  assert.ok(fs.existsSync(path.join(out, "docs", "grading.html")) && fs.existsSync(path.join(out, "datasets", "README.html")));
+  assert.match(fs.readFileSync(path.join(out, "docs", "grading.html"), "utf8"), /href="\.\.\/book\.css"/, "a document page finds the stylesheet from its folder");
+  assert.match(index, />BERT&#39;s view<\/a>/, "the heading is escaped once (shows BERT's)");
+  assert.doesNotMatch(index, /&amp;#39;/);
+  assert.match(index, /<div class="summary">The real summary &amp; more\.<\/div>/, "the summary is the first prose paragraph, not the table");
+  const page = fs.readFileSync(path.join(out, "03-p.html"), "utf8");
+  assert.match(page, /href="docs\/grading\.html"/, "a page's link to a course document goes to its book page");
+  const { checked, broken } = brokenLinks(out);
+  assert.ok(checked >= 10, `checked ${checked} links`);
+  assert.deepEqual(broken, []);
   fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -70,3 +70,21 @@ test("progress prints outside a kernel and counts ticks", () => {
   assert.ok(lines.length >= 2 && lines.length <= 6, `printed ${lines.length} lines`);
   assert.match(lines[lines.length - 1], /steps \[█+\] 8\/8 100%/);
 });
+
+test("scatter: 31 groups (the FAQ's intents) get 31 distinct colour-and-marker styles", async () => {
+  const { scatter, groupStyle } = await import("../../lib/viz");
+  const groups = Array.from({ length: 62 }, (_, i) => `intent-${i % 31}`);
+  const fig = scatter({ x: groups.map((_, i) => i), y: groups.map((_, i) => -i), groups });
+  assert.equal(fig.data.length, 31);
+  const styles = fig.data.map((t) => JSON.stringify({ c: (t.marker as { color: string }).color, s: (t.marker as { symbol: string }).symbol }));
+  assert.equal(new Set(styles).size, 31, "every group looks different");
+  assert.equal(new Set(Array.from({ length: 60 }, (_, i) => JSON.stringify(groupStyle(i)))).size, 60);
+});
+
+test("tables: a header is aligned as its column (numbers right, text left), as CSS and as the align attribute", () => {
+  const html = viz.tableHtml({ columns: ["name", "score", "mixed"], values: [["a", 1.5, "x"], ["b", 22, 3]] });
+  const heads = [...html.matchAll(/<th align="(\w+)"[^>]*text-align:(\w+)/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(heads, [["left", "left"], ["right", "right"], ["left", "left"]]);
+  const cells = [...html.matchAll(/<td align="(\w+)"[^>]*text-align:(\w+)/g)].map((m) => m[1] + "/" + m[2]);
+  assert.deepEqual(cells, ["left/left", "right/right", "left/left", "left/left", "right/right", "left/left"]);
+});
