@@ -316,7 +316,9 @@ export async function runSession(cells: RunCell[], questions: QuestionSpec[], op
     for (const pass of ["public", "hidden"] as const) {
       for (const q of questions) {
         const parts = pass === "public" ? q.tests.filter((t) => !t.hidden).map((t) => ({ hidden: false, js: t.publicJs ?? t.js, file: t.file })) : q.tests;
-        if (pass === "public" ? !parts.length : !q.tests.some((t) => t.hidden || t.publicJs)) continue;
+        // A hidden pass when the question has hidden parts or regions (or the public pass met hidden checks: a cell compiled with its regions).
+        const publicPlan = runs.get(q.id)?.public?.records.find((r): r is Extract<GradeRecord, { t: "plan" }> => r.t === "plan");
+        if (pass === "public" ? !parts.length : !(q.tests.some((t) => t.hidden || t.publicJs) || publicPlan?.checks.some((c) => c.h))) continue;
         if (!current || !current.kernel.alive || current.bridge.closed) await restart(cells.length);
         const run = await host.runQuestion({ id: q.id, parts, names: q.names, timeoutMs, pass, missing });
         const records = run.records.flatMap((j) => {
@@ -408,7 +410,7 @@ export type GradeRecord =
  */
 export function mergePasses(q: Pick<QuestionSpec, "referenceChecks" | "tests">, pub?: GradeRecord[], hid?: GradeRecord[]): GradeRecord[] {
   const planOf = (rs?: GradeRecord[]) => rs?.find((r): r is Extract<GradeRecord, { t: "plan" }> => r.t === "plan");
-  const hasHidden = q.tests.some((t) => t.hidden || t.publicJs);
+  const hasHidden = q.tests.some((t) => t.hidden || t.publicJs) || !!planOf(pub)?.checks.some((c) => c.h);
   const hp = planOf(hid);
   const pp = planOf(pub);
   const key = (list: PlanCheck[]) => {

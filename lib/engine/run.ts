@@ -192,6 +192,26 @@ export interface Trainer {
   dispose(): void;
 }
 
+/**
+ * Checks that optimizer state being resumed fits the trainer: an m and a v of the right size for
+ * every trainable parameter, and none for anything else. A mismatch (another model, another set of
+ * trainable parameters) would otherwise restart AdamW's moments at zero without a word.
+ */
+export function checkOptimizerState(trainable: readonly string[], size: (name: string) => number, s: OptimizerState): void {
+  const fix = "resume with the same model and the same trainable parameters, or start a new run (a new output folder)";
+  for (const name of trainable) {
+    for (const [kind, moments] of [["m", s.m], ["v", s.v]] as const) {
+      const x = moments.get(name);
+      if (!x) throw new Error(`optimizer state has no ${kind}.${name}, but "${name}" is trained now: ${fix}.`);
+      if (x.length !== size(name)) throw new Error(`optimizer state ${kind}.${name} has ${x.length} values, but "${name}" has ${size(name)}: ${fix}.`);
+    }
+  }
+  const mine = new Set(trainable);
+  for (const [kind, moments] of [["m", s.m], ["v", s.v]] as const) {
+    for (const name of moments.keys()) if (!mine.has(name)) throw new Error(`optimizer state has ${kind}.${name}, but "${name}" is not a trained parameter of this run: ${fix}.`);
+  }
+}
+
 export function createTrainer(engine: EngineName, o: TrainerOptions): Trainer {
   return engine === "onnx" ? new OnnxTrainer(o) : new TfjsTrainer(o);
 }
@@ -220,7 +240,9 @@ class OnnxTrainer implements Trainer {
   constructor(readonly o: TrainerOptions) {
     this.trainable = trainableNames(o.params);
     if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
-    for (const name of o.params.names()) this.values.set(name, Float32Array.from(hostValues(o.params, name)));
+    // The host copies every ONNX run feeds (hostValues), shared, not copied again: ONNX Runtime only
+    // reads its inputs, and a step replaces a trainable parameter's array instead of writing into it.
+    for (const name of o.params.names()) this.values.set(name, hostValues(o.params, name));
     for (const name of this.trainable) {
       this.m.set(name, new Float32Array(this.values.get(name)!.length));
       this.v.set(name, new Float32Array(this.values.get(name)!.length));
@@ -299,15 +321,14 @@ class OnnxTrainer implements Trainer {
   }
 
   loadOptimizerState(s: OptimizerState): void {
+    checkOptimizerState(this.trainable, (n) => this.m.get(n)!.length, s);
     for (const name of this.trainable) {
-      const m = s.m.get(name);
-      const v = s.v.get(name);
-      if (m && m.length === this.m.get(name)!.length) this.m.set(name, Float32Array.from(m));
-      if (v && v.length === this.v.get(name)!.length) this.v.set(name, Float32Array.from(v));
+      this.m.set(name, Float32Array.from(s.m.get(name)!));
+      this.v.set(name, Float32Array.from(s.v.get(name)!));
     }
     this.updates = s.t;
     // The model's variables may have been restored too: take them as the starting weights.
-    for (const name of this.o.params.names()) this.values.set(name, Float32Array.from(hostValues(this.o.params, name)));
+    for (const name of this.o.params.names()) this.values.set(name, hostValues(this.o.params, name));
   }
 
   dispose(): void {
@@ -391,11 +412,11 @@ class TfjsTrainer implements Trainer {
 
   loadOptimizerState(s: OptimizerState): void {
     const t = tf();
+    checkOptimizerState(this.trainable, (n) => this.m.get(n)!.size, s);
     for (const n of this.trainable) {
       for (const [mine, theirs] of [[this.m, s.m], [this.v, s.v]] as const) {
-        const x = theirs.get(n);
+        const x = theirs.get(n)!;
         const target = mine.get(n)!;
-        if (!x || x.length !== target.size) continue;
         const tt = t.tensor(x, target.shape, "float32");
         target.assign(tt);
         tt.dispose();

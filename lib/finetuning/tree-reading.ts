@@ -55,7 +55,13 @@ export function treeReading(o: TreeReadingOptions): TreeReading {
   const rec = recommendedRows(r, d.strategyKind)[0] ?? null; // the best-placed of the recommended kind
   const rank = rec ? r.indexOf(rec) + 1 : null;
   const out: string[] = ["### The tree's advice, held against this run", ""];
-  const path = d.path.map((p) => `${p.question.replace(/^(Is|Do|Are) (your|you) /, "").replace(/\?$/, "")} — ${p.answer}`).join("; ");
+  const SHORT: Record<string, string> = {
+    "Is your task related to the pre-training task?": "related to pre-training",
+    "Do you have a large labelled dataset?": "large labelled dataset",
+    "Are your computational resources limited?": "limited compute",
+    "Is your data very different from the pre-training data?": "data very different",
+  };
+  const path = d.path.map((p) => `${SHORT[p.question] ?? p.question}: ${p.answer}`).join("; ");
   out.push(`* **What the tree said.** With the answers of section 2 (${path}), the tree recommends **${d.label.split(":")[0].toLowerCase()}** (\`${d.cliStrategy}\`), because "${d.reasons[d.reasons.length - 1]}"`);
   if (rec && rank !== null) {
     const gap = best.accuracy - rec.accuracy;
@@ -67,13 +73,22 @@ export function treeReading(o: TreeReadingOptions): TreeReading {
   } else out.push(`* **What this run measured.** The recommended kind (${d.strategyKind}) was not among the strategies run.`);
 
   // "Large" against what trains.
+  const fullRow = r.find((x) => x.strategy === "full");
+  const featureRow = r.find((x) => x.strategy === "feature");
+  const fullAboveFeature = fullRow && featureRow ? fullRow.accuracy > featureRow.accuracy : null;
   const perWeight = r
     .slice()
     .sort((a, b) => b.trainableParams - a.trainableParams)
     .map((x) => `${x.strategy} ${int(x.trainableParams)} (${x.trainableParams >= o.trainSize ? `${int(x.trainableParams / o.trainSize)} weights per example` : `${int(o.trainSize / x.trainableParams)} examples per weight`})`);
   out.push(
     `* **"Large labelled data" is relative to what trains.** This run has ${int(o.trainSize)} labelled sentences; the strategies train ${perWeight.join(", ")}. ` +
-      `Against the millions of weights full fine-tuning moves, no course-sized dataset is large — yet fine-tuning starts from the pre-trained weights and takes a few epochs of small steps, which keeps it close to them: the BERT paper fine-tunes every weight on GLUE tasks with as few as 3.5k (MRPC) and 2.5k (RTE) training examples (Devlin et al. 2019, Table 1). ` +
+      `Against the millions of weights full fine-tuning moves, no course-sized dataset is large. ` +
+      (fullAboveFeature
+        ? `Yet full fine-tuning ranked above feature-based here: it starts from the pre-trained weights and takes a few epochs of small steps, which keeps it close to them. `
+        : fullAboveFeature === false
+          ? `In this run the strategy that trains the fewest weights, feature-based, also ranked above full fine-tuning. `
+          : "") +
+      `The BERT paper fine-tunes every weight on GLUE tasks with as few as 3.5k (MRPC) and 2.5k (RTE) training examples (Devlin et al. 2019, Table 1). ` +
       `"Few labels" in the tree means few per class compared with what the head alone must learn, not few compared with the encoder's weights.`,
   );
 

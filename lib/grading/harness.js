@@ -424,8 +424,9 @@ function createHarness(powers) {
         // a message) throws a ReferenceError that tells the student what is missing.
         const missing = (name) => {
           const fail = () => {
-            const why = p.missing && _hasOwn(p.missing, name) ? _String(p.missing[name]) : "keep the name (and signature) the exercise gives";
-            throw new ReferenceError(name + " is not defined in your notebook: " + why);
+            // When the grader knows why (a cell that failed), it says that, not "not defined".
+            if (p.missing && _hasOwn(p.missing, name)) throw new ReferenceError(name + " is missing: " + _String(p.missing[name]));
+            throw new ReferenceError(name + " is not defined in your notebook: keep the name (and signature) the exercise gives");
           };
           const traps = { get: fail, apply: fail, construct: fail, has: fail, set: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, defineProperty: fail, deleteProperty: fail };
           return new Proxy(function () {}, traps);

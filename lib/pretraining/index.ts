@@ -9,7 +9,7 @@
  *   const log = await new Pretrainer(model, tok, corpus, { steps: 200, batchSize: 16, seqLen: 64, lr: 1e-3, seed: 42 }).run();
  */
 export { splitSentences, ABBREVIATIONS } from "./sentences";
-export { prepareCorpus, tokenizeDocument, sourceOf } from "./corpus";
+export { prepareCorpus, tokenizeDocument, sourceOf, parseMixture, mixTraining } from "./corpus";
 export type { TokenizedDocument, PreparedCorpus, PrepareOptions } from "./corpus";
 export { createNspInstances, truncatePairInPlace, IS_NEXT, NOT_NEXT } from "./nsp";
 export type { NspInstance, NspOptions } from "./nsp";

@@ -9,7 +9,8 @@
  *
  * Output folder (`outDir`):
  *   config.json, model.safetensors, vocab.txt, tokenizer.json, tokenizer_config.json  final model (HF layout)
- *   training-log.json                                                                  every step, evaluation and segment
+ *   steps.jsonl                                                                        every step record, appended as it happens (JSON Lines)
+ *   training-log.json                                                                  evaluations, segments, the step curve (thinned past 4,096 points) and totals
  *   checkpoint/  model + optimizer.safetensors + state.json                            the latest checkpoint (written as a set)
  */
 import * as fs from "fs";
@@ -28,6 +29,7 @@ import { vocabText, tokenizerJsonFor, tokenizerConfigFor } from "../text/wordpie
 import { AdamWConfig, BERT_PRETRAIN_ADAMW } from "../training/adamw";
 import { findCheckpointDir, optimizerStateBytes, OPTIMIZER_FILE, readOptimizerState, STATE_FILE, writeAtomic, writeCheckpointDir } from "../training/checkpoint";
 import { EvalRecord as LoopEval, Segment, StepRecord as LoopStep, trainLoop } from "../training/loop";
+import { readRecords, StepRecords } from "../training/records";
 import { Decay, learningRate } from "../training/schedule";
 import type { PreparedCorpus } from "./corpus";
 import { MASK_PROB, specialIdSet } from "./masking";
@@ -107,12 +109,37 @@ export interface TrainingLog {
   corpus: PreparedCorpus["stats"];
   /** The engine of the last segment ("onnx (cpu, 2 threads)", "tfjs (wasm)"). */
   backend: string;
+  /** The step curve: every record up to 4,096, then thinned (every 2nd, 4th, …); all of them are in steps.jsonl. */
   steps: StepRecord[];
+  /** Totals over every step (absent in logs written before steps.jsonl, where `steps` holds every record). */
+  summary?: StepSummary;
   evals: EvalRecord[];
   /** Wall-clock seconds spent training, summed over resumed segments. */
   wallSeconds: number;
   segments: Segment[];
   meta?: Record<string, unknown>;
+}
+
+export interface StepSummary {
+  steps: number;
+  tokens: number;
+  /** The curve in `steps` holds records 1, 1 + stride, 1 + 2·stride, … */
+  stride: number;
+  /** Examples consumed at each sequence length (the data streams continue from there on resume). */
+  examplesBySeqLen: Record<string, number>;
+  /** The last 100 records, oldest first. */
+  recent: StepRecord[];
+}
+
+/** The file in the output folder that receives every step record. */
+export const STEPS_FILE = "steps.jsonl";
+
+/** Every step record of a run: from its steps.jsonl when there is one, else the log's own (older logs kept every step). */
+export function allStepRecords(log: TrainingLog, dir?: string): StepRecord[] {
+  const file = dir ? path.join(dir, STEPS_FILE) : null;
+  if (file && fs.existsSync(file)) return readRecords<StepRecord>(file).slice(0, log.summary?.steps ?? Infinity);
+  if (log.summary && log.summary.stride > 1) throw new Error(`the step records of this run are in ${STEPS_FILE}${dir ? `, which is not in ${dir}` : ""}: the log holds only a thinned curve`);
+  return log.steps;
 }
 
 export interface Phase {
@@ -163,6 +190,9 @@ export class Pretrainer {
   private engine: EngineName | null = null;
   private streams = new Map<string, PretrainStream>();
   private heldOutBatches: PretrainBatch[] | null = null;
+  /** Step records: appended to outDir/steps.jsonl, a bounded summary in memory (log.steps is its curve). */
+  readonly records: StepRecords<StepRecord>;
+  private examplesBySeqLen = new Map<number, number>();
 
   constructor(readonly model: BertModel, readonly tokenizer: BertTokenizer, readonly corpus: PreparedCorpus, readonly options: TrainOptions) {
     const o = options;
@@ -181,6 +211,19 @@ export class Pretrainer {
       wallSeconds: 0,
       segments: [],
       meta: o.meta,
+    };
+    this.records = new StepRecords<StepRecord>(o.outDir ? path.join(o.outDir, STEPS_FILE) : null);
+    this.log.steps = this.records.kept;
+  }
+
+  /** The totals written with the log. */
+  private summary(): StepSummary {
+    return {
+      steps: this.records.count,
+      tokens: this.records.tokens,
+      stride: this.records.stride,
+      examplesBySeqLen: Object.fromEntries([...this.examplesBySeqLen].map(([k, v]) => [String(k), v])),
+      recent: [...this.records.recent],
     };
   }
 
@@ -218,20 +261,12 @@ export class Pretrainer {
   }
 
   /**
-   * Examples of each sequence length the run has consumed, from the step records: the data stream
+   * Examples of each sequence length the run has consumed, counted as steps run: the data stream
    * continues from there, so a run resumed with another batch size neither repeats nor skips data.
    */
   private consumed(seqLen: number): number {
-    if (!this.consumedBy || this.consumedAt !== this.log.steps.length) {
-      this.consumedBy = new Map();
-      for (const r of this.log.steps) this.consumedBy.set(r.seqLen, (this.consumedBy.get(r.seqLen) ?? 0) + r.batch);
-      this.consumedAt = this.log.steps.length;
-    }
-    return this.consumedBy.get(seqLen) ?? 0;
+    return this.examplesBySeqLen.get(seqLen) ?? 0;
   }
-
-  private consumedBy: Map<number, number> | null = null;
-  private consumedAt = -1;
 
   /**
    * The batch of the next step (0-based `step`), padded to its phase's length: a pure function of the
@@ -313,11 +348,9 @@ export class Pretrainer {
       ms: Date.now() - t0,
     };
     if (!Number.isFinite(rec.loss)) throw new Error(`the loss became ${rec.loss} at step ${this.step}: lower the learning rate (--lr) or raise the warm-up`);
-    this.log.steps.push(rec);
-    if (this.consumedBy && this.consumedAt === this.log.steps.length - 1) {
-      this.consumedBy.set(rec.seqLen, (this.consumedBy.get(rec.seqLen) ?? 0) + rec.batch);
-      this.consumedAt = this.log.steps.length;
-    }
+    this.records.add(rec);
+    this.examplesBySeqLen.set(rec.seqLen, (this.examplesBySeqLen.get(rec.seqLen) ?? 0) + rec.batch);
+    this.log.summary = this.summary();
     return rec;
   }
 
@@ -358,7 +391,9 @@ export class Pretrainer {
   async run(): Promise<TrainingLog> {
     const o = this.options;
     const ckpt = o.outDir ? findCheckpointDir(path.join(o.outDir, "checkpoint")) : null;
+    if (o.outDir) fs.mkdirSync(o.outDir, { recursive: true });
     if (o.resume && ckpt) await this.restore(ckpt);
+    else if (this.records.file && this.records.count === 0) fs.rmSync(this.records.file, { force: true }); // a fresh run starts a fresh file
     await this.ensureTrainer();
     this.log.backend = this.engineDescription();
     // One segment per invocation (a resumed run adds one), updated in place at every checkpoint.
@@ -401,7 +436,9 @@ export class Pretrainer {
     this.trainer?.sync();
     await saveBert(this.model, dir, { tokenizerFrom: null });
     writeTokenizerFiles(this.tokenizer, dir);
+    this.log.summary = this.summary();
     writeAtomic(path.join(dir, "training-log.json"), JSON.stringify(this.log));
+    if (this.records.file && path.resolve(path.dirname(this.records.file)) !== path.resolve(dir)) fs.copyFileSync(this.records.file, path.join(dir, STEPS_FILE));
   }
 
   /** Model, optimizer state, step count and log, written as one set, so `run()` with resume continues exactly here. */
@@ -409,11 +446,12 @@ export class Pretrainer {
     const trainer = await this.ensureTrainer();
     trainer.sync();
     const dir = path.join(this.options.outDir!, "checkpoint");
+    this.records.sync(); // the checkpoint counts these records: they are on disk before it is
     await writeCheckpointDir(
       dir,
       {
         [OPTIMIZER_FILE]: optimizerStateBytes(trainer.optimizerState()),
-        [STATE_FILE]: JSON.stringify({ step: this.step, adamT: trainer.updates, log: this.log }),
+        [STATE_FILE]: JSON.stringify({ step: this.step, adamT: trainer.updates, log: { ...this.log, summary: this.summary() } }),
       },
       async (staging) => {
         await saveBert(this.model, staging, { tokenizerFrom: null });
@@ -433,6 +471,22 @@ export class Pretrainer {
     this.step = state.step;
     const keepOptions = this.log.options;
     Object.assign(this.log, state.log, { options: keepOptions, meta: this.options.meta ?? state.log.meta });
+    // The step records: the summary continues; steps.jsonl is cut back to the checkpoint's steps.
+    const s = state.log.summary;
+    const file = this.records.file;
+    if (s) {
+      this.records.restore({ count: s.steps, tokens: s.tokens, stride: s.stride, kept: state.log.steps, recent: s.recent });
+      this.examplesBySeqLen = new Map(Object.entries(s.examplesBySeqLen).map(([k, v]) => [Number(k), v]));
+    } else {
+      // A checkpoint from before steps.jsonl: its log holds every step; the file starts with them.
+      const all = state.log.steps;
+      if (file) fs.writeFileSync(file, all.map((r) => JSON.stringify(r) + "\n").join(""));
+      for (const r of all) this.records.add(r, false);
+      this.examplesBySeqLen = new Map();
+      for (const r of all) this.examplesBySeqLen.set(r.seqLen, (this.examplesBySeqLen.get(r.seqLen) ?? 0) + r.batch);
+    }
+    this.log.steps = this.records.kept;
+    this.log.summary = this.summary();
   }
 
   dispose(): void {

@@ -2,7 +2,9 @@
  * Checkpoints that survive a crash at any moment: the whole file set (weights, optimizer state,
  * step counter and log) is written into a fresh folder, which then replaces the previous one with
  * two renames (previous → `.old`, new → name). A reader that finds no checkpoint but an `.old`
- * one (a crash between the two renames) takes the `.old` one.
+ * one (a crash between the two renames) takes the `.old` one. Every file and the staging folder are
+ * flushed to disk (fsync) before the renames, and the parent folder after them, so a power cut
+ * cannot leave a renamed folder whose files are still empty.
  *
  * Optimizer state is a safetensors file with `m.<param>` and `v.<param>` tensors.
  */
@@ -23,11 +25,38 @@ export async function writeCheckpointDir(dir: string, files: Record<string, stri
   fs.mkdirSync(staging, { recursive: true });
   if (fill) await fill(staging);
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(staging, name), data);
+  syncTree(staging);
   const old = `${dir}.old`;
   fs.rmSync(old, { recursive: true, force: true });
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(staging, dir);
+  syncPath(parent);
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** fsync of a file or folder (folders: where the platform allows opening one; Windows does not). */
+export function syncPath(p: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(p, "r");
+    fs.fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A folder cannot be opened or fsynced on Windows (EISDIR/EPERM); its entries are durable there anyway.
+    if (!(fs.statSync(p).isDirectory() && (code === "EISDIR" || code === "EPERM" || code === "EINVAL" || code === "EBADF"))) throw err;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** fsync of every file under a folder, then of the folders themselves. */
+function syncTree(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) syncTree(p);
+    else syncPath(p);
+  }
+  syncPath(dir);
 }
 
 /** The checkpoint folder to read: `dir`, or `dir.old` after a crash between the renames; null if none. */
@@ -60,5 +89,7 @@ export function readOptimizerState(dir: string): OptimizerState {
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, data);
+  syncPath(tmp);
   fs.renameSync(tmp, file);
+  syncPath(path.dirname(file));
 }

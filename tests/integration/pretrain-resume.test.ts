@@ -57,6 +57,10 @@ test("killed mid-way + --resume = the same final step count and data order as an
   assert.deepEqual(resumed.steps.map((s) => s.step), full.steps.map((s) => s.step));
   assert.deepEqual(resumed.steps.map((s) => s.hash), full.steps.map((s) => s.hash), "data order (batch fingerprints) differs");
   assert.ok(resumed.segments.length >= 2, "the log records both segments");
+  // steps.jsonl, append-only: the steps the killed run did after its checkpoint were cut on resume and redone once.
+  const lines = (dir: string) => fs.readFileSync(path.join(dir, "steps.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; hash: string });
+  assert.deepEqual(lines(b).map((s) => s.step), full.steps.map((s) => s.step), "steps.jsonl holds every step once");
+  assert.deepEqual(lines(b).map((s) => s.hash), lines(a).map((s) => s.hash));
 
   // The output is a Hugging Face checkpoint with its tokenizer, and `course forward` loads it.
   for (const f of ["config.json", "model.safetensors", "vocab.txt", "tokenizer.json"]) assert.ok(fs.existsSync(path.join(b, f)), f);

@@ -23,6 +23,8 @@ test("says where the recommended strategy ranked, by how much, and that the advi
   assert.match(r.markdown, /full 11,000,000 \(4,583 weights per example\)/);
   assert.match(r.markdown, /feature 514 \(5 examples per weight\)/);
   assert.match(r.markdown, /course's reconstruction of a lecture slide/);
+  assert.match(r.markdown, /related to pre-training: yes; large labelled dataset: no/);
+  assert.match(r.markdown, /Yet full fine-tuning ranked above feature-based here/);
 });
 
 test("with few labels per class the advice is checked on the second task", () => {
@@ -32,6 +34,8 @@ test("with few labels per class the advice is checked on the second task", () =>
   assert.equal(r.rank, 1);
   assert.match(r.markdown, /ranked \*\*1st of 2\*\* on sentiment \(0\.900\): this run agrees with the tree\./);
   assert.equal(r.fewLabelsRank, 1);
+  assert.match(r.markdown, /feature-based, also ranked above full fine-tuning/);
+  assert.doesNotMatch(r.markdown, /Yet full fine-tuning/);
   assert.match(r.markdown, /31 classes, 10\.0 labelled examples per class\. feature ranked \*\*1st of 2\*\* there .*the tree's advice holds\./);
   const worse = treeReading({ answers: lab, runs, trainSize: 2400, fewLabels: { name: "chatbot intents", runs: [chat[0], row("lora:8", 0.6, 40_000, "chatbot")], trainSize: 310, classes: 31 } });
   assert.equal(worse.fewLabelsRank, 2);

@@ -95,13 +95,15 @@ test("locked data rewritten, hidden inputs logged, the staff token and markup: n
   // The logger's public Q4 checks showed its log (so the channel is real) — with public inputs only.
   const logger = res("logger");
   const feedback = fs.readFileSync(path.join(out, "students", "logger", "feedback.md"), "utf8");
+  // Outputs escape Markdown (\[ \]) and JSON (\"): inputs are looked for with every backslash removed.
+  const plain = (t: string) => t.replace(/\\/g, "");
   assert.match(feedback, /LOG/, "the public check's message carries the log");
-  assert.match(feedback, /\[3,4\]/, "…and the public inputs in it");
+  assert.ok(plain(feedback).includes('"norm","[3,4]"') || plain(feedback).includes("[3,4]"), "…and the public inputs in it");
   assert.equal(q(logger, "q1").score, 2, why(logger));
   for (const [file, text] of outputs) {
     if (file.startsWith("reference")) continue; // the solution's own run
-    for (const input of HIDDEN_INPUTS) assert.ok(!text.includes(input), `${file} shows the hidden input ${input}`);
-    assert.ok(!text.includes(CANARY), `${file} shows the staff's Hugging Face token`);
+    for (const input of HIDDEN_INPUTS) assert.ok(!plain(text).includes(input) && !text.includes(input), `${file} shows the hidden input ${input}`);
+    assert.ok(!plain(text).includes(CANARY), `${file} shows the staff's Hugging Face token`);
   }
 
   // Markup from a student's answer is shown, escaped.

@@ -57,7 +57,8 @@ test("public checks run in their own pass, hidden ones in another; the two merge
   assert.deepEqual(r1.filter((r) => r.t === "result").map((r) => (r as { i: number }).i), [0, 1], "the public pass runs public checks only");
   assert.deepEqual(r2.filter((r) => r.t === "result").map((r) => (r as { i: number }).i), [2, 3], "the hidden pass runs hidden checks only");
   const p2 = r1.find((r) => r.t === "result" && r.i === 1) as { msg: string };
-  assert.match(p2.msg, /missingName is not defined in your notebook: an earlier locked cell \(cell 3\) failed because Error: boom/);
+  assert.match(p2.msg, /missingName is missing: an earlier locked cell \(cell 3\) failed because Error: boom/);
+  assert.doesNotMatch(p2.msg, /not defined in your notebook/);
   const spec = { id: "q1", title: "q1", points: 5, tests: [{ hidden: false, js: "", file: "" }, { hidden: true, js: "", file: "" }] };
   const q = scoreQuestion(spec, mergePasses(spec, r1, r2));
   assert.deepEqual(q.checks.map((c) => [c.name, c.status]), [["p1", "passed"], ["p2", "failed"], ["h1", "passed"], ["h2", "failed"]]);

@@ -87,3 +87,11 @@ test("every package lib/ and grading/ load is a declared dependency", () => {
   assert.deepEqual([...missing], []);
   assert.equal(pkg.dependencies["onnxruntime-node"], "1.30.0", "the ONNX engine's runtime is pinned (the version @huggingface/transformers pins)");
 });
+
+test("reading settings loads nothing else: requiring lib/env.ts pulls in no tfjs, ONNX Runtime or other package", () => {
+  const { spawnSync } = require("child_process") as typeof import("child_process");
+  const probe = `require(${JSON.stringify(path.join(ROOT, "lib", "env.ts"))}); const mods = Object.keys(require.cache).filter((f) => f.includes("node_modules") && !f.includes("${path.sep}tsx${path.sep}") && !f.includes("esbuild") && !f.includes("get-tsconfig") && !f.includes("resolve-pkg-maps")); console.log(JSON.stringify(mods));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), []);
+});

@@ -11,7 +11,7 @@ import { BertModel } from "../../models/bert/model";
 import { CONFIG_NAMES, ConfigName, pretrainConfig } from "../../pretraining/configs";
 import { loadPretrainingDocuments, mixTraining, parseMixture, prepareCorpus } from "../../pretraining/corpus";
 import { tokenizerIn, trainTokenizer } from "../../pretraining/tokenizer";
-import { Pretrainer, TrainingLog, writeTokenizerFiles } from "../../pretraining/trainer";
+import { allStepRecords, Pretrainer, STEPS_FILE, TrainingLog, writeTokenizerFiles } from "../../pretraining/trainer";
 import { writeTrainingRecord } from "../../pretraining/record";
 import { loadBert, saveBert } from "../../models/bert/checkpoint";
 import { BertTokenizer } from "../../text/tokenizer";
@@ -186,16 +186,18 @@ export const command: Command = {
       model.dispose();
       return 130;
     }
-    const first = log.steps[0];
-    const lastK = log.steps.slice(-Math.max(1, Math.min(20, Math.floor(log.steps.length / 10))));
+    const allSteps = allStepRecords(log, out);
+    const full = { ...log, steps: allSteps };
+    const first = allSteps[0];
+    const lastK = allSteps.slice(-Math.max(1, Math.min(20, Math.floor(allSteps.length / 10))));
     const endLoss = lastK.reduce((s, x) => s + x.mlmLoss, 0) / lastK.length;
     const ev = log.evals[log.evals.length - 1];
     console.log(
-      `done: ${log.steps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
+      `done: ${allSteps.length} steps in ${log.wallSeconds.toFixed(0)} s of training; MLM loss ${first?.mlmLoss.toFixed(3)} (step 1) → ${endLoss.toFixed(3)} (mean of the last ${lastK.length}), ` +
         `${first ? (100 * (1 - endLoss / first.mlmLoss)).toFixed(1) : "?"}% lower; held-out MLM acc ${(100 * ev.mlmAccuracy).toFixed(1)}%, NSP acc ${(100 * ev.nspAccuracy).toFixed(1)}%; model in ${out}`,
     );
-    const rec = await writeTrainingRecord(out, log, model, tok, corpus);
-    writeLossCurve(out, log, rec.steps, rec.heldOut.mlmAccuracy);
+    const rec = await writeTrainingRecord(out, full, model, tok, corpus);
+    writeLossCurve(out, full, rec.steps, rec.heldOut.mlmAccuracy);
     console.log(`cloze: ${rec.cloze.top5} of ${rec.cloze.of} answers in the top 5; held-out MLM accuracy ${rec.stillImproving.verdict}`);
     model.dispose();
     return 0;
@@ -230,9 +232,14 @@ async function exportCheckpoint(ckpt: string, target: string, corpusArg: string 
   await saveBert(model, target, { tokenizerFrom: null });
   writeTokenizerFiles(tok, target);
   fs.writeFileSync(path.join(target, "training-log.json"), JSON.stringify(state.log));
+  // Every step record: the run's steps.jsonl (next to its checkpoint folder), cut at the checkpoint's step.
+  const runDir = path.dirname(path.resolve(ckpt).replace(/\.old$/, ""));
+  const steps = allStepRecords(state.log, runDir);
+  if (fs.existsSync(path.join(runDir, STEPS_FILE))) fs.writeFileSync(path.join(target, STEPS_FILE), steps.map((r) => JSON.stringify(r) + "\n").join(""));
+  const full = { ...state.log, steps };
   const corpus = corpusArg ? prepareRunCorpus(loadPretrainingDocuments(corpusArg).docs, tok, split) : undefined;
-  const rec = await writeTrainingRecord(target, state.log, model, tok, corpus);
-  writeLossCurve(target, state.log, rec.steps, rec.heldOut.mlmAccuracy);
+  const rec = await writeTrainingRecord(target, full, model, tok, corpus);
+  writeLossCurve(target, full, rec.steps, rec.heldOut.mlmAccuracy);
   console.log(`exported step ${state.step} to ${target}: held-out MLM accuracy ${(100 * rec.heldOut.mlmAccuracy).toFixed(1)}%, NSP ${(100 * rec.heldOut.nspAccuracy).toFixed(1)}%, cloze top-5 ${rec.cloze.top5}/${rec.cloze.of}`);
   model.dispose();
   return 0;

@@ -144,10 +144,6 @@ const RULES: Record<string, Rule> = {
     const count = axes.reduce((c, a) => c * x.shape[a], 1);
     return [g.expand(g.binary("Mul", g.reshape(dy!, kept), g.scalarLike(1 / count, dy!.dtype)), x.shape)];
   },
-  ReduceSumSquare: (g, n, [dy]) => {
-    const x = n.inputs[0]!;
-    return [g.binary("Mul", g.binary("Mul", x, g.scalarLike(2, x.dtype)), dy!)];
-  },
   MatMul: (g, n, [dy], need) => matmulGrads(g, n.inputs[0]!, n.inputs[1]!, dy!, need),
   Gemm: (g, n, [dy], need) => {
     const [a, b, c] = n.inputs as (Val | null)[];
@@ -192,26 +188,24 @@ const RULES: Record<string, Rule> = {
     }
     return [dx, dgamma, dbeta];
   },
-  Dropout: (g, n, [dy]) => {
-    const mask = n.outputs[1];
-    const rate = constValues(g, n.inputs[1]!)[0];
-    return [g.binary("Mul", g.binary("Mul", dy!, g.cast(mask, "float32")), g.scalarLike(1 / (1 - rate), "float32")), null, null];
-  },
   SoftmaxCrossEntropyLoss: (g, n, [dy]) => {
-    // d loss / d logits = (softmax − onehot(label)) · valid / count  (mean over the rows that count)
+    // d loss / d logits = (softmax − onehot(label)) · valid  (reduction "sum" over the rows that count)
+    if (n.attrs.reduction !== "sum") throw new Error(`autodiff: SoftmaxCrossEntropyLoss is differentiated with reduction "sum" only, got "${n.attrs.reduction}"`);
     const [logits, labels] = n.inputs as Val[];
     const logp = n.outputs[1];
     const ignore = n.attrs.ignore_index as number;
-    const valid = g.compare("Equal", labels, g.scalarLike(ignore, labels.dtype));
-    const keep = g.unary("Not", valid); // [N] bool
+    const ignored = g.compare("Equal", labels, g.scalarLike(ignore, labels.dtype));
+    const keep = g.unary("Not", ignored); // [N] bool
     const safe = g.where(keep, labels, g.scalarLike(0, labels.dtype));
     const w = g.cast(keep, "float32"); // [N]
-    const count = g.binary("Max", g.reduceSum(w, [0], false), g.scalarLike(1, "float32"));
     const diff = g.binary("Sub", g.unary("Exp", logp), g.oneHot(safe, logits.shape[1])); // [N, C]
-    const scale = g.binary("Div", g.binary("Mul", w, dy!), count); // [N]
+    const scale = g.binary("Mul", w, dy!); // [N]
     return [g.binary("Mul", diff, g.unsqueeze(scale, -1)), null];
   },
 };
+
+/** The operators autodiff differentiates (tests/unit/engine-autodiff-rules.test.ts checks each one). */
+export const RULE_NAMES: readonly string[] = Object.keys(RULES);
 
 /** The values of a constant (an initializer) recorded in the graph. */
 export function constValues(g: Graph, v: Val): ArrayLike<number> {
@@ -250,9 +244,11 @@ export function gradients(g: Graph, loss: Val, wrt: Val[]): Val[] {
       const gs = pending.get(o);
       return gs ? addAll(g, gs) : null;
     });
-    if (dys[0] === null) {
-      // A node whose main output is unused but a side output is (e.g. LayerNorm's statistics): no rule needed here.
-      continue;
+    // Every rule differentiates through a node's main output only (LayerNorm's statistics, the
+    // loss's log-probabilities and the like are read by the rules, not differentiated through).
+    const side = dys.findIndex((d, k) => k > 0 && d !== null);
+    if (side > 0) {
+      throw new Error(`autodiff: the loss depends on output ${side} of ${n.op} ("${n.outputs[side].name}"), and ${n.op}'s gradient rule covers only its output 0: compute that value with its own operators instead`);
     }
     const dxs = rule(g, n, dys, need);
     n.inputs.forEach((x, k) => {

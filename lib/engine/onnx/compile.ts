@@ -7,9 +7,15 @@
  *    the trainable parameters, then AdamW with clipping (lib/training/adamw.ts) — one native graph
  *    per training step, whose outputs are the updated parameters and moments.
  *
- * Sessions are cached by a key that covers everything the graph depends on (function identity,
- * shapes, which parameters train, options), so a training loop compiles once per batch shape.
+ * Sessions are cached by the content of the graph: the SHA-256 of its serialized ONNX bytes. A
+ * caller's `key` is only a label (the graph's name), so a changed closure — a new function with
+ * a different captured value under the same key — traces to different bytes and gets its own
+ * session; two functions that build the same graph share one. Tracing is remembered per function
+ * object (and hook objects) and per shape/option signature, so a training loop traces once per
+ * batch shape; a model function must therefore capture its settings when it is made (a `const`
+ * in the closure), not read mutable state while it is traced.
  */
+import { createHash } from "crypto";
 import { adamwUpdate, AdamWConfig } from "../../training/adamw";
 import type { Ctx, DenseHook, ModelFn } from "../contract";
 import { HostTensor } from "../ops";
@@ -91,20 +97,36 @@ export function trace(spec: TraceSpec): { g: Graph; params: Map<string, Val>; ou
   return { g, params, outputs };
 }
 
+/** Sessions by graph content (SHA-256 of the serialized model), least recently used first. */
 const cache = new Map<string, Promise<Session>>();
 /** Compiled sessions kept (least recently used go first): each holds its graph and memory arena. */
 const MAX_SESSIONS = 12;
+/** What a function object traced to, per signature (shapes, options): the content hash. */
+const traced = new WeakMap<object, Map<string, string>>();
+/** A number per function object (model functions, hooks), for signatures. */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+let compiled = 0;
 
-function cached(key: string, make: () => Promise<Session>): Promise<Session> {
-  let s = cache.get(key);
-  if (s) {
-    cache.delete(key); // most recently used goes last
-    cache.set(key, s);
-    return s;
-  }
-  s = make();
-  cache.set(key, s);
-  s.catch(() => cache.delete(key));
+function objectId(x: object): number {
+  let id = objectIds.get(x);
+  if (id === undefined) objectIds.set(x, (id = nextObjectId++));
+  return id;
+}
+
+/** SHA-256 of a serialized graph: the session cache's key. */
+export function graphHash(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** How many sessions are cached now and how many were compiled since the process started (tests). */
+export function sessionStats(): { cached: number; compiled: number } {
+  return { cached: cache.size, compiled };
+}
+
+function remember(hash: string, s: Promise<Session>): Promise<Session> {
+  cache.set(hash, s);
+  s.catch(() => cache.delete(hash));
   while (cache.size > MAX_SESSIONS) {
     const oldest = cache.keys().next().value as string;
     const victim = cache.get(oldest)!;
@@ -112,6 +134,43 @@ function cached(key: string, make: () => Promise<Session>): Promise<Session> {
     victim.then((x) => x.release()).catch(() => undefined);
   }
   return s;
+}
+
+function lookup(hash: string): Promise<Session> | undefined {
+  const s = cache.get(hash);
+  if (s) {
+    cache.delete(hash); // most recently used goes last
+    cache.set(hash, s);
+  }
+  return s;
+}
+
+/**
+ * The session for the graph `build` makes. `signature` names everything besides the function
+ * objects that the graph depends on; if this function (with these hooks) already traced under
+ * it and its session is cached, the trace is skipped; otherwise the graph is built, serialized
+ * and hashed, and a session with the same bytes is reused or a new one compiled.
+ */
+async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph): Promise<Session> {
+  const sig = `${signature}|hooks=${(spec.hooks ?? []).map((h) => objectId(h)).join(",")}`;
+  let memo = traced.get(spec.fn);
+  if (!memo) traced.set(spec.fn, (memo = new Map()));
+  const known = memo.get(sig);
+  if (known) {
+    const hit = lookup(known);
+    if (hit) return hit;
+  }
+  const g = build();
+  const bytes = serialize(g, spec.key);
+  const hash = graphHash(bytes);
+  memo.set(sig, hash);
+  const hit = lookup(hash);
+  if (hit) return hit;
+  compiled++;
+  return remember(
+    hash,
+    Session.create(bytes).then((s) => withRandom(s, g)),
+  );
 }
 
 function shapeKey(spec: TraceSpec): string {
@@ -122,8 +181,8 @@ function shapeKey(spec: TraceSpec): string {
 
 /** A session computing the function's outputs (and, with `withGradients`, ∂loss/∂p as `grad/<name>`). */
 export function forwardSession(spec: TraceSpec, withGradients?: { loss: string; wrt: string[] }): Promise<Session> {
-  const key = `fwd|${shapeKey(spec)}|grads=${withGradients ? `${withGradients.loss}:${withGradients.wrt.join(",")}` : ""}`;
-  return cached(key, async () => {
+  const sig = `fwd|${shapeKey(spec)}|grads=${withGradients ? `${withGradients.loss}:${withGradients.wrt.join(",")}` : ""}`;
+  return sessionFor(spec, sig, () => {
     const { g, params, outputs } = trace(spec);
     for (const [name, v] of Object.entries(outputs)) g.output(name, v);
     if (withGradients) {
@@ -132,14 +191,14 @@ export function forwardSession(spec: TraceSpec, withGradients?: { loss: string; 
       const wrt = withGradients.wrt.map((n) => params.get(n)!);
       gradients(g, loss, wrt).forEach((d, i) => g.output(GRAD(withGradients.wrt[i]), d));
     }
-    return withRandom(await Session.create(serialize(g, spec.key)), g);
+    return g;
   });
 }
 
 /** A session for one training step: forward, backward, clipping and AdamW, all native. */
 export function trainSession(spec: TrainSpec): Promise<Session> {
-  const key = `train|${shapeKey(spec)}|${spec.lossOutput}|${spec.trainable.join(",")}|${JSON.stringify(spec.optimizer)}|${spec.trainable.map((n) => (spec.decay(n) ? 1 : 0)).join("")}`;
-  return cached(key, async () => {
+  const sig = `train|${shapeKey(spec)}|${spec.lossOutput}|${spec.trainable.join(",")}|${JSON.stringify(spec.optimizer)}|${spec.trainable.map((n) => (spec.decay(n) ? 1 : 0)).join("")}`;
+  return sessionFor(spec, sig, () => {
     const { g, params, outputs } = trace(spec);
     const loss = outputs[spec.lossOutput];
     if (!loss) throw new Error(`the function has no output "${spec.lossOutput}"`);
@@ -166,7 +225,7 @@ export function trainSession(spec: TrainSpec): Promise<Session> {
       g.output(NEW_M(n), upd.next[i].m);
       g.output(NEW_V(n), upd.next[i].v);
     });
-    return withRandom(await Session.create(serialize(g, spec.key)), g);
+    return g;
   });
 }
 

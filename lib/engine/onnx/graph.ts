@@ -251,17 +251,6 @@ export class Graph {
     return this.one("ReduceMean", [x], shape, x.dtype, { axes: ax, keepdims: keepDims ? 1 : 0 });
   }
 
-  /** Sum of squares of every element → a scalar. */
-  sumSquares(x: Val): Val {
-    const flat = this.reshape(x, [x.size]);
-    return this.one("ReduceSumSquare", [flat], [], x.dtype, { keepdims: 0 });
-  }
-
-  argMax(x: Val, axis: number): Val {
-    const a = normAxis(axis, x.rank);
-    return this.one("ArgMax", [x], x.shape.filter((_, i) => i !== a), "int64", { axis: a, keepdims: 0 });
-  }
-
   // ------------------------------------------------------------------ linear algebra
 
   matmul(a: Val, b: Val): Val {
@@ -315,17 +304,14 @@ export class Graph {
     return v;
   }
 
-  /** Dropout in training mode with a per-node seed (ONNX Runtime advances the generator on every run); returns [y, mask]. */
-  dropout(x: Val, rate: number, seed: number): Val[] {
-    const ratio = this.constant(new Float32Array([rate]), [], "float32");
-    const train = this.constant([1], [], "bool");
-    return this.node("Dropout", [x, ratio, train], [{ shape: x.shape, dtype: x.dtype }, { shape: x.shape, dtype: "bool" }], { seed });
-  }
-
-  /** SoftmaxCrossEntropyLoss (mean over rows whose label ≠ ignoreIndex); returns [loss, logProb]. */
+  /**
+   * SoftmaxCrossEntropyLoss, summed over the rows whose label ≠ ignoreIndex; returns [loss, logProb].
+   * (Summed, not ONNX's "mean": with every label ignored, ONNX Runtime's mean is 0/0 = NaN, so the
+   * mean is taken by the caller over max(count, 1), like the tfjs engine; see OnnxOps.crossEntropy.)
+   */
   softmaxCrossEntropy(logits: Val, labels: Val, ignoreIndex: number): Val[] {
     return this.node("SoftmaxCrossEntropyLoss", [logits, labels], [{ shape: [], dtype: logits.dtype }, { shape: logits.shape, dtype: logits.dtype }], {
-      reduction: "mean",
+      reduction: "sum",
       ignore_index: ignoreIndex,
     });
   }

@@ -172,6 +172,10 @@ export class OnnxOps implements Ops<Val> {
     if (logits.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== logits.shape[0]) {
       throw new Error(`crossEntropy expects logits [N, C] and labels [N], got [${logits.shape}] and [${labels.shape}]`);
     }
-    return this.g.softmaxCrossEntropy(logits, labels, IGNORE_INDEX)[0];
+    // Σ over the rows that count / max(count, 1): 0 (not NaN) when every label is ignored, as on tfjs.
+    const [sum] = this.g.softmaxCrossEntropy(logits, labels, IGNORE_INDEX);
+    const counted = this.g.cast(this.g.unary("Not", this.g.compare("Equal", labels, this.g.scalarLike(IGNORE_INDEX, labels.dtype))), "float32"); // [N]
+    const count = this.g.binary("Max", this.g.reduceSum(counted, [0], false), this.g.scalarLike(1, "float32"));
+    return this.g.binary("Div", sum, count);
   }
 }

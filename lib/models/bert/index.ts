@@ -13,6 +13,7 @@ import { loadBert, LoadOptions, LoadReport } from "./checkpoint";
 import { BertModel } from "./model";
 
 export { BertModel, disposeOutput, crossEntropy } from "./model";
+export { BertInputError, checkBertInputs } from "./inputs";
 export type { BertInputs, BertOutput, ForwardOptions, CreateOptions, RunOptions, BertHostOutput } from "./model";
 export { bertEmbeddings, bertAttention, bertLayer, bertEncoder, bertPooler, clsRows, mlmHead, nspHead, pretrainingLoss } from "./bert";
 export type { BertTensors, PretrainTensors, EncoderOutput } from "./bert";

@@ -20,6 +20,7 @@ import { bertEncoder, bertPooler, mlmHead, nspHead } from "./bert";
 import { BertRunInputs, runInChunks, tfjsChunkSize } from "./chunks";
 import { BertConfig, makeConfig } from "./config";
 import { ALL_HEADS, BertParams, HeadsSpec } from "./params";
+import { checkBertInputs } from "./inputs";
 
 type IntMatrix = tfTypes.Tensor2D | number[][] | Int32Array[];
 
@@ -206,6 +207,7 @@ export class BertModel {
       tokenTypeIds: { data: flat(inputs.tokenTypeIds, "tokenTypeIds", 0), shape: [B, T] },
       attentionMask: { data: flat(inputs.attentionMask, "attentionMask", 1), shape: [B, T] },
     };
+    checkBertInputs(cfg, B, T, feeds.inputIds.data, feeds.tokenTypeIds.data);
     if (wantHeads && rows) feeds.mlmRows = { data: Int32Array.from(rows), shape: [rows.length] };
     const heads = this.heads;
     const attentions = options.attentions ?? false;

@@ -49,9 +49,12 @@ export function makeGptConfig(partial: Partial<GptConfig> & { vocab_size: number
   if (cfg.position_embedding_type !== "learned" && cfg.position_embedding_type !== "rotary") {
     throw new Error(`position_embedding_type must be "learned" or "rotary", got "${String(cfg.position_embedding_type)}"`);
   }
-  if ((cfg.n_embd / cfg.n_head) % 2 !== 0) throw new Error("rotary positions need an even head size (n_embd / n_head)");
   if (cfg.n_embd % cfg.n_head !== 0) {
     throw new Error(`n_embd (${cfg.n_embd}) must be a multiple of n_head (${cfg.n_head}): each head gets n_embd / n_head features`);
+  }
+  // Rotary positions turn pairs of features; a learned table has no such need.
+  if (cfg.position_embedding_type === "rotary" && (cfg.n_embd / cfg.n_head) % 2 !== 0) {
+    throw new Error(`rotary positions need an even head size: n_embd / n_head = ${cfg.n_embd / cfg.n_head}; choose another n_head, or position_embedding_type "learned"`);
   }
   for (const k of ["vocab_size", "n_positions", "n_embd", "n_layer", "n_head"] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`GPT config: ${k} must be a positive integer, got ${cfg[k]}`);

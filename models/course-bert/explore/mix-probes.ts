@@ -3,18 +3,21 @@
  * the shipped model (step 24,000, whose last 4,812 steps ran with `--mix sotu:3,moby:8,brown:3`) and
  * by short continuations of it with other mixtures. Run once; notebook 01 reads the JSON it writes.
  *
- *   node --import tsx models/course-bert/explore/mix-probes.ts [--steps 300] [--out models/course-bert/mix-probes.json]
+ *   node --import tsx models/course-bert/explore/mix-probes.ts [--steps 200] [--out models/course-bert/mix-probes.json]
+ *
+ * `--steps 0` scores the shipped model only (no continuations); `--score-only` does that without the corpus
+ * (no held-out evaluation, no stream composition: seconds instead of minutes).
  *
  * Each branch starts from the shipped weights (fresh AdamW moments), T = 64, batch 32, no dropout,
- * lr 2e-4 after 30 warm-up steps, constant (the shipped model ended its cool-down at 0; 2e-4 is the rate its
- * NSP branch restarted at, models/course-bert/README.md). The held-out documents are the same for all.
+ * lr 5e-4 after 20 warm-up steps, constant (5e-4 is the rate the shipped model was pre-trained at after its
+ * warm-up, models/course-bert/README.md). The held-out documents are the same for all.
  * Probes: the sentences notebook 01 fills in, and Kurita et al. (2019)-style gender templates
  * ("[MASK] is a nurse."): log P(he)/P(she) at the mask, minus the same log-ratio in the prior
  * template "[MASK] is a [MASK]." (their normalisation by the prior).
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../../../lib/env";
+import { initBackend } from "../../../lib/engine/tfjs/backend";
 import { loadBert } from "../../../lib/models/bert/checkpoint";
 import type { BertModel } from "../../../lib/models/bert/model";
 import { BertTokenizer } from "../../../lib/text/tokenizer";
@@ -34,10 +37,11 @@ export const PROBES = [
   "i have never seen such a [MASK].",
 ];
 export const OCCUPATIONS = ["nurse", "doctor", "captain", "teacher", "sailor", "secretary", "president", "cook"];
+// Most informative first (the run writes its JSON after every branch, so a cut-short run keeps the first ones).
 const BRANCHES: { name: string; mix: string; note: string }[] = [
-  { name: "same mix", mix: "sotu:3,moby:8,brown:3", note: "the mixture the shipped model ended on (control: more steps, same data)" },
-  { name: "as collected", mix: "", note: "no reweighting: every document once (reviews 79% of the tokens)" },
   { name: "novel ×40", mix: "moby:40", note: "Moby-Dick repeated 40 times, the rest once" },
+  { name: "as collected", mix: "", note: "no reweighting: every document once (reviews 79% of the tokens)" },
+  { name: "same mix", mix: "sotu:3,moby:8,brown:3", note: "the mixture the shipped model ended on (control: more steps, same data)" },
 ];
 
 /** Probability of each of `words` at the first [MASK] of `text` (the full softmax, not the top k). */
@@ -82,19 +86,28 @@ function composition(c: PreparedCorpus): Record<string, number> {
   return out;
 }
 
-/** Held-out MLM and NSP accuracy on the same 8 batches every branch is evaluated on (seed 7's held-out stream). */
+/** Held-out MLM and NSP accuracy on the same batches every branch is evaluated on (seed 7's held-out stream). */
 async function heldOut(model: BertModel, tok: BertTokenizer, corpus: PreparedCorpus) {
   const e = await new Pretrainer(model, tok, corpus, { ...TRAIN, steps: 1 }).evaluate();
   return { mlmAccuracy: +e.mlmAccuracy.toFixed(4), nspAccuracy: +e.nspAccuracy.toFixed(4), maskedTokens: e.maskedTokens };
 }
 
-const TRAIN = { batchSize: 32, seqLen: 64, longFraction: 0, lr: 2e-4, warmupSteps: 30, decay: "constant" as const, dropout: false, seed: 7, evalBatches: 8, engine: "onnx" as const };
+const TRAIN = { batchSize: 32, seqLen: 64, longFraction: 0, lr: 5e-4, warmupSteps: 20, decay: "constant" as const, dropout: false, seed: 7, evalBatches: 6, engine: "onnx" as const };
 
 (async () => {
-  const { values } = parseArgs({ options: { steps: { type: "string", default: "300" }, out: { type: "string", default: `${DIR}/mix-probes.json` } } });
+  const { values } = parseArgs({ options: { steps: { type: "string", default: "200" }, out: { type: "string", default: `${DIR}/mix-probes.json` }, "score-only": { type: "boolean" } } });
   const steps = Number(values.steps);
   await initBackend();
   const tok = BertTokenizer.fromDir(DIR);
+  if (values["score-only"]) {
+    // The shipped model's answers only: no corpus, no held-out evaluation, no continuations (a few seconds).
+    const model = await loadBert(DIR);
+    const shippedOnly = { script: "models/course-bert/explore/mix-probes.ts --score-only", date: new Date().toISOString().slice(0, 10), shipped: { name: "shipped (step 24,000)", mix: "sotu:3,moby:8,brown:3", ...(await score(model, tok)) }, branches: [] };
+    fs.writeFileSync(values.out!, JSON.stringify(shippedOnly, null, 1) + "\n");
+    console.log(`wrote ${values.out} (the shipped model only)`);
+    model.dispose();
+    return;
+  }
   const t0 = Date.now();
   const base = prepareCorpus(loadPretrainingDocuments("course").docs, tok, { heldOutFraction: 0.05, seed: 42 });
   console.log(`corpus ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -102,12 +115,14 @@ const TRAIN = { batchSize: 32, seqLen: 64, longFraction: 0, lr: 2e-4, warmupStep
   const result: Record<string, unknown> = {
     script: "models/course-bert/explore/mix-probes.ts",
     date: new Date().toISOString().slice(0, 10),
-    recipe: { steps, batch: 32, seqLen: 64, lr: 2e-4, warmupSteps: 30, decay: "constant", dropout: false, start: "models/course-bert (step 24,000)" },
+    recipe: { steps, batch: TRAIN.batchSize, seqLen: TRAIN.seqLen, lr: TRAIN.lr, warmupSteps: TRAIN.warmupSteps, decay: TRAIN.decay, dropout: TRAIN.dropout, evalBatches: TRAIN.evalBatches, start: "models/course-bert (step 24,000)" },
     shipped: { name: "shipped (step 24,000)", mix: "sotu:3,moby:8,brown:3", composition: composition(mixTraining(base, parseMixture("sotu:3,moby:8,brown:3"))), asCollected: composition(base), heldOut: await heldOut(shipped, tok, base), ...(await score(shipped, tok)) },
   };
   shipped.dispose();
   const branches = [];
-  for (const b of BRANCHES) {
+  result.branches = branches;
+  if (steps === 0) fs.writeFileSync(values.out!, JSON.stringify(result, null, 1) + "\n"); // --steps 0: score the shipped model only
+  for (const b of steps > 0 ? BRANCHES : []) {
     const corpus = mixTraining(base, parseMixture(b.mix));
     const model = await loadBert(DIR);
     const tb = Date.now();

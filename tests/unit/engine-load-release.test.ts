@@ -1,0 +1,76 @@
+/**
+ * Loading a model, running it on ONNX Runtime and releasing it (weights and sessions) 50 times
+ * keeps the process's resident memory flat: growth under 10% from the level after a warm-up.
+ * (ONNX Runtime's Node binding keeps memory when sessions are not released: microsoft/onnxruntime#25325.)
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as v8 from "v8";
+import * as vm from "vm";
+import { initBackend, tf } from "../../lib/engine/tfjs/backend";
+import { clearSessions } from "../../lib/engine/onnx/compile";
+import { BertModel, loadBert, saveBert } from "../../lib/models/bert";
+
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+
+/** A small BERT (~5 M parameters, 21 MB of float32) so that a leaked copy per cycle shows. */
+const CONFIG = { vocab_size: 8192, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 512, max_position_embeddings: 64, type_vocab_size: 2 };
+
+function settle(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().rss;
+}
+
+test("50 load → run (ONNX) → release cycles keep RSS growth under 10%", async () => {
+  await initBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "course-load-release-"));
+  try {
+    const seedModel = new BertModel(CONFIG, { seed: 3 });
+    await saveBert(seedModel, dir, { tokenizerFrom: null });
+    seedModel.dispose();
+    const ids = [Array.from({ length: 32 }, (_, i) => (i * 97) % 8192), Array.from({ length: 32 }, (_, i) => (i * 31 + 5) % 8192)];
+    const cycle = async () => {
+      const m = await loadBert(dir);
+      const out = await m.run({ inputIds: ids }, { engine: "onnx", layers: [-1] });
+      assert.equal(out.hiddenStates.get(4)!.data.length, 2 * 32 * 256);
+      m.dispose();
+      await clearSessions();
+    };
+    const tensorsBefore = tf().memory().numTensors;
+    for (let i = 0; i < 5; i++) await cycle(); // warm-up: allocator arenas, code, caches
+    const base = settle();
+    for (let i = 0; i < 50; i++) await cycle();
+    const after = settle();
+    const growth = (after - base) / base;
+    console.log(`RSS after warm-up ${(base / 2 ** 20).toFixed(0)} MiB, after 50 cycles ${(after / 2 ** 20).toFixed(0)} MiB: ${(100 * growth).toFixed(1)}%`);
+    assert.equal(tf().memory().numTensors, tensorsBefore, "every tfjs tensor was released");
+    assert.ok(growth < 0.1, `RSS grew ${(100 * growth).toFixed(1)}% over 50 cycles (${(base / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the ONNX trainer shares the host copies of the weights: constructing it adds only AdamW's moments", async () => {
+  await initBackend();
+  const { createTrainer } = await import("../../lib/engine/run");
+  const { hostValues } = await import("../../lib/engine/params");
+  const m = new BertModel(CONFIG, { seed: 4 });
+  try {
+    for (const n of m.params.names()) hostValues(m.params, n); // what every ONNX run already holds
+    const fn = <X>(c: import("../../lib/engine/contract").Ctx<X>) => ({ loss: c.o.mean(c.o.square(c.p("bert.pooler.dense.weight"))) });
+    const base = (settle(), process.memoryUsage().arrayBuffers);
+    const t = createTrainer("onnx", { key: "share", fn, params: m.params, lossOutput: "loss", optimizer: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 0 }, dropout: false });
+    const added = (settle(), process.memoryUsage().arrayBuffers) - base;
+    const moments = 2 * t.trainable.reduce((s, n) => s + 4 * hostValues(m.params, n).length, 0);
+    const weights = m.params.names().reduce((s, n) => s + 4 * hostValues(m.params, n).length, 0);
+    console.log(`weights ${(weights / 2 ** 20).toFixed(1)} MiB, moments ${(moments / 2 ** 20).toFixed(1)} MiB, trainer added ${(added / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(added < moments + weights / 4, `the trainer added ${(added / 2 ** 20).toFixed(1)} MiB: more than the moments (${(moments / 2 ** 20).toFixed(1)} MiB), so it copied weights`);
+    t.dispose();
+  } finally {
+    m.dispose();
+  }
+});
