@@ -5,11 +5,12 @@
 // machine, or while files around the notebook change, a cell then fails, or the kernel dies, for
 // no fault of its code. A kernel compiles every cell afresh, and files it reads are still watched
 // one by one (watchFile), so it loses nothing it needs: a package installed while a kernel runs is
-// seen after a restart. Loaded by the kernel launcher and by `course run`'s kernels.
+// seen after a restart. Loaded by the kernel launcher and by `course run`'s kernels (which, being
+// headless, watch no files either).
 "use strict";
 const path = require("path");
 
-module.exports = function noDirectoryWatch(tslabDir) {
+module.exports = function noDirectoryWatch(tslabDir, o = {}) {
   let ts;
   try {
     ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] }));
@@ -18,6 +19,9 @@ module.exports = function noDirectoryWatch(tslabDir) {
   }
   if (!ts || !ts.sys || typeof ts.sys.watchDirectory !== "function") return false;
   ts.sys.watchDirectory = () => ({ close() {} });
+  // Headless kernels (course run, the book) also watch no files: nobody edits sources while they
+  // run, and a file replaced on disk (git, an install next door) fired the same rebuild twice.
+  if (o.files) ts.sys.watchFile = () => ({ close() {} });
   return true;
 };
 
@@ -25,7 +29,7 @@ module.exports = function noDirectoryWatch(tslabDir) {
 if (require.main !== module && process.argv.includes("kernel")) {
   try {
     const tslabDir = path.dirname(require.resolve("tslab/package.json", { paths: [path.join(__dirname, "..", "..")] }));
-    module.exports(tslabDir);
+    module.exports(tslabDir, { files: true });
     require("./tslab-execute-input.js")(tslabDir);
   } catch {
     /* leave tslab as it is */

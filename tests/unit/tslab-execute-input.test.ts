@@ -81,5 +81,11 @@ test("the cell compiler watches no directories (no 'Unexpected pending rebuildTi
   fs.rmSync(path.join(os.tmpdir(), `course-watch-${process.pid}`));
   assert.equal(called, false);
   assert.match(kernelLauncherSource(tslabMain()), /tslab-no-dir-watch\.js/, "the kernel launcher applies it");
+  // Headless kernels (the --require preload) watch no files either.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { spawnSync } = require("child_process") as typeof import("child_process");
+  const probe = spawnSync(process.execPath, ["--require", path.join(__dirname, "..", "..", "lib", "notebook", "tslab-no-dir-watch.js"), "-e",
+    `const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [${JSON.stringify(dir)}] })); let n = 0; const f = ${JSON.stringify(path.join(os.tmpdir(), `course-wf-${process.pid}`))}; require("fs").writeFileSync(f, "a"); const w = ts.sys.watchFile(f, () => n++); require("fs").rmSync(f); setTimeout(() => { w.close(); console.log("events", n); }, 700);`, "kernel"], { encoding: "utf8" });
+  assert.equal(probe.stdout.trim(), "events 0", probe.stderr);
   assert.match(fs.readFileSync(path.join(__dirname, "..", "..", "lib", "notebook", "kernel.ts"), "utf8"), /"--require", path\.join\(__dirname, "tslab-no-dir-watch\.js"\)/, "course run's kernels preload it");
 });
