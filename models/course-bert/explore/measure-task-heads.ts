@@ -13,8 +13,11 @@
  *
  * Results are written after every run (a stopped run keeps what it finished).
  *
- *   flock /work/coord/heavy.lock nice -n 10 npx tsx models/course-bert/explore/measure-task-heads.ts pos --train 1500 --test 800 --epochs 2 --seeds 1,2,3
- *   flock /work/coord/heavy.lock nice -n 10 npx tsx models/course-bert/explore/measure-task-heads.ts pair --train 800 --test 400 --epochs 3 --seeds 1,2,3
+ * The stored POS measurement (pos-measurements.json) was made with
+ *   npx tsx models/course-bert/explore/measure-task-heads.ts pos --train 600 --test 400 --epochs 6 --seeds 1,2,3
+ * (at 2 epochs, 76 updates, full fine-tuning stayed below the most-frequent-tag baseline: 84.6% vs 86.0%, seed 1).
+ * The paraphrase one:
+ *   npx tsx models/course-bert/explore/measure-task-heads.ts pair --train 400 --test 200 --epochs 3 --seeds 1,2,3
  */
 import * as fs from "fs";
 import * as os from "os";
