@@ -88,7 +88,13 @@ function attachmentsToDataUrls(md: string, cell: Cell): string {
   });
 }
 
-function renderOutput(out: Record<string, unknown>, md: Marked): { html: string; figure: boolean } {
+/** Links to notebooks inside an output's HTML or SVG (e.g. a diagram that links the notebook showing each idea) go through `link` too. */
+function relinkNotebooks(html: string, link?: (href: string) => string): string {
+  if (!link) return html;
+  return html.replace(/(\s(?:xlink:)?href=")([^"]*?\.ipynb(?:#[^"]*)?)(")/g, (_all, pre: string, href: string, post: string) => pre + escapeHtml(link(href.replace(/&amp;/g, "&"))) + post);
+}
+
+function renderOutput(out: Record<string, unknown>, md: Marked, link?: (href: string) => string): { html: string; figure: boolean } {
   const type = out.output_type;
   if (type === "stream") {
     const name = out.name === "stderr" ? "stderr" : "stdout";
@@ -105,9 +111,9 @@ function renderOutput(out: Record<string, unknown>, md: Marked): { html: string;
   const v = data[mime];
   switch (mime) {
     case "text/html":
-      return { html: `<div class="out html">${joinText(v)}</div>`, figure };
+      return { html: `<div class="out html">${relinkNotebooks(joinText(v), link)}</div>`, figure };
     case "image/svg+xml":
-      return { html: `<div class="out svg">${joinText(v)}</div>`, figure };
+      return { html: `<div class="out svg">${relinkNotebooks(joinText(v), link)}</div>`, figure };
     case "image/png":
     case "image/jpeg":
     case "image/gif":
@@ -157,7 +163,7 @@ export function renderNotebook(nb: Notebook, o: RenderOptions = {}): RenderedNot
       const hideInput = tags.includes("remove-input") || cell.metadata?.jupyter?.source_hidden === true;
       const count = cell.execution_count ?? " ";
       const input = hideInput || !src.trim() ? "" : `<div class="input"><span class="prompt">[${count}]</span><pre class="code"><code class="hljs language-typescript">${hljs.highlight(src, { language: "typescript" }).value}</code></pre></div>`;
-      const outs = (cell.outputs ?? []).map((out) => renderOutput(out as unknown as Record<string, unknown>, md));
+      const outs = (cell.outputs ?? []).map((out) => renderOutput(out as unknown as Record<string, unknown>, md, o.link));
       figures += outs.filter((x) => x.figure).length;
       const outputs = outs.map((x) => x.html).filter(Boolean).join("\n");
       parts.push(`<section class="cell code">${input}${outputs ? `<div class="outputs">${outputs}</div>` : ""}</section>`);

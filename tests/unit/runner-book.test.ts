@@ -130,3 +130,17 @@ test("the index: README links to course documents become book pages, headings un
   assert.deepEqual(broken, []);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+test("links to notebooks inside an output's SVG or HTML (a diagram linking the notebook that shows each idea) become links to pages", () => {
+  const nb = {
+    nbformat: 4, nbformat_minor: 5, metadata: {},
+    cells: [{ cell_type: "code", id: "c1", metadata: {}, execution_count: 1, source: "draw()", outputs: [
+      { output_type: "display_data", metadata: {}, data: { "image/svg+xml": '<svg><a href="01-pretraining.ipynb#masking"><text>BERT</text></a></svg>' } },
+      { output_type: "display_data", metadata: {}, data: { "text/html": '<p><a href="02-finetuning.ipynb">02</a> <a href="https://example.org/x.ipynb">ext</a></p>' } },
+    ] }],
+  } as unknown as Notebook;
+  const r = renderNotebook(nb, { link: (href) => (/^[a-z]+:/i.test(href) ? href : href.replace(".ipynb", ".html")) });
+  assert.match(r.html, /href="01-pretraining\.html#masking"/);
+  assert.match(r.html, /href="02-finetuning\.html"/);
+  assert.match(r.html, /href="https:\/\/example\.org\/x\.ipynb"/, "links outside the course are left alone");
+});
