@@ -31,6 +31,9 @@ import { CellFailure, describeFailure, runNotebook } from "./run";
 export { COURSE_ROOT } from "../env";
 import { COURSE_ROOT } from "../env";
 
+/** Course documents for staff only: linked from the public book as a short page that says so, never rendered there. */
+export const STAFF_DOCS = new Set(["docs/grading.md"]);
+
 /** The folders whose notebooks make the public book, in reading order. */
 export const BOOK_SECTIONS = ["notebooks", "exercises"] as const;
 /** The staff copy's: the solutions instead of the exercises. */
@@ -337,7 +340,12 @@ ${map ? `<h2 id="course-map">The course map</h2>\n${linkMap(md.parse(map) as str
       const page = docPages.get(repoRel)!;
       const text = fs.readFileSync(path.join(COURSE_ROOT, repoRel), "utf8");
       const title = /^#\s+(.+)$/m.exec(text)?.[1].replace(/[*_`]/g, "").trim() ?? repoRel;
-      const body = markdownRenderer({ link: (href) => docLink(href, path.dirname(repoRel), page) }, [], new Map()).parse(text) as string;
+      // The staff's guide (how graded exercises are authored, with solution and hidden-test markers) is not
+      // part of the public book, as it is not part of `course release`; its page there says where it lives.
+      const staffOnly = !o.withSolutions && STAFF_DOCS.has(repoRel.split(path.sep).join("/"));
+      const body = staffOnly
+        ? `<h1>${escapeHtml(title)}</h1>\n<p>This guide is for the course's staff (how the graded exercises are written, graded and handed out). It comes with the course's repository, not with the student edition or this book.</p>`
+        : (markdownRenderer({ link: (href) => docLink(href, path.dirname(repoRel), page) }, [], new Map()).parse(text) as string);
       const file = path.join(out, page);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const rel = (target: string) => toUrl(path.relative(path.dirname(page), target));
