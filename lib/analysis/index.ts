@@ -34,6 +34,6 @@ export type {
   KSweepPoint,
   KSweepResult,
 } from "./metrics";
-export { cosineSimilarityMatrix, nearestNeighbors, mostSimilar } from "./similarity";
+export { cosine, cosineSimilarityMatrix, nearestNeighbors, mostSimilar } from "./similarity";
 export type { Neighbour } from "./similarity";
 export type { Label } from "./validate";

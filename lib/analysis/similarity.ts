@@ -9,6 +9,19 @@
  */
 import { checkInt, checkMatrix } from "./validate";
 
+/** Cosine of two vectors; 0 when either is all zeros (as an empty TF-IDF vector is). */
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
 export interface Neighbour {
   /** Row of X. */
   index: number;

@@ -14,18 +14,8 @@
  */
 import type { SentenceEncoder } from "./encoders";
 
-/** Cosine of two vectors (0 when one is all zeros, as an empty TF-IDF vector is). */
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}
+import { cosine } from "../analysis/similarity";
+export { cosine }; // the one cosine, in lib/analysis/similarity.ts
 
 /** Each pair's cosine; every distinct sentence is embedded once. */
 export async function cosinePairScores(encoder: SentenceEncoder, set: { texts: readonly string[]; pairs: readonly string[] }): Promise<number[]> {

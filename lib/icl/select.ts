@@ -9,17 +9,8 @@ import type { Example } from "./prompt";
 /** Turns texts into vectors (any embedding: bag of words, a sentence encoder, a model's own table). */
 export type Embedder = (texts: readonly string[]) => Promise<number[][]>;
 
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
+import { cosine } from "../analysis/similarity";
+export { cosine }; // the one cosine, in lib/analysis/similarity.ts
 
 /** FNV-1a 32-bit hash of a string (to bucket words without a vocabulary). */
 function fnv1a(s: string): number {
