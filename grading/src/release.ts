@@ -15,6 +15,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { STAFF_DOCS } from "@course/lib/notebook/book";
 import { REPO_ROOT } from "./isolation";
 
 export class ReleaseError extends Error {}
@@ -54,7 +55,7 @@ export function omitted(file: string): string | undefined {
   if (parts[0] === "tests") return "tests/";
   if (parts.includes("explore")) return "explore/";
   if (file.startsWith("docs/book/solutions/")) return "docs/book/solutions/";
-  if (file === "docs/grading.md") return "docs/grading.md (staff guide)";
+  if (STAFF_DOCS.has(file)) return `${file} (staff guide)`; // the list the public book also keeps out
   if (parts[0] === "node_modules" || parts[0] === "build" || parts[0] === ".git") return "build outputs";
   return undefined;
 }
