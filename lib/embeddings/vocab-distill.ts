@@ -24,8 +24,10 @@ import type { BertTokenizer } from "../text/tokenizer";
 
 /** Ridge penalty λ (per piece, on bags whose entries sum to 1): chosen on held-out corpus sentences (models/course-sbert/explore/DEVLOG.md). */
 export const VOCAB_RIDGE = 1e-3;
-/** Conjugate-gradient iterations. */
-export const VOCAB_CG_ITERATIONS = 200;
+/** Relative residual at which conjugate gradients stop (the fit is then far more exact than the data). */
+export const CG_TOLERANCE = 1e-6;
+/** Conjugate-gradient iterations at most (λ = 1e-3 on 13,312 sentences reaches 1e-6 in about 50). */
+export const VOCAB_CG_ITERATIONS = 150;
 
 /** Sparse rows (CSR): row i's entries are idx/val[ptr[i] … ptr[i+1]). */
 export interface SparseRows {
@@ -92,7 +94,7 @@ export interface RidgeResult {
  * Solves (XᵀX + λI) W = XᵀT by Jacobi-preconditioned conjugate gradients, every column of T at once
  * (each column has its own step sizes). T is [n, D] row-major.
  */
-export function ridgeCG(X: SparseRows, T: ArrayLike<number>, D: number, lambda = VOCAB_RIDGE, iterations = VOCAB_CG_ITERATIONS, onIteration?: (it: number, residual: number) => void): RidgeResult {
+export function ridgeCG(X: SparseRows, T: ArrayLike<number>, D: number, lambda = VOCAB_RIDGE, iterations = VOCAB_CG_ITERATIONS, onIteration?: (it: number, residual: number) => void, tolerance = CG_TOLERANCE): RidgeResult {
   if (T.length !== X.n * D) throw new Error(`${X.n} bags but ${T.length / D} target rows`);
   const V = X.cols;
   const A = (P: Float64Array) => {
@@ -128,7 +130,7 @@ export function ridgeCG(X: SparseRows, T: ArrayLike<number>, D: number, lambda =
     }
     const res = norm(r) / bNorm;
     onIteration?.(it + 1, res);
-    if (res < 1e-8) {
+    if (res < tolerance) {
       it++;
       break;
     }

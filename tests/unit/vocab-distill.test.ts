@@ -41,7 +41,7 @@ test("ridgeCG solves (XᵀX + λI) W = XᵀT like a dense solve", () => {
   for (let i = 0; i < n; i++) for (let e = ptr[i]; e < ptr[i + 1]; e++) dense.set(i, idx[e], val[e]);
   const Tm = new Matrix(Array.from({ length: n }, (_, i) => Array.from(T.subarray(i * D, (i + 1) * D))));
   const want = solve(dense.transpose().mmul(dense).add(Matrix.eye(V).mul(lambda)), dense.transpose().mmul(Tm));
-  const got = ridgeCG(X, T, D, lambda, 500);
+  const got = ridgeCG(X, T, D, lambda, 500, undefined, 1e-10);
   assert.ok(got.relativeResidual < 1e-6, String(got.relativeResidual));
   let err = 0, size = 0;
   for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) (err = Math.max(err, Math.abs(got.W[v * D + d] - want.get(v, d))), (size = Math.max(size, Math.abs(want.get(v, d)))));

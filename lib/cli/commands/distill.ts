@@ -37,7 +37,7 @@ export const command: Command = {
   usage: [
     "usage: course distill --out DIR [--model models/course-bert] [--init pretrained|random] [--teacher use-lite]",
     "                      [--loss mse|sim|nce|kl|mse:1,nce:1] [--temperature 0.05] [--centre yes|no]",
-    "                      [--vocab yes|no] [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
+    "                      [--vocab yes|no] [--vocab-ridge λ] [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
     "                      [--eval-every N] [--select agreement|last] [--corpus course] [--seed S] [--resume] [--save-minutes 10]",
     "",
     "  The student (--model; --init random: the same shape with fresh weights) mean-pools its last layer and",
@@ -66,6 +66,7 @@ export const command: Command = {
     temperature: { type: "string" },
     centre: { type: "string" },
     vocab: { type: "string" },
+    "vocab-ridge": { type: "string" },
     steps: { type: "string" },
     batch: { type: "string" },
     lr: { type: "string" },
@@ -99,6 +100,7 @@ export const command: Command = {
     const centre = centreOpt === "yes";
     const vocabOpt = str(values, "vocab", "no")!;
     if (vocabOpt !== "yes" && vocabOpt !== "no") throw new UsageError(`--vocab must be yes or no, not "${vocabOpt}"`);
+    const vocabRidge = num(values, "vocab-ridge", VOCAB_RIDGE)!;
     const temperature = num(values, "temperature", DISTILL_TEMPERATURE)!;
     const steps = values.steps === undefined ? (settings.mode === "fast" ? 20 : 2000) : Number(values.steps);
     const batch = num(values, "batch", 64)!;
@@ -172,14 +174,14 @@ export const command: Command = {
         const allRows = Array.from({ length: examples.length }, (_, i) => i);
         console.log(`vocabulary stage: a bag of word pieces per training example (${examples.length}), mapped onto the teacher's vectors by least squares…`);
         const X = bagOfPieces(tokenizer, examples, maxLength);
-        const ridge = ridgeCG(X, transformRows(trainT.data, trainT.dim, allRows, transform), trainT.dim, VOCAB_RIDGE, VOCAB_CG_ITERATIONS, (it, res) => {
+        const ridge = ridgeCG(X, transformRows(trainT.data, trainT.dim, allRows, transform), trainT.dim, vocabRidge, VOCAB_CG_ITERATIONS, (it, res) => {
           if (it % 25 === 0) console.log(`  conjugate gradients: iteration ${it}, relative residual ${res.toExponential(2)}`);
         });
         const f = factorTable(ridge.W, X.cols, trainT.dim, H);
         const old = model.params.get(WORD_EMBEDDINGS).dataSync() as Float32Array;
         const { table, scale } = scaleRowsLike(f.table, old, H);
         model.params.set(WORD_EMBEDDINGS, table);
-        state.vocab = { examples: examples.length, ridge: VOCAB_RIDGE, iterations: ridge.iterations, relativeResidual: Number(ridge.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), seconds: Math.round((Date.now() - tv) / 1000) };
+        state.vocab = { examples: examples.length, ridge: vocabRidge, iterations: ridge.iterations, relativeResidual: Number(ridge.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), seconds: Math.round((Date.now() - tv) / 1000) };
         console.log(`  the word-piece table: ${f.seen} of ${X.cols} pieces seen; the ${H} kept directions hold ${(100 * f.kept).toFixed(1)}% of the map; ${state.vocab.seconds} s`);
       }
       // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's.
