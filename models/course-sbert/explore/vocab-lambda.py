@@ -9,12 +9,13 @@ from faqscore import score
 d = sys.argv[1]; V = 8192
 def load(name):
     j = json.load(open(f"{d}/{name}.json")); return j, np.fromfile(f"{d}/{name}.f32", dtype=np.float32).reshape(len(j["texts"]), -1)
+import scipy.sparse as sp
 def bow(L):
-    X = np.zeros((len(L), V))
+    r, c, v = [], [], []
     for i, ids in enumerate(L):
         ids = ids[1:-1]
-        if ids: np.add.at(X[i], ids, 1.0 / len(ids))
-    return X
+        for t in ids: r.append(i); c.append(t); v.append(1.0 / len(ids))
+    return sp.csr_matrix((v, (r, c)), shape=(len(L), V))  # duplicates are summed
 tr, T = load("train"); he, Th = load("held2"); wo, Tw = load("words")
 faq = json.load(open(f"{d}/faq.json")); labels = np.array(faq["labels"]); Xf = bow(faq["ids"])
 mu = T.mean(0)
@@ -26,9 +27,12 @@ tn = topk(Thc)
 q = np.array([t.rstrip().endswith("?") for t in he["texts"]]); tq = topk(Thc[q])
 for words in ([False, True] if "--words" in sys.argv else [False]):
     X = bow(tr["ids"]); Tc = T - mu
-    if words: X = np.vstack([X, bow(wo["ids"])]); Tc = np.vstack([Tc, Tw - mu])
-    A0 = X.T @ X; B = X.T @ Tc
-    for lam in ([float(x) for x in sys.argv[2].split(",")] if len(sys.argv) > 2 and sys.argv[2][0].isdigit() else [3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]):
+    if "--n" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--n") + 1]); X = X[:n]; Tc = Tc[:n]
+    if words: X = sp.vstack([X, bow(wo["ids"])]).tocsr(); Tc = np.vstack([Tc, Tw - mu])
+    print(f"{X.shape[0]} training examples", flush=True)
+    A0 = (X.T @ X).toarray(); B = X.T @ Tc
+    for lam in ([float(x) for x in sys.argv[2].split(",")] if len(sys.argv) > 2 and sys.argv[2][0].isdigit() and not sys.argv[2].startswith("--") else [3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]):
         A = A0.copy(); A[np.diag_indices(V)] += lam
         W = np.linalg.solve(A, B)
         P = Xh @ W
