@@ -72,8 +72,8 @@ test("course distill --vocab yes --steps 0: the word-piece table is distilled by
 });
 
 test("course distill names bad options", () => {
-  for (const [flag, value, message] of [["--vocab", "maybe", /--vocab must be yes or no/], ["--steps", "-1", /--steps must be a whole number ≥ 0/]] as const) {
-    const r = spawnSync(process.execPath, [COURSE, "distill", "--out", path.join(tmp, "x"), flag, value], { cwd: ROOT, env, encoding: "utf8" });
+  for (const [option, message] of [["--vocab=maybe", /--vocab must be yes or no/], ["--steps=-1", /--steps must be a whole number ≥ 0/], ["--steps=1.5", /--steps must be a whole number ≥ 0/]] as const) {
+    const r = spawnSync(process.execPath, [COURSE, "distill", "--out", path.join(tmp, "x"), option], { cwd: ROOT, env, encoding: "utf8" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, message);
   }
