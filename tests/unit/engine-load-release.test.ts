@@ -13,6 +13,7 @@ import * as vm from "vm";
 import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { clearSessions } from "../../lib/engine/onnx/compile";
 import { BertModel, loadBert, saveBert } from "../../lib/models/bert";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
@@ -40,14 +41,14 @@ test("50 load → run (ONNX) → release cycles keep RSS growth under 10%", asyn
       m.dispose();
       await clearSessions();
     };
-    const tensorsBefore = tf().memory().numTensors;
+    const tensorsBefore = tensorCount();
     for (let i = 0; i < 5; i++) await cycle(); // warm-up: allocator arenas, code, caches
     const base = settle();
     for (let i = 0; i < 50; i++) await cycle();
     const after = settle();
     const growth = (after - base) / base;
     console.log(`RSS after warm-up ${(base / 2 ** 20).toFixed(0)} MiB, after 50 cycles ${(after / 2 ** 20).toFixed(0)} MiB: ${(100 * growth).toFixed(1)}%`);
-    assert.equal(tf().memory().numTensors, tensorsBefore, "every tfjs tensor was released");
+    assert.equal(tensorCount(), tensorsBefore, "every tfjs tensor was released");
     assert.ok(growth < 0.1, `RSS grew ${(100 * growth).toFixed(1)}% over 50 cycles (${(base / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

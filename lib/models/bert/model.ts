@@ -90,6 +90,8 @@ export interface CreateOptions {
   heads?: Partial<HeadsSpec>;
   /** Initialisation seed; default settings.seed. */
   seed?: number;
+  /** Draw the initial values (default true); false leaves zeros for a checkpoint to fill. */
+  init?: boolean;
 }
 
 export class BertModel {
@@ -102,7 +104,7 @@ export class BertModel {
     this.config = makeConfig(config);
     const heads = { ...ALL_HEADS, ...options.heads };
     if (heads.nsp && !heads.pooler) throw new Error("the NSP head needs the pooler: set heads.pooler to true or heads.nsp to false");
-    this.params = new BertParams(this.config, heads, options.seed);
+    this.params = new BertParams(this.config, heads, options.seed, options.init ?? true);
   }
 
   get heads(): HeadsSpec {
