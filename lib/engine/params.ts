@@ -14,17 +14,8 @@
 import type * as tfTypes from "@tensorflow/tfjs";
 import { sizeOf } from "./ops";
 
-/** One parameter. `data` is the value (memory layout); treat it as read-only outside the store. */
-export interface ParamEntry {
-  readonly name: string;
-  data: Float32Array;
-  readonly shape: readonly number[];
-  trainable: boolean;
-  /** Weight decay applies (weights and embeddings; not biases or LayerNorm). */
-  readonly decay: boolean;
-  /** Bumped by the store whenever `data` or `trainable` changes. */
-  version: number;
-}
+import type { ParamEntry } from "./entry";
+export type { ParamEntry };
 
 /** What an engine needs to know about a model's parameters. */
 export interface ParamSource {

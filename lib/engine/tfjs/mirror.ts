@@ -5,7 +5,7 @@
  * Variables get tfjs's own unique names (no counters here).
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import type { ParamEntry } from "../params";
+import type { ParamEntry } from "../entry";
 import { tf } from "./backend";
 
 interface Mirror {
