@@ -107,6 +107,7 @@ const traced = new WeakMap<object, Map<string, string>>();
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
 let compiled = 0;
+let traces = 0;
 
 function objectId(x: object): number {
   let id = objectIds.get(x);
@@ -119,9 +120,9 @@ export function graphHash(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** How many sessions are cached now and how many were compiled since the process started (tests). */
-export function sessionStats(): { cached: number; compiled: number } {
-  return { cached: cache.size, compiled };
+/** How many sessions are cached now, and how many graphs were traced and sessions compiled since the process started (tests). */
+export function sessionStats(): { cached: number; compiled: number; traces: number } {
+  return { cached: cache.size, compiled, traces };
 }
 
 function remember(hash: string, s: Promise<Session>): Promise<Session> {
@@ -161,6 +162,7 @@ async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph
     if (hit) return hit;
   }
   const g = build();
+  traces++;
   const bytes = serialize(g, spec.key);
   const hash = graphHash(bytes);
   memo.set(sig, hash);

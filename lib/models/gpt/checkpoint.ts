@@ -24,9 +24,9 @@ export const GPT_CONFIG = "config.json";
 export function hashWeights(model: GPT): string {
   const h = crypto.createHash("sha256");
   for (const name of model.params.names().sort()) {
-    const v = model.params.get(name);
+    const v = model.params.entry(name);
     h.update(`${name}:${v.shape.join("x")};`);
-    const data = v.dataSync() as Float32Array;
+    const data = v.data;
     h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   return h.digest("hex");
@@ -36,8 +36,8 @@ export function hashWeights(model: GPT): string {
 export function saveGpt(model: GPT, dir: string, metadata: Record<string, string> = {}): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const tensors = model.params.names().map((name) => {
-    const v = model.params.get(name);
-    return { name, shape: v.shape, data: v.dataSync() as Float32Array };
+    const v = model.params.entry(name);
+    return { name, shape: [...v.shape], data: v.data };
   });
   const bytes = serializeSafetensors(tensors, { format: "pt", ...metadata });
   // Write to a temporary name first so an interrupted save never leaves a half-written checkpoint.
