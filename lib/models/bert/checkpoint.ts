@@ -18,6 +18,7 @@ import { tf } from "../../engine/tfjs/backend";
 import { BertConfig, configFromJson, configToJson } from "./config";
 import { BertModel } from "./model";
 import { HeadsSpec, TIED_DECODER, WORD_EMBEDDINGS, hostFromCheckpointLayout, hostToCheckpointLayout, toCheckpointLayout } from "./params";
+import { readJsonObject } from "../../data/csv";
 import { DType, FloatDType, RawTensor, parseSafetensors, serializeSafetensors, TensorToWrite } from "../safetensors";
 
 export const WEIGHTS_NAME = "model.safetensors";
@@ -63,7 +64,7 @@ export async function loadBert(dir: string, options: LoadOptions = {}): Promise<
 export function readConfig(dir: string): BertConfig {
   const file = path.join(dir, CONFIG_NAME);
   if (!fs.existsSync(file)) throw new Error(`${dir} has no ${CONFIG_NAME}; a Hugging Face model folder needs config.json next to the weights`);
-  return configFromJson(JSON.parse(fs.readFileSync(file, "utf8")));
+  return configFromJson(readJsonObject(file, "model config"), file);
 }
 
 /** All tensors of the folder's safetensors weights (single file or sharded). */
