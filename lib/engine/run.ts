@@ -187,7 +187,7 @@ export interface Trainer {
   step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult>;
   /** Runs a function with the current weights, dropout off (evaluation). */
   evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>>;
-  /** Writes the current weights into the model's variables (no-op on tfjs, where they live there). */
+  /** Kept for callers written before the parameter store: both engines keep the store current after every step, so there is nothing to write. */
   sync(): void;
   optimizerState(): OptimizerState;
   loadOptimizerState(s: OptimizerState): void;
