@@ -13,7 +13,7 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { tf } from "./tfjs/backend";
 import type { AnyHook, Ctx, DenseHook, ModelFn } from "./contract";
 import { adamwUpdate, AdamWConfig, biasCorrections } from "../training/adamw";
-import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
+import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, NEW_M, NEW_P, NEW_V, trainGraphStats, trainSession, TrainSpec, V } from "./onnx/compile";
 import { Val } from "./onnx/graph";
 import { MaskPool } from "./onnx/random";
 import { HostTensor, sizeOf } from "./ops";
@@ -187,7 +187,7 @@ export interface Trainer {
   step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult>;
   /** Runs a function with the current weights, dropout off (evaluation). */
   evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>>;
-  /** Writes the current weights into the model's variables (no-op on tfjs, where they live there). */
+  /** Kept for callers written before the parameter store: both engines keep the store current after every step, so there is nothing to write. */
   sync(): void;
   optimizerState(): OptimizerState;
   loadOptimizerState(s: OptimizerState): void;
@@ -228,6 +228,33 @@ function trainableNames(src: ParamSource): string[] {
   });
 }
 
+/** The ONNX training step's graph description for a batch (what OnnxTrainer compiles). */
+function trainSpec(o: TrainerOptions, trainable: string[], inputs: Record<string, HostTensor>): TrainSpec {
+  const p = o.params;
+  return {
+    key: `${o.key}|${o.hooksKey ?? ""}`,
+    fn: o.fn,
+    inputs: inputSpecs(inputs),
+    params: paramShapes(p),
+    canonical: (n) => p.canonical(n),
+    hooks: o.hooks as DenseHook<Val>[] | undefined,
+    training: o.dropout ?? true,
+    seed: o.seed,
+    trainable,
+    decay: (n) => p.decays(n),
+    optimizer: o.optimizer,
+    lossOutput: o.lossOutput,
+  };
+}
+
+/**
+ * What an ONNX training step on this batch keeps for its backward pass, counted from its graph
+ * (lib/engine/onnx/compile.ts trainGraphStats): forward values the backward reads, and dropout masks.
+ */
+export function trainStepMemory(o: TrainerOptions, inputs: Record<string, HostTensor>): ReturnType<typeof trainGraphStats> {
+  return trainGraphStats(trainSpec(o, trainableNames(o.params), inputs));
+}
+
 /**
  * Weights stay in the parameter store, fed to one native graph per step; the graph returns the
  * updated trainable parameters and AdamW moments, which the store (parameters) and the trainer
@@ -257,20 +284,7 @@ class OnnxTrainer implements Trainer {
 
   async step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult> {
     const p = this.o.params;
-    const session = await trainSession({
-      key: `${this.o.key}|${this.o.hooksKey ?? ""}`,
-      fn: this.o.fn,
-      inputs: inputSpecs(inputs),
-      params: paramShapes(p),
-      canonical: (n) => p.canonical(n),
-      hooks: this.o.hooks as DenseHook<Val>[] | undefined,
-      training: this.o.dropout ?? true,
-      seed: this.o.seed,
-      trainable: this.trainable,
-      decay: (n) => p.decays(n),
-      optimizer: this.o.optimizer,
-      lossOutput: this.o.lossOutput,
-    });
+    const session = await trainSession(trainSpec(this.o, this.trainable, inputs));
     const { bc1, bc2 } = biasCorrections(this.updates + 1, this.o.optimizer);
     const feeds: Record<string, HostTensor> = { ...inputs };
     paramFeeds(p, feeds);
