@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 50; i++) {
       await cycle();
       rss.push(settle());
+      if (process.env.COURSE_RSS_DETAIL) { const u = process.memoryUsage(); console.error(JSON.stringify({ i, rss: u.rss >> 20, heapTotal: u.heapTotal >> 20, external: u.external >> 20, ab: u.arrayBuffers >> 20 })); }
     }
     console.log(JSON.stringify({ rss, tensorsBefore, tensorsAfter: tensorCount() }));
   } finally {
