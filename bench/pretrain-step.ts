@@ -146,7 +146,7 @@ function torchStep(vocab: number, threads: number): { tokensPerS: number; msPerS
         row.onnx_percent_of_peak = Math.round((100 * (flops * tps.onnx) / (BATCH * SEQ) / 1e9) / peak);
         // The state a step moves between JavaScript and ONNX Runtime: weights + AdamW moments, in and out.
         const m = new BertModel({ vocab_size: vocab, hidden_size: SHAPE.hidden, num_hidden_layers: SHAPE.layers, num_attention_heads: SHAPE.heads, intermediate_size: SHAPE.inter });
-        const shapes = m.params.names().map((n) => [...m.params.get(n).shape]);
+        const shapes = m.params.names().map((n) => m.params.shape(n));
         const numbers = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
         m.dispose();
         const copy = await stateCopyMs(shapes, threads);

@@ -245,17 +245,11 @@ function unclosedQuoteLine(text: string, delimiter: string): number | undefined 
 
 export type JsonRecord = Record<string, unknown>;
 
-/**
- * Reads a JSON file holding an array of objects (`[{...}, {...}]`). Every record must
- * have each of `requiredKeys` (its value may be anything, including null; check values
- * where you use them). Throws a DataError for bad JSON (with line and column), a
- * non-array, an empty array, a non-object record or a missing key.
- */
-export function readJsonRecords(file: string, requiredKeys: readonly string[] = []): JsonRecord[] {
-  const text = readTextFile(file, "JSON file", "expected an array of records: [{...}, {...}]");
-  let data: unknown;
+/** Parses a JSON file; bad JSON is a DataError naming the file, line and column. */
+export function parseJsonFile(file: string, kind = "JSON file", emptyHint = ""): unknown {
+  const text = readTextFile(file, kind, emptyHint);
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);
@@ -268,6 +262,25 @@ export function readJsonRecords(file: string, requiredKeys: readonly string[] = 
     }
     throw new DataError(file, `is not valid JSON: ${msg}`);
   }
+}
+
+/** Reads a JSON file that must hold one object (a config file): a DataError names the file otherwise. */
+export function readJsonObject(file: string, kind = "JSON file"): JsonRecord {
+  const data = parseJsonFile(file, kind, "expected a JSON object: {...}");
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new DataError(file, `expected a JSON object ({...}) but found ${Array.isArray(data) ? "an array" : data === null ? "null" : `a ${typeof data}`}`);
+  }
+  return data as JsonRecord;
+}
+
+/**
+ * Reads a JSON file holding an array of objects (`[{...}, {...}]`). Every record must
+ * have each of `requiredKeys` (its value may be anything, including null; check values
+ * where you use them). Throws a DataError for bad JSON (with line and column), a
+ * non-array, an empty array, a non-object record or a missing key.
+ */
+export function readJsonRecords(file: string, requiredKeys: readonly string[] = []): JsonRecord[] {
+  const data = parseJsonFile(file, "JSON file", "expected an array of records: [{...}, {...}]");
   if (!Array.isArray(data)) {
     const found = data === null ? "null" : typeof data === "object" ? `an object with keys ${Object.keys(data as object).slice(0, 8).join(", ") || "(none)"}` : `a ${typeof data}`;
     throw new DataError(file, `expected a JSON array of records ([{...}, {...}]) but found ${found}`);

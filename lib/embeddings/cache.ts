@@ -22,7 +22,7 @@ export function weightsFingerprint(model: BertModel): string {
   const h = crypto.createHash("sha256");
   h.update(JSON.stringify(model.config));
   for (const name of model.params.names()) {
-    const data = model.params.get(name).dataSync() as Float32Array;
+    const data = model.params.entry(name).data;
     h.update(name);
     h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }

@@ -69,8 +69,8 @@ export function isOnnxEncoder(idOrDir: string): boolean {
 
 /** Loads an encoder by id or folder. BERT-based ones take pooling/layer options. */
 export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {}): Promise<SentenceEncoder> {
-  await initBackend();
   if (idOrDir === "use-lite") {
+    await initBackend(); // USE Lite is a TensorFlow.js model; the others run on the course engine or transformers.js
     const use = await loadUseLite();
     return { id: idOrDir, description: KNOWN_ENCODERS[0].description, embed: (texts) => use.embed(texts), dispose: () => use.dispose() };
   }

@@ -1,45 +1,189 @@
 /**
- * What an engine needs to know about a model's parameters. The values live in tf.Variables (the
- * tfjs engine computes with them directly); the ONNX engine feeds host copies of them to ONNX
- * Runtime, cached until the parameters change (`version`).
+ * The parameter store: every parameter of a model held once, on the host, as a Float32Array
+ * (memory layout, row-major) with its shape, a `trainable` flag, a `decay` flag and a version.
+ * It belongs to no backend:
+ *
+ *   - the ONNX engine feeds the arrays to ONNX Runtime directly (no copies) and its trainer puts
+ *     the updated arrays of trainable parameters back into the store (`adopt`);
+ *   - the tfjs engine reads it through tf.Variable mirrors created on first use
+ *     (lib/engine/tfjs/mirror.ts, loaded only then), re-synced when an entry's version moved.
+ *
+ * Versions are the store's business: `set`, `adopt` and `setTrainable` bump them; no caller does.
+ * A strategy (full, partial:K, LoRA, BitFit, feature) is a set of `setTrainable` calls.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
+import { sizeOf } from "./ops";
 
+import type { ParamEntry } from "./entry";
+export type { ParamEntry };
+
+/** What an engine needs to know about a model's parameters. */
 export interface ParamSource {
   /** Every parameter name, in checkpoint order. */
   names(): string[];
-  /** The variable holding a parameter (memory layout). */
-  variable(name: string): tfTypes.Variable;
-  /** The optimizer updates it. */
-  isTrainable(name: string): boolean;
-  /** Weight decay applies (weights and embeddings; not biases or LayerNorm). */
-  decays(name: string): boolean;
-  /** Grows whenever a value or a trainable flag changes. */
-  readonly version: number;
-  /** Canonical name (aliases such as a tied decoder resolve to the tensor they share). */
+  /** Canonical name (aliases such as a tied decoder resolve to the entry they share). */
   canonical(name: string): string;
-  /** Sets a parameter's values (memory layout) and bumps the version. */
-  assign(name: string, values: Float32Array): void;
-  /** Bumps the version (after changing values or trainable flags directly). */
-  touch(): void;
+  /** Whether a (canonical or alias) name is a parameter here. */
+  has(name: string): boolean;
+  /** The entry of a parameter (throws naming it if there is none). */
+  entry(name: string): ParamEntry;
+  isTrainable(name: string): boolean;
+  decays(name: string): boolean;
+  /** Grows whenever any value or trainable flag changes. */
+  readonly version: number;
+  /** Writes values (memory layout, same size) into the parameter's array. */
+  set(name: string, values: ArrayLike<number>): void;
+  /** Takes `data` as the parameter's new array (same size; the store keeps the reference, no copy). */
+  adopt(name: string, data: Float32Array): void;
+  setTrainable(name: string, on: boolean): void;
+  /** The parameter as a tf.Variable (the tfjs engine's mirror; loads TensorFlow.js). */
+  variable(name: string): tfTypes.Variable;
 }
 
-const hostCache = new WeakMap<ParamSource, { version: number; values: Map<string, Float32Array> }>();
-
-/** A parameter's values on the host (a copy, cached until the source's version changes). */
+/** A parameter's values (the store's own array: read it, do not write it). */
 export function hostValues(src: ParamSource, name: string): Float32Array {
-  let entry = hostCache.get(src);
-  if (!entry || entry.version !== src.version) {
-    entry = { version: src.version, values: new Map() };
-    hostCache.set(src, entry);
+  return src.entry(name).data;
+}
+
+let mirrorModule: typeof import("./tfjs/mirror") | null = null;
+
+/** The tfjs mirror module, loaded on first use only (the ONNX path never loads it). */
+function mirror(): typeof import("./tfjs/mirror") {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  if (!mirrorModule) mirrorModule = require("./tfjs/mirror") as typeof import("./tfjs/mirror");
+  return mirrorModule;
+}
+
+/** A tf.Variable handed to `add` (code written for tfjs); duck-typed so this file never loads tfjs. */
+function isTfVariable(x: unknown): x is tfTypes.Variable {
+  return typeof x === "object" && x !== null && typeof (x as tfTypes.Variable).dataSync === "function" && typeof (x as tfTypes.Variable).assign === "function";
+}
+
+let clock = 0;
+/** Versions come from one process-wide clock, so an entry's version never repeats (mirrors compare them). */
+function tick(): number {
+  return ++clock;
+}
+
+export class ParamStore implements ParamSource {
+  version = 0;
+  protected readonly entries = new Map<string, ParamEntry>();
+
+  /**
+   * Adds a parameter: its shape and values (zeros when omitted; the array is kept, not copied), or
+   * a tf.Variable (tfjs code), whose values are copied in and which becomes the entry's mirror.
+   */
+  add(name: string, value: tfTypes.Variable | { shape: readonly number[]; data?: Float32Array }, decay: boolean, trainable = true): ParamEntry {
+    if (this.entries.has(name)) throw new Error(`parameter "${name}" is defined twice`);
+    let e: ParamEntry;
+    if (isTfVariable(value)) {
+      e = { name, data: Float32Array.from(value.dataSync() as Float32Array), shape: [...value.shape], trainable: value.trainable, decay, version: tick() };
+      mirror().adoptMirror(e, value);
+    } else {
+      const n = sizeOf(value.shape);
+      if (value.data && value.data.length !== n) throw new Error(`parameter "${name}": ${value.data.length} values for shape [${value.shape}]`);
+      e = { name, data: value.data ?? new Float32Array(n), shape: [...value.shape], trainable, decay, version: tick() };
+    }
+    this.entries.set(name, e);
+    this.version = e.version;
+    return e;
   }
-  const key = src.canonical(name);
-  let v = entry.values.get(key);
-  if (!v) {
-    v = Float32Array.from(src.variable(key).dataSync() as Float32Array);
-    entry.values.set(key, v);
+
+  remove(name: string): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    this.entries.delete(name);
+    this.version = tick();
+    mirrorModule?.disposeMirror(e);
   }
-  return v;
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  canonical(name: string): string {
+    return name;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(this.canonical(name));
+  }
+
+  entry(name: string): ParamEntry {
+    const e = this.entries.get(this.canonical(name));
+    if (!e) throw new Error(this.missing(name));
+    return e;
+  }
+
+  /** The error for an unknown name (BertParams suggests similar names). */
+  protected missing(name: string): string {
+    return `no parameter named "${name}"`;
+  }
+
+  shape(name: string): number[] {
+    return [...this.entry(name).shape];
+  }
+
+  isTrainable(name: string): boolean {
+    return this.entry(name).trainable;
+  }
+
+  decays(name: string): boolean {
+    return this.entry(name).decay;
+  }
+
+  set(name: string, values: ArrayLike<number>): void {
+    const e = this.entry(name);
+    if (values.length !== e.data.length) throw new Error(`parameter "${e.name}": cannot set ${values.length} values, its shape [${e.shape}] holds ${e.data.length}`);
+    e.data.set(values);
+    this.bump(e);
+  }
+
+  adopt(name: string, data: Float32Array): void {
+    const e = this.entry(name);
+    if (data.length !== e.data.length) throw new Error(`parameter "${e.name}": cannot take ${data.length} values, its shape [${e.shape}] holds ${e.data.length}`);
+    e.data = data;
+    this.bump(e);
+  }
+
+  setTrainable(name: string, on: boolean): void {
+    const e = this.entry(name);
+    if (e.trainable === on) return;
+    e.trainable = on;
+    this.bump(e);
+  }
+
+  variable(name: string): tfTypes.Variable {
+    return mirror().variableOf(this.entry(name));
+  }
+
+  /** Number of scalars: all, and those that train. */
+  sizes(): { total: number; trainable: number } {
+    let total = 0;
+    let trainable = 0;
+    for (const e of this.entries.values()) {
+      total += e.data.length;
+      if (e.trainable) trainable += e.data.length;
+    }
+    return { total, trainable };
+  }
+
+  /** The same as `set` (the name code written before the store used). */
+  assign(name: string, values: ArrayLike<number>): void {
+    this.set(name, values);
+  }
+
+  /** Drops every parameter (and its tfjs mirror, if one was made). */
+  dispose(): void {
+    if (mirrorModule) for (const e of this.entries.values()) mirrorModule.disposeMirror(e);
+    this.entries.clear();
+    this.version = tick();
+  }
+
+  protected bump(e: ParamEntry): void {
+    e.version = tick();
+    this.version = e.version;
+  }
 }
 
 /** Several sources as one (BERT + a classification head + LoRA adapters). Names must not collide. */
@@ -47,14 +191,11 @@ export class CompositeParams implements ParamSource {
   constructor(readonly parts: ParamSource[]) {}
 
   get version(): number {
-    return this.parts.reduce((s, p) => s + p.version, 0);
+    return Math.max(...this.parts.map((p) => p.version));
   }
 
   private ownerOrNull(name: string): ParamSource | null {
-    for (const p of this.parts) {
-      const c = p.canonical(name);
-      if (p.names().includes(c)) return p;
-    }
+    for (const p of this.parts) if (p.has(name)) return p;
     return null;
   }
 
@@ -73,8 +214,12 @@ export class CompositeParams implements ParamSource {
     return this.ownerOrNull(name)?.canonical(name) ?? name;
   }
 
-  variable(name: string): tfTypes.Variable {
-    return this.owner(name).variable(name);
+  has(name: string): boolean {
+    return this.ownerOrNull(name) !== null;
+  }
+
+  entry(name: string): ParamEntry {
+    return this.owner(name).entry(name);
   }
 
   isTrainable(name: string): boolean {
@@ -85,70 +230,22 @@ export class CompositeParams implements ParamSource {
     return this.owner(name).decays(name);
   }
 
-  assign(name: string, values: Float32Array): void {
-    this.owner(name).assign(name, values);
+  set(name: string, values: ArrayLike<number>): void {
+    this.owner(name).set(name, values);
   }
 
-  touch(): void {
-    for (const p of this.parts) p.touch();
-  }
-}
-
-/** A small named set of variables (a classification head, LoRA adapters, a GPT). */
-export class VariableParams implements ParamSource {
-  version = 0;
-  readonly vars = new Map<string, { v: tfTypes.Variable; decay: boolean }>();
-
-  add(name: string, v: tfTypes.Variable, decay: boolean): void {
-    if (this.vars.has(name)) throw new Error(`parameter "${name}" is defined twice`);
-    this.vars.set(name, { v, decay });
-    this.version++;
+  adopt(name: string, data: Float32Array): void {
+    this.owner(name).adopt(name, data);
   }
 
-  remove(name: string): void {
-    this.vars.delete(name);
-    this.version++;
-  }
-
-  /** Call after changing a value or a trainable flag outside `set`. */
-  touch(): void {
-    this.version++;
-  }
-
-  names(): string[] {
-    return [...this.vars.keys()];
-  }
-
-  canonical(name: string): string {
-    return name;
+  setTrainable(name: string, on: boolean): void {
+    this.owner(name).setTrainable(name, on);
   }
 
   variable(name: string): tfTypes.Variable {
-    const e = this.vars.get(name);
-    if (!e) throw new Error(`no parameter named "${name}"`);
-    return e.v;
-  }
-
-  isTrainable(name: string): boolean {
-    return this.variable(name).trainable;
-  }
-
-  decays(name: string): boolean {
-    return this.vars.get(name)?.decay ?? false;
-  }
-
-  assign(name: string, values: Float32Array): void {
-    assignVariable(this.variable(name), values, name);
-    this.version++;
+    return this.owner(name).variable(name);
   }
 }
 
-/** Writes host values into a variable of the same size. */
-export function assignVariable(v: tfTypes.Variable, values: Float32Array, name: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const tf = require("@tensorflow/tfjs") as typeof tfTypes;
-  if (values.length !== v.size) throw new Error(`parameter "${name}": ${values.length} values for a tensor of shape [${v.shape}]`);
-  const t = tf.tensor(values, v.shape, "float32");
-  v.assign(t);
-  t.dispose();
-}
+/** Earlier name of ParamStore (a small named set: a classification head, LoRA adapters, a GPT). */
+export { ParamStore as VariableParams };

@@ -13,11 +13,12 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { tf } from "./tfjs/backend";
 import type { AnyHook, Ctx, DenseHook, ModelFn } from "./contract";
 import { adamwUpdate, AdamWConfig, biasCorrections } from "../training/adamw";
-import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, NEW_M, NEW_P, NEW_V, trainSession, V } from "./onnx/compile";
+import { BC1, BC2, forwardSession, GRAD, GRAD_NORM, LR, M, NEW_M, NEW_P, NEW_V, trainGraphStats, trainSession, TrainSpec, V } from "./onnx/compile";
 import { Val } from "./onnx/graph";
 import { MaskPool } from "./onnx/random";
 import { HostTensor, sizeOf } from "./ops";
-import { hostValues, ParamSource } from "./params";
+import { ParamSource } from "./params";
+import { markSynced } from "./tfjs/mirror";
 import { TfjsOps } from "./tfjs/ops";
 
 export type EngineName = "tfjs" | "onnx";
@@ -50,7 +51,15 @@ function inputSpecs(inputs: Record<string, HostTensor>): Record<string, { shape:
 }
 
 function paramShapes(src: ParamSource): { name: string; shape: number[] }[] {
-  return src.names().map((name) => ({ name, shape: [...src.variable(name).shape] }));
+  return src.names().map((name) => ({ name, shape: [...src.entry(name).shape] }));
+}
+
+/** The store's arrays as feeds: ONNX Runtime reads them in place (no copies). */
+function paramFeeds(src: ParamSource, feeds: Record<string, HostTensor>): void {
+  for (const name of src.names()) {
+    const e = src.entry(name);
+    feeds[name] = { data: e.data, shape: e.shape as number[] };
+  }
 }
 
 /** Runs `fn` once on a batch; returns host copies of its outputs. */
@@ -67,7 +76,7 @@ export async function runModel(engine: EngineName, r: RunRequest): Promise<Recor
       seed: r.seed,
     });
     const feeds: Record<string, HostTensor> = { ...r.inputs };
-    for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    paramFeeds(r.params, feeds);
     new MaskPool().fill(session.random, r.seed ?? 0, 0, feeds);
     return session.run(feeds, r.outputs);
   }
@@ -78,14 +87,7 @@ function tfjsCtx(o: TfjsOps, src: ParamSource, hooks?: AnyHook[], override?: Map
   return {
     o,
     p: (name) => override?.get(src.canonical(name)) ?? src.variable(src.canonical(name)),
-    has: (name) => {
-      try {
-        src.canonical(name);
-        return src.names().includes(src.canonical(name));
-      } catch {
-        return false;
-      }
-    },
+    has: (name) => src.has(name),
     hooks: hooks as DenseHook<tfTypes.Tensor>[] | undefined,
   };
 }
@@ -126,7 +128,7 @@ export async function gradientsOf(engine: EngineName, r: RunRequest & { loss: st
       { loss: r.loss, wrt: r.wrt },
     );
     const feeds: Record<string, HostTensor> = { ...r.inputs };
-    for (const name of r.params.names()) feeds[name] = { data: hostValues(r.params, name), shape: [...r.params.variable(name).shape] };
+    paramFeeds(r.params, feeds);
     new MaskPool().fill(session.random, r.seed ?? 0, 0, feeds);
     const out = await session.run(feeds, r.wrt.map(GRAD));
     return Object.fromEntries(r.wrt.map((n) => [n, out[GRAD(n)]]));
@@ -185,7 +187,7 @@ export interface Trainer {
   step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult>;
   /** Runs a function with the current weights, dropout off (evaluation). */
   evaluate(r: Omit<RunRequest, "params">): Promise<Record<string, HostTensor>>;
-  /** Writes the current weights into the model's variables (no-op on tfjs, where they live there). */
+  /** Kept for callers written before the parameter store: both engines keep the store current after every step, so there is nothing to write. */
   sync(): void;
   optimizerState(): OptimizerState;
   loadOptimizerState(s: OptimizerState): void;
@@ -226,54 +228,68 @@ function trainableNames(src: ParamSource): string[] {
   });
 }
 
-/** Weights and optimizer state stay on the host between steps, fed to and returned by one native graph. */
+/** The ONNX training step's graph description for a batch (what OnnxTrainer compiles). */
+function trainSpec(o: TrainerOptions, trainable: string[], inputs: Record<string, HostTensor>): TrainSpec {
+  const p = o.params;
+  return {
+    key: `${o.key}|${o.hooksKey ?? ""}`,
+    fn: o.fn,
+    inputs: inputSpecs(inputs),
+    params: paramShapes(p),
+    canonical: (n) => p.canonical(n),
+    hooks: o.hooks as DenseHook<Val>[] | undefined,
+    training: o.dropout ?? true,
+    seed: o.seed,
+    trainable,
+    decay: (n) => p.decays(n),
+    optimizer: o.optimizer,
+    lossOutput: o.lossOutput,
+  };
+}
+
+/**
+ * What an ONNX training step on this batch keeps for its backward pass, counted from its graph
+ * (lib/engine/onnx/compile.ts trainGraphStats): forward values the backward reads, and dropout masks.
+ */
+export function trainStepMemory(o: TrainerOptions, inputs: Record<string, HostTensor>): ReturnType<typeof trainGraphStats> {
+  return trainGraphStats(trainSpec(o, trainableNames(o.params), inputs));
+}
+
+/**
+ * Weights stay in the parameter store, fed to one native graph per step; the graph returns the
+ * updated trainable parameters and AdamW moments, which the store (parameters) and the trainer
+ * (moments, trainable parameters only) take over as they are: no copies, and frozen weights are
+ * only ever the store's one array.
+ *
+ * (onnxruntime-node 1.30 hands every output back in a fresh array, pre-allocated fetches included,
+ * so the new values are adopted rather than written into the previous arrays.)
+ */
 class OnnxTrainer implements Trainer {
   readonly engine = "onnx" as const;
   readonly trainable: string[];
   updates = 0;
-  private values = new Map<string, Float32Array>();
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
-  private dirty = false;
   private readonly masks = new MaskPool();
 
   constructor(readonly o: TrainerOptions) {
     this.trainable = trainableNames(o.params);
     if (this.trainable.length === 0) throw new Error("nothing to train: every parameter is frozen");
-    // The host copies every ONNX run feeds (hostValues), shared, not copied again: ONNX Runtime only
-    // reads its inputs, and a step replaces a trainable parameter's array instead of writing into it.
-    for (const name of o.params.names()) this.values.set(name, hostValues(o.params, name));
     for (const name of this.trainable) {
-      this.m.set(name, new Float32Array(this.values.get(name)!.length));
-      this.v.set(name, new Float32Array(this.values.get(name)!.length));
+      const n = o.params.entry(name).data.length;
+      this.m.set(name, new Float32Array(n));
+      this.v.set(name, new Float32Array(n));
     }
-  }
-
-  private paramFeeds(feeds: Record<string, HostTensor>): void {
-    for (const name of this.o.params.names()) feeds[name] = { data: this.values.get(name)!, shape: [...this.o.params.variable(name).shape] };
   }
 
   async step(inputs: Record<string, HostTensor>, lr: number): Promise<StepResult> {
     const p = this.o.params;
-    const session = await trainSession({
-      key: `${this.o.key}|${this.o.hooksKey ?? ""}`,
-      fn: this.o.fn,
-      inputs: inputSpecs(inputs),
-      params: paramShapes(p),
-      canonical: (n) => p.canonical(n),
-      hooks: this.o.hooks as DenseHook<Val>[] | undefined,
-      training: this.o.dropout ?? true,
-      seed: this.o.seed,
-      trainable: this.trainable,
-      decay: (n) => p.decays(n),
-      optimizer: this.o.optimizer,
-      lossOutput: this.o.lossOutput,
-    });
+    const session = await trainSession(trainSpec(this.o, this.trainable, inputs));
     const { bc1, bc2 } = biasCorrections(this.updates + 1, this.o.optimizer);
     const feeds: Record<string, HostTensor> = { ...inputs };
-    this.paramFeeds(feeds);
+    paramFeeds(p, feeds);
     for (const name of this.trainable) {
-      const shape = [...p.variable(name).shape];
+      const shape = p.entry(name).shape as number[];
       feeds[M(name)] = { data: this.m.get(name)!, shape };
       feeds[V(name)] = { data: this.v.get(name)!, shape };
     }
@@ -283,12 +299,11 @@ class OnnxTrainer implements Trainer {
     this.masks.fill(session.random, this.o.seed ?? 0, this.updates, feeds);
     const out = await session.run(feeds);
     for (const name of this.trainable) {
-      this.values.set(name, out[NEW_P(name)].data as Float32Array);
+      p.adopt(name, out[NEW_P(name)].data as Float32Array);
       this.m.set(name, out[NEW_M(name)].data as Float32Array);
       this.v.set(name, out[NEW_V(name)].data as Float32Array);
     }
     this.updates++;
-    this.dirty = true;
     const metrics: Record<string, number> = {};
     for (const [k, x] of Object.entries(out)) if (x.shape.length === 0 && k !== GRAD_NORM && !k.includes("/")) metrics[k] = x.data[0];
     return { metrics, gradNorm: out[GRAD_NORM].data[0] };
@@ -306,14 +321,12 @@ class OnnxTrainer implements Trainer {
       training: false,
     });
     const feeds: Record<string, HostTensor> = { ...r.inputs };
-    this.paramFeeds(feeds);
+    paramFeeds(p, feeds);
     return session.run(feeds, r.outputs);
   }
 
   sync(): void {
-    if (!this.dirty) return;
-    for (const name of this.trainable) this.o.params.assign(name, this.values.get(name)!);
-    this.dirty = false;
+    /* the store holds the weights */
   }
 
   optimizerState(): OptimizerState {
@@ -327,13 +340,9 @@ class OnnxTrainer implements Trainer {
       this.v.set(name, Float32Array.from(s.v.get(name)!));
     }
     this.updates = s.t;
-    // The model's variables may have been restored too: take them as the starting weights.
-    for (const name of this.o.params.names()) this.values.set(name, hostValues(this.o.params, name));
   }
 
   dispose(): void {
-    this.sync();
-    this.values.clear();
     this.m.clear();
     this.v.clear();
   }
@@ -388,7 +397,11 @@ class TfjsTrainer implements Trainer {
     const gradNorm = (await normT.data())[0];
     t.dispose([value, normT, ...Object.values(grads), ...Object.values(kept), ...Object.values(x)]);
     this.updates++;
-    touch(src);
+    // The store is the weights' home: write the updated values back (the mirrors already hold them).
+    for (let i = 0; i < vars.length; i++) {
+      src.set(this.trainable[i], vars[i].dataSync() as Float32Array);
+      markSynced(src.entry(this.trainable[i]));
+    }
     return { metrics, gradNorm };
   }
 
@@ -397,7 +410,7 @@ class TfjsTrainer implements Trainer {
   }
 
   sync(): void {
-    /* the variables are the weights */
+    /* every step writes the store */
   }
 
   optimizerState(): OptimizerState {
@@ -432,8 +445,3 @@ class TfjsTrainer implements Trainer {
   }
 }
 
-/** Marks the source's values as changed (its host copies are stale). */
-function touch(src: ParamSource): void {
-  const s = src as unknown as { touch?: () => void };
-  if (typeof s.touch === "function") s.touch();
-}

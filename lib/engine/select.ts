@@ -43,11 +43,11 @@ export function setEngine(name: EngineChoice): void {
 }
 
 async function chooseEngine(): Promise<EngineReport> {
-  await initBackend(); // tfjs holds the weights on either engine
   const forced = settings.requestedEngine;
   const attempts: EngineReport["attempts"] = [];
   for (const name of forced ? [forced] : ENGINE_ORDER) {
     try {
+      if (name === "tfjs") await initBackend(); // only the tfjs engine needs a TensorFlow.js backend
       const how = await smokeTest(name);
       attempts.push({ name, ok: true, reason: forced ? `chosen with --engine or COURSE_ENGINE; ${how}` : how });
       return { chosen: name, forced: !!forced, attempts };

@@ -2,18 +2,15 @@
  * The smoke step that decides whether an engine works here: a two-parameter model, one AdamW
  * update, checked (finite loss, the weights moved, ONNX Runtime's answer equal to the formula).
  */
-import { backendReport, tf } from "./tfjs/backend";
+import { backendReport } from "./tfjs/backend";
 import type { Ctx } from "./contract";
 import { createTrainer, EngineName } from "./run";
-import { VariableParams } from "./params";
+import { ParamStore } from "./params";
 import { FINETUNE_ADAMW } from "../training/adamw";
 
 export async function smokeTest(engine: EngineName): Promise<string> {
-  const t = tf();
-  const params = new VariableParams();
-  const w0 = t.tensor2d([[0.5], [-0.25]]); // [2, 1]
-  params.add("w", t.variable(w0, true, `smoke_w_${engine}_${Date.now()}`), true);
-  w0.dispose();
+  const params = new ParamStore();
+  params.add("w", { shape: [2, 1], data: new Float32Array([0.5, -0.25]) }, true);
   try {
     const fn = <X>(c: Ctx<X>, x: Record<string, X>) => {
       const y = c.o.linear(x.x, c.p("w")); // [2, 1]
@@ -25,7 +22,7 @@ export async function smokeTest(engine: EngineName): Promise<string> {
     trainer.dispose();
     // x·w = [0, 0.5] → loss = ((0−1)² + (0.5−1)²)/2 = 0.625; Adam's first step moves each weight by lr·sign(g) = 0.1.
     const loss = r.metrics.loss;
-    const w = Array.from(params.variable("w").dataSync());
+    const w = Array.from(params.entry("w").data);
     if (!Number.isFinite(loss) || Math.abs(loss - 0.625) > 1e-5) throw new Error(`the smoke step's loss was ${loss}, expected 0.625`);
     if (Math.abs(Math.abs(w[0] - 0.5) - 0.1) > 1e-4 || Math.abs(Math.abs(w[1] + 0.25) - 0.1) > 1e-4) throw new Error(`the smoke step moved the weights to [${w}]`);
     if (engine === "onnx") {
@@ -38,6 +35,6 @@ export async function smokeTest(engine: EngineName): Promise<string> {
     }
     return `TensorFlow.js on ${backendReport()?.chosen ?? "?"}: a training step passed`;
   } finally {
-    params.variable("w").dispose();
+    params.dispose();
   }
 }

@@ -22,9 +22,9 @@
 import type * as tfTypes from "@tensorflow/tfjs";
 import { engineFor } from "../engine/select";
 import { settings } from "../env";
-import { tf } from "../engine/tfjs/backend";
 import { HostTensor, IGNORE_INDEX } from "../engine/ops";
-import { CompositeParams, hostValues, ParamSource, VariableParams } from "../engine/params";
+import { normalArray } from "../engine/init";
+import { CompositeParams, hostValues, ParamEntry, ParamSource, ParamStore } from "../engine/params";
 import { AnyHook, EngineName, ModelFn, runModel } from "../engine/run";
 import type { BertConfig, BertModel } from "../models/bert";
 import { bertEncoder, bertPooler, clsRows } from "../models/bert/bert";
@@ -156,15 +156,13 @@ export function classifierFn(cfg: BertConfig, pooling: Pooling, outputs: "loss" 
   };
 }
 
-let counter = 0;
-
 export class SequenceClassifier {
   readonly labelNames: string[];
   readonly pooling: Pooling;
   readonly task: ClassifierTask;
   readonly maxLength: number;
   /** The head's parameters: classifier.weight [H, C] (memory layout), classifier.bias [C]. */
-  readonly head = new VariableParams();
+  readonly head = new ParamStore();
   /** LoRA adapters, when the strategy added them. */
   lora: LoraAdapters | null = null;
   /** Engine for inference and training; null: the course's default (lib/env). */
@@ -172,7 +170,6 @@ export class SequenceClassifier {
   private composite: { lora: LoraAdapters | null; params: CompositeParams } | null = null;
 
   constructor(readonly bert: BertModel, readonly tokenizer: BertTokenizer, o: ClassifierOptions) {
-    const t = tf();
     if (o.labelNames.length < 2) throw new Error(`a classifier needs at least 2 labels, got ${o.labelNames.length}`);
     this.labelNames = [...o.labelNames];
     this.task = o.task ?? "sentence";
@@ -183,26 +180,23 @@ export class SequenceClassifier {
     this.engine = o.engine ?? null;
     const H = bert.config.hidden_size;
     const C = this.labelNames.length;
-    const scope = `clf${counter++}`;
     // transformers' _init_weights: Linear ~ N(0, initializer_range), bias 0.
-    const w0 = t.randomNormal([H, C], 0, bert.config.initializer_range, "float32", o.seed ?? settings.seed);
-    this.head.add(HEAD_WEIGHT, t.variable(w0, true, `${scope}/${HEAD_WEIGHT}`), true);
-    this.head.add(HEAD_BIAS, t.tidy(() => t.variable(t.zeros([C]), true, `${scope}/${HEAD_BIAS}`)), false);
-    w0.dispose();
+    this.head.add(HEAD_WEIGHT, { shape: [H, C], data: normalArray(H * C, bert.config.initializer_range, o.seed ?? settings.seed) }, true);
+    this.head.add(HEAD_BIAS, { shape: [C] }, false);
   }
 
   get numLabels(): number {
     return this.labelNames.length;
   }
 
-  /** classifier.weight, memory layout [H, C]. Change it with `head.assign`. */
-  get headW(): tfTypes.Variable {
-    return this.head.variable(HEAD_WEIGHT);
+  /** classifier.weight, memory layout [H, C] (a store entry: `.data`, `.shape`; change it with `head.set`). */
+  get headW(): ParamEntry {
+    return this.head.entry(HEAD_WEIGHT);
   }
 
   /** classifier.bias [C]. */
-  get headB(): tfTypes.Variable {
-    return this.head.variable(HEAD_BIAS);
+  get headB(): ParamEntry {
+    return this.head.entry(HEAD_BIAS);
   }
 
   /** Every parameter the model function reads: BERT's, the head's and LoRA's, as one source. */
@@ -299,14 +293,15 @@ export class SequenceClassifier {
     return out;
   }
 
-  /** Every variable with a name: BERT's (checkpoint names), the head's, LoRA's. */
+  /** Every parameter as a tf.Variable with its name: BERT's (checkpoint names), the head's, LoRA's (tfjs code; loads TensorFlow.js). */
   namedVariables(): { name: string; v: tfTypes.Variable }[] {
     const p = this.params;
     return p.names().map((name) => ({ name, v: p.variable(name) }));
   }
 
   trainableVariables(): tfTypes.Variable[] {
-    return this.namedVariables().filter((x) => x.v.trainable).map((x) => x.v);
+    const p = this.params;
+    return this.trainableNames().map((n) => p.variable(n));
   }
 
   /** Names of the parameters that train (what the optimizer updates). */
@@ -327,9 +322,11 @@ export class SequenceClassifier {
   countParams(): { total: number; trainable: number; base: number; fraction: number } {
     let total = 0;
     let trainable = 0;
-    for (const { v } of this.namedVariables()) {
-      total += v.size;
-      if (v.trainable) trainable += v.size;
+    const p = this.params;
+    for (const n of p.names()) {
+      const e = p.entry(n);
+      total += e.data.length;
+      if (e.trainable) trainable += e.data.length;
     }
     const base = this.bert.params.count().total;
     return { total, trainable, base, fraction: trainable / total };
@@ -338,7 +335,7 @@ export class SequenceClassifier {
   /** Frees BERT, the head and the adapters. */
   dispose(): void {
     this.lora?.dispose();
-    for (const n of this.head.names()) this.head.variable(n).dispose();
+    this.head.dispose();
     this.bert.dispose();
   }
 }

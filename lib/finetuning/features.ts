@@ -15,9 +15,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { engineFor } from "../engine/select";
 import { settings } from "../env";
-import { tf } from "../engine/tfjs/backend";
 import type { HostTensor } from "../engine/ops";
-import { hostValues, VariableParams } from "../engine/params";
+import { hostValues, ParamStore } from "../engine/params";
 import { createTrainer, EngineName, ModelFn } from "../engine/run";
 import { Ctx, dense } from "../models/nn";
 import { FINETUNE_ADAMW } from "../training/adamw";
@@ -37,7 +36,7 @@ export function modelFingerprint(clf: SequenceClassifier): string {
   const h = crypto.createHash("sha1");
   h.update(JSON.stringify({ pooling: clf.pooling, maxLength: clf.maxLength, config: clf.bert.config }));
   for (const name of clf.bert.params.names()) {
-    const v = clf.bert.params.get(name).dataSync() as Float32Array;
+    const v = clf.bert.params.entry(name).data;
     h.update(name);
     h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
@@ -142,7 +141,6 @@ export function headFitFn(l2: number): ModelFn {
  * the standardisation folded in, into the classifier's head. Returns the loss curve (every 10th step and the last).
  */
 export async function fitHeadOnFeatures(clf: SequenceClassifier, features: Float32Array, labels: readonly number[], o: HeadFitOptions = {}): Promise<{ step: number; loss: number }[]> {
-  const t = tf();
   const H = clf.bert.config.hidden_size;
   const C = clf.numLabels;
   const N = labels.length;
@@ -160,10 +158,9 @@ export async function fitHeadOnFeatures(clf: SequenceClassifier, features: Float
   for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) z[i * H + h] = (features[i * H + h] - mu[h]) / sigma[h];
   const inputs: Record<string, HostTensor> = { features: { data: z, shape: [N, H] }, labels: { data: Int32Array.from(labels), shape: [N] } };
 
-  const fit = new VariableParams();
-  const scope = `featurehead${headCounter++}`;
-  fit.add(HEAD_WEIGHT, t.tidy(() => t.variable(t.zeros([H, C]), true, `${scope}/W`)), false); // the L2 term is in the loss
-  fit.add(HEAD_BIAS, t.tidy(() => t.variable(t.zeros([C]), true, `${scope}/b`)), false);
+  const fit = new ParamStore();
+  fit.add(HEAD_WEIGHT, { shape: [H, C] }, false); // zeros; the L2 term is in the loss
+  fit.add(HEAD_BIAS, { shape: [C] }, false);
   const engine = await engineFor(o.engine ?? clf.engine);
   // Adam as before: no weight decay (the L2 penalty is in the loss), no clipping, constant learning rate.
   const trainer = createTrainer(engine, { key: `feature-head|l2=${l2}`, fn: headFitFn(l2), params: fit, lossOutput: "loss", optimizer: { ...FINETUNE_ADAMW, weightDecay: 0, clipNorm: 0 }, dropout: false, seed: o.seed });
@@ -196,13 +193,12 @@ export async function fitHeadOnFeatures(clf: SequenceClassifier, features: Float
         bf[k] -= (mu[h] / sigma[h]) * W[h * C + k];
       }
     }
-    clf.head.assign(HEAD_WEIGHT, Wf);
-    clf.head.assign(HEAD_BIAS, Float32Array.from(bf));
+    clf.head.set(HEAD_WEIGHT, Wf);
+    clf.head.set(HEAD_BIAS, Float32Array.from(bf));
   } finally {
     trainer.dispose();
-    for (const n of fit.names()) fit.variable(n).dispose();
+    fit.dispose();
   }
   return curve;
 }
 
-let headCounter = 0;

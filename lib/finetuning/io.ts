@@ -15,6 +15,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { readJsonObject } from "../data/csv";
 import { COURSE_BERT_DIR, courseModelSource } from "../models/folders";
 import { BertConfig, BertModel, fromPretrained, readWeights, saveBert, serializeSafetensors, parseSafetensors, TensorToWrite, WEIGHTS_NAME, CONFIG_NAME } from "../models/bert";
 import type { EngineName } from "../engine/run";
@@ -168,7 +169,7 @@ function saveAdapter(clf: SequenceClassifier, dir: string, info: SaveInfo): stri
 export async function loadFineTuned(dir: string, o: { base?: string; engine?: EngineName } = {}): Promise<SequenceClassifier> {
   const adapterCfg = path.join(dir, ADAPTER_CONFIG);
   if (fs.existsSync(adapterCfg)) {
-    const cfg = JSON.parse(fs.readFileSync(adapterCfg, "utf8")) as {
+    const cfg = readJsonObject(adapterCfg, "adapter config") as {
       peft_type: string; base_model_name_or_path: string; r?: number; lora_alpha?: number; lora_dropout?: number; target_modules?: LoraTarget[];
       course_finetuning: { pooling: Pooling; max_length: number; label_names: string[]; task?: ClassifierTask };
     };
@@ -184,7 +185,7 @@ export async function loadFineTuned(dir: string, o: { base?: string; engine?: En
     return clf;
   }
   if (!fs.existsSync(path.join(dir, CONFIG_NAME))) throw new Error(`${dir} holds neither ${ADAPTER_CONFIG} (an adapter) nor ${CONFIG_NAME} (a fine-tuned model); give the --out folder of \`course finetune\``);
-  const cfg = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_NAME), "utf8")) as { id2label?: Record<string, string>; architectures?: string[]; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[]; task?: ClassifierTask } };
+  const cfg = readJsonObject(path.join(dir, CONFIG_NAME), "model config") as { id2label?: Record<string, string>; architectures?: string[]; course_finetuning?: { pooling: Pooling; max_length: number; label_names: string[]; task?: ClassifierTask } };
   const labelNames = cfg.course_finetuning?.label_names ?? Object.keys(cfg.id2label ?? {}).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label![k]);
   if (labelNames.length < 2) throw new Error(`${dir}/config.json has no labels (id2label); it is not a classification model`);
   const task: ClassifierTask = cfg.course_finetuning?.task ?? (cfg.architectures?.includes("BertForTokenClassification") ? "token" : "sentence");

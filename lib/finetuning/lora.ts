@@ -14,8 +14,8 @@
  *
  * Initialisation as in Hugging Face PEFT: A ~ kaiming-uniform(a=√5) = U(−1/√in, 1/√in), B = 0, so
  * training starts from exactly the pre-trained model. `merge()` folds ΔW into W (no extra cost at
- * inference; the hook then adds nothing); `unmerge()` takes it out again. Both go through
- * `params.assign`, so every engine sees the new weights.
+ * inference; the hook then adds nothing); `unmerge()` takes it out again. Both write the parameter
+ * store, so every engine sees the new weights.
  *
  * Files: PEFT's layout — `adapter_config.json` + `adapter_model.safetensors` with
  * `base_model.model.bert.encoder.layer.<i>.attention.self.query.lora_A.weight` [r, in] and
@@ -24,9 +24,9 @@
  * tens of MB for the whole model.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import { tf } from "../engine/tfjs/backend";
 import { settings } from "../env";
-import { hostValues, VariableParams } from "../engine/params";
+import { uniformArray } from "../engine/init";
+import { hostValues, ParamEntry, ParamStore } from "../engine/params";
 import type { AnyHook } from "../engine/run";
 import type { BertModel } from "../models/bert";
 import type { Ctx } from "../models/nn";
@@ -58,41 +58,35 @@ export const loraB = (prefix: string) => `${prefix}.lora_B.weight`;
 
 export const PEFT_PREFIX = "base_model.model.";
 
-/** One adapter pair's variables (memory layout: A [in, r], B [r, out]). */
+/** One adapter pair's store entries (memory layout: A [in, r], B [r, out]). */
 export interface LoraPair {
-  A: tfTypes.Variable;
-  B: tfTypes.Variable;
+  A: ParamEntry;
+  B: ParamEntry;
 }
 
 export class LoraAdapters {
   readonly config: LoraConfig;
   /** The adapter matrices as a parameter source (joined with BERT's and the head's by the classifier). */
-  readonly params = new VariableParams();
+  readonly params = new ParamStore();
   /** The adapted Linear prefixes, in layer order. */
   readonly prefixes: string[] = [];
   private readonly prefixSet = new Set<string>();
   private mergedFlag = false;
 
   constructor(readonly bert: BertModel, config: Partial<LoraConfig> = {}, seed: number = settings.seed) {
-    const t = tf();
     this.config = { ...DEFAULT_LORA, ...config };
     const { r } = this.config;
     if (!Number.isInteger(r) || r < 1) throw new Error(`LoRA rank r must be a positive integer, got ${r}`);
     if (!(this.config.dropout >= 0 && this.config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${this.config.dropout}`);
     let k = 0;
-    const scope = `lora${loraCounter++}`;
     for (let i = 0; i < bert.config.num_hidden_layers; i++) {
       for (const target of this.config.targets) {
         const prefix = targetPrefix(i, target);
         const [inF, outF] = bert.params.spec(`${prefix}.weight`).shape;
         const bound = 1 / Math.sqrt(inF);
-        const a0 = t.randomUniform([inF, r], -bound, bound, "float32", seed * 7919 + k++);
-        const A = t.variable(a0, true, `${scope}/${loraA(prefix)}`);
-        a0.dispose();
-        const B = t.tidy(() => t.variable(t.zeros([r, outF]), true, `${scope}/${loraB(prefix)}`));
         // Adapters are matrices: weight decay applies (PEFT trains them with the Trainer's AdamW decay).
-        this.params.add(loraA(prefix), A, true);
-        this.params.add(loraB(prefix), B, true);
+        this.params.add(loraA(prefix), { shape: [inF, r], data: uniformArray(inF * r, -bound, bound, seed * 7919 + k++) }, true);
+        this.params.add(loraB(prefix), { shape: [r, outF] }, true);
         this.prefixes.push(prefix);
         this.prefixSet.add(prefix);
       }
@@ -112,9 +106,9 @@ export class LoraAdapters {
     return this.mergedFlag;
   }
 
-  /** The adapter pairs by Linear prefix (variables; change values through `params.assign`). */
+  /** The adapter pairs by Linear prefix (store entries; change values through `params.set`). */
   get pairs(): Map<string, LoraPair> {
-    return new Map(this.prefixes.map((p) => [p, { A: this.params.variable(loraA(p)), B: this.params.variable(loraB(p)) }]));
+    return new Map(this.prefixes.map((p) => [p, { A: this.params.entry(loraA(p)), B: this.params.entry(loraB(p)) }]));
   }
 
   // #region lora-forward
@@ -137,14 +131,14 @@ export class LoraAdapters {
     return `lora:r=${c.r}:alpha=${c.alpha}:dropout=${c.dropout}:targets=${c.targets.join(",")}:merged=${this.mergedFlag}`;
   }
 
-  /** Checkpoint-style names (without PEFT's prefix): `<prefix>.lora_A.weight`, `<prefix>.lora_B.weight`. */
+  /** Checkpoint-style names (without PEFT's prefix) with tf.Variable mirrors (tfjs code; loads TensorFlow.js). */
   namedVariables(): { name: string; v: tfTypes.Variable }[] {
     return this.params.names().map((name) => ({ name, v: this.params.variable(name) }));
   }
 
   /** Number of adapter parameters: Σ over adapted layers of r·(in + out). */
   count(): number {
-    return this.namedVariables().reduce((n, { v }) => n + v.size, 0);
+    return this.params.sizes().total;
   }
 
   /** W ← W + (α/r)·A·B for every adapted layer; the hook then skips the adapter term. */
@@ -166,7 +160,7 @@ export class LoraAdapters {
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const prefix of this.prefixes) {
       for (const name of [loraA(prefix), loraB(prefix)]) {
-        const [rows, cols] = this.params.variable(name).shape;
+        const [rows, cols] = this.params.entry(name).shape;
         out.set(`${PEFT_PREFIX}${name}`, { shape: [cols, rows], data: transpose(hostValues(this.params, name), rows, cols) });
       }
     }
@@ -180,23 +174,22 @@ export class LoraAdapters {
         const key = `${PEFT_PREFIX}${name}`;
         const raw = get(key);
         if (!raw) throw new Error(`${source} has no tensor "${key}"; the adapter was made for a different model or target list`);
-        const [rows, cols] = this.params.variable(name).shape;
+        const [rows, cols] = this.params.entry(name).shape;
         if (raw.shape.join() !== [cols, rows].join()) throw new Error(`${source}: "${key}" has shape [${raw.shape}], expected [${cols},${rows}] (check r and the base model)`);
-        this.params.assign(name, transpose(Float32Array.from(raw.data), cols, rows));
+        this.params.set(name, transpose(Float32Array.from(raw.data), cols, rows));
       }
     }
   }
 
   dispose(): void {
     if (this.mergedFlag) this.unmerge();
-    for (const { v } of this.namedVariables()) v.dispose();
-    for (const n of this.params.names()) this.params.remove(n);
+    this.params.dispose();
     this.prefixes.length = 0;
     this.prefixSet.clear();
   }
 
   // #region lora-merge
-  /** W ± (α/r)·A·B on the host, written back with params.assign (the engines' caches see it). */
+  /** W ± (α/r)·A·B on the host, written into the store (every engine reads it from there). */
   private apply(sign: 1 | -1): void {
     const bp = this.bert.params;
     const r = this.config.r;
@@ -219,7 +212,7 @@ export class LoraAdapters {
         const row = i * outF;
         for (let j = 0; j < outF; j++) W[row + j] += s * delta[j];
       }
-      bp.assign(wName, W);
+      bp.set(wName, W);
     }
   }
   // #endregion
@@ -232,4 +225,3 @@ function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-let loraCounter = 0;

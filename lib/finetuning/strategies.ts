@@ -68,7 +68,7 @@ export function strategyName(s: Strategy): string {
   }
 }
 
-/** Sets which variables train (and adds LoRA adapters for `lora`). Call once, on a fresh classifier. */
+/** Sets which parameters train, as flags on the store (and adds LoRA adapters for `lora`). Call once, on a fresh classifier. */
 export function applyStrategy(clf: SequenceClassifier, s: Strategy, seed?: number): void {
   const params = clf.bert.params;
   if (clf.lora && s.kind !== "lora") throw new Error(`this classifier has LoRA adapters; strategy "${strategyName(s)}" needs a fresh classifier`);
@@ -95,16 +95,11 @@ export function applyStrategy(clf: SequenceClassifier, s: Strategy, seed?: numbe
       break;
     }
     case "bitfit":
-      for (const spec of params.specs) if (spec.kind === "bias" || spec.kind === "norm_bias") params.get(spec.name).trainable = true;
+      for (const spec of params.specs) if (spec.kind === "bias" || spec.kind === "norm_bias") params.setTrainable(spec.name, true);
       break;
   }
   if (params.heads.pooler && clf.task === "token") params.freeze(["pooler"]); // a token head never reads the pooler: nothing to train there
-  clf.headW.trainable = true;
-  clf.headB.trainable = true;
-  // Flags were set on the variables directly: bump the versions so the engines re-read them.
-  params.touch();
-  clf.head.touch();
-  clf.lora?.params.touch();
+  for (const n of clf.head.names()) clf.head.setTrainable(n, true);
 }
 
 /** Default learning rates, chosen before looking at any test result. */

@@ -54,8 +54,6 @@ declare namespace createHarness {
   }
 
   const createHarness: (powers: HarnessPowers) => Harness;
-  /** Freezes every built-in of the current realm (used in the grader's fresh context). */
-  function lockdown(): void;
 }
 
 declare function createHarness(powers: createHarness.HarnessPowers): createHarness.Harness;

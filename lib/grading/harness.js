@@ -4,81 +4,14 @@
  *
  *  - in a notebook (public-test cells, `course run`): required as a CommonJS module through
  *    ./testing.ts; each check runs at once and prints ✓ or ✗;
- *  - by the grader: its text is evaluated inside a FRESH V8 context (see sandbox/preload.js),
- *    after `lockdown()` froze that context's built-ins, so nothing a student's cell did to
- *    Object, Array, Math, JSON, console, … of the notebook's own realm can change a verdict.
- *    Checks are collected first (a "plan"), then run one by one; every result goes out as
- *    a line the grader authenticates (HMAC).
+ *  - by the grader: in its trusted test host (grading/src/test-host.ts), a worker of the
+ *    grading process, never inside the student's kernel, so nothing a student's cell did to
+ *    Object, Array, Math, JSON, console, … can change a verdict. Checks are collected first
+ *    (a "plan"), then run one by one, one result per check.
  *
  * So this file must stay self-contained: no require(), no variables from outside the
  * functions below, plain ES2020. Everything the grader side needs comes in `powers`.
  */
-
-/** Freezes every built-in reachable from this realm's global object (SES-style harden). */
-function lockdown() {
-  const seen = new WeakSet();
-  const queue = [];
-  const add = (v) => {
-    if ((typeof v === "object" && v !== null) || typeof v === "function") {
-      if (!seen.has(v)) {
-        seen.add(v);
-        queue.push(v);
-      }
-    }
-  };
-  const g = globalThis;
-  for (const name of Reflect.ownKeys(g)) {
-    const d = Reflect.getOwnPropertyDescriptor(g, name);
-    if (d) {
-      add(d.value);
-      add(d.get);
-      add(d.set);
-    }
-  }
-  // Intrinsics with no global name.
-  add(Object.getPrototypeOf(function* () {}));
-  add(Object.getPrototypeOf(async function () {}));
-  add(Object.getPrototypeOf(async function* () {}));
-  add(Object.getPrototypeOf([][Symbol.iterator]()));
-  add(Object.getPrototypeOf(new Map()[Symbol.iterator]()));
-  add(Object.getPrototypeOf(new Set()[Symbol.iterator]()));
-  add(Object.getPrototypeOf(""[Symbol.iterator]()));
-  add(Object.getPrototypeOf("a".matchAll(/a/g)));
-  add(Object.getPrototypeOf(Uint8Array));
-  for (let i = 0; i < queue.length; i++) {
-    const o = queue[i];
-    add(Object.getPrototypeOf(o));
-    for (const k of Reflect.ownKeys(o)) {
-      let d;
-      try {
-        d = Reflect.getOwnPropertyDescriptor(o, k);
-      } catch (e) {
-        continue;
-      }
-      if (!d) continue;
-      add(d.value);
-      add(d.get);
-      add(d.set);
-    }
-  }
-  for (const o of queue) {
-    try {
-      Object.freeze(o);
-    } catch (e) {
-      /* an exotic object that cannot be frozen: skip */
-    }
-  }
-  // The global object itself cannot be frozen (it is a proxy to the context's sandbox
-  // object); pin each built-in binding to its value, read-only, instead.
-  for (const name of Reflect.ownKeys(g)) {
-    try {
-      const value = g[name];
-      Object.defineProperty(g, name, { value: value, writable: false, configurable: false, enumerable: false });
-    } catch (e) {
-      /* already fixed */
-    }
-  }
-}
 
 /**
  * @param powers {object}
@@ -469,4 +402,3 @@ function createHarness(powers) {
 
 module.exports = createHarness;
 module.exports.createHarness = createHarness;
-module.exports.lockdown = lockdown;

@@ -208,7 +208,7 @@ if (process.env.COURSE_KERNEL_WHICH) {
   process.exit(0);
 }
 // The course's patches to tslab, when the clone has them: publish execute_input (cell numbers in
-// nbconvert and viewers), and no directory watching in the cell compiler.
+// nbconvert and viewers), no directory watching in the cell compiler, one send at a time per socket.
 try {
   const tslabDir = path.dirname(path.dirname(main));
   const patch = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-execute-input.js");
@@ -216,6 +216,9 @@ try {
   // No directory watching in the cell compiler ("Unexpected pending rebuildTimer"): lib/notebook/tslab-no-dir-watch.js.
   const noWatch = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-no-dir-watch.js");
   if (fs.existsSync(noWatch)) require(noWatch)(tslabDir);
+  // One ZeroMQ send at a time per socket (tslab does not wait; a second send threw EBUSY and killed the kernel).
+  const sendQueue = path.join(tslabDir, "..", "..", "lib", "notebook", "tslab-send-queue.js");
+  if (fs.existsSync(sendQueue)) require(sendQueue)(tslabDir);
 } catch (err) {
   console.error("(execute_input patch skipped: " + (err && err.message) + ")");
 }

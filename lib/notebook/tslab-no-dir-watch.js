@@ -31,6 +31,7 @@ if (require.main !== module && process.argv.includes("kernel")) {
     const tslabDir = path.dirname(require.resolve("tslab/package.json", { paths: [path.join(__dirname, "..", "..")] }));
     module.exports(tslabDir, { files: true });
     require("./tslab-execute-input.js")(tslabDir);
+    require("./tslab-send-queue.js")(tslabDir);
   } catch {
     /* leave tslab as it is */
   }

@@ -463,7 +463,7 @@ export class Pretrainer {
   private async restore(dir: string): Promise<void> {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as { step: number; adamT: number; log: TrainingLog };
     const saved = await loadBert(dir);
-    for (const n of this.model.params.names()) this.model.params.set(n, saved.params.get(n));
+    for (const n of this.model.params.names()) this.model.params.set(n, saved.params.entry(n).data);
     saved.dispose();
     const trainer = await this.ensureTrainer();
     const opt = readOptimizerState(dir);

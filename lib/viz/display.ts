@@ -59,3 +59,8 @@ export function escapeHtml(s: string): string {
 export function showHtml(html: string, text: string): void {
   display({ "text/html": html, "text/plain": text });
 }
+
+/** Shows Markdown (a computed reading) with the same text as its plain-text fallback. */
+export function showMarkdown(md: string): void {
+  display({ "text/markdown": md, "text/plain": md });
+}

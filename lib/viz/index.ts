@@ -1,4 +1,4 @@
-export { display, DisplayHandle, inKernel, showHtml, escapeHtml } from "./display";
+export { display, DisplayHandle, inKernel, showHtml, showMarkdown, escapeHtml } from "./display";
 export type { MimeBundle } from "./display";
 export { show, liveFigure, scatter, line, bar, heatmap, figureBundle, figureHtml, describeFigure, FigureHandle, groupStyle, QUALITATIVE, SYMBOLS } from "./plotly";
 export { loaderConfig, loaderScript, plotlyBundlePath, BESIDE_BUNDLE } from "./plotly-loader";

@@ -201,3 +201,20 @@ test("`course forward` reproduces the reference outputs from the command line (t
     assert.deepEqual(Object.keys(json).sort(), ["attentions", "hidden_states", "last_hidden_state", "mlm_logits", "nsp_logits", "pooler_output"]);
   }
 });
+
+test("a bad config.json names the file and the field (or the line of a JSON syntax error)", async () => {
+  const dir = path.join(tmp, "bad-config");
+  fs.mkdirSync(dir);
+  const good = JSON.parse(fs.readFileSync(path.join(FIXTURE, "config.json"), "utf8"));
+  const write = (cfg: unknown) => fs.writeFileSync(path.join(dir, "config.json"), typeof cfg === "string" ? cfg : JSON.stringify(cfg, null, 2));
+  write({ ...good, hidden_size: "32" });
+  await assert.rejects(loadBert(dir), (e: Error) => e.message.includes(path.join(dir, "config.json")) && /field "hidden_size" must be a positive integer, got "32"/.test(e.message));
+  write({ ...good, hidden_dropout_prob: 1.5 });
+  await assert.rejects(loadBert(dir), /field "hidden_dropout_prob" must be a probability in \[0, 1\), got 1\.5/);
+  write({ ...good, pad_token_id: good.vocab_size });
+  await assert.rejects(loadBert(dir), /field "pad_token_id" must be an integer id in \[0, vocab_size/);
+  write('{\n  "vocab_size": 100,\n  "hidden_size": 32,\n}\n');
+  await assert.rejects(loadBert(dir), /config\.json, line 4: is not valid JSON at line 4, column 1/);
+  write("[1, 2]");
+  await assert.rejects(loadBert(dir), /expected a JSON object/);
+});

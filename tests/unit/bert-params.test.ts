@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { BertModel, loadBert, toCheckpointLayout } from "../../lib/models/bert";
 import { FIXTURE } from "./bert-reference";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 before(async () => {
   await initBackend();
@@ -38,11 +39,11 @@ test("get returns [in, out] for Linear weights; checkpoint layout is [out, in]; 
   hf.dispose();
   p.set("bert.pooler.dense.bias", new Float32Array(32).fill(0.5));
   assert.equal(p.get("bert.pooler.dense.bias").dataSync()[7], 0.5);
-  const before = tf().memory().numTensors;
+  const before = tensorCount();
   const z = tf().zeros([32, 32]);
   p.set("bert.pooler.dense.weight", z); // caller keeps ownership
   z.dispose();
-  assert.equal(tf().memory().numTensors, before);
+  assert.equal(tensorCount(), before);
   assert.throws(() => p.set("bert.pooler.dense.bias", new Float32Array(3)), /shape/);
   model.dispose();
 });
@@ -65,7 +66,7 @@ test("freeze / unfreeze groups and count parameters", async () => {
 });
 
 test("two models coexist (unique variable names) and dispose cleanly", () => {
-  const before = tf().memory().numTensors;
+  const before = tensorCount();
   const a = new BertModel({ vocab_size: 50, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 });
   const b = new BertModel({ vocab_size: 50, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }, { heads: { mlm: false, nsp: false } });
   assert.notEqual(a.params.get("bert.pooler.dense.weight").name, b.params.get("bert.pooler.dense.weight").name);
@@ -75,6 +76,6 @@ test("two models coexist (unique variable names) and dispose cleanly", () => {
   assert.ok((a.params.get("bert.embeddings.word_embeddings.weight").arraySync() as number[][])[0].every((v) => v === 0));
   a.dispose();
   b.dispose();
-  assert.equal(tf().memory().numTensors, before);
+  assert.equal(tensorCount(), before);
   assert.throws(() => new BertModel({ hidden_size: 10, num_attention_heads: 4 }), /divisible/);
 });

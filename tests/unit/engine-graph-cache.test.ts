@@ -73,3 +73,24 @@ test("trainers: a changed loss weight under the same key trains with its own gra
   assert.ok(Math.abs(losses[1] - 26) < 1e-4, `weight 4: ${losses[1]} (a stale session would give 6.5)`);
   await clearSessions();
 });
+
+test("BertModel.run traces its graph once per output choice and batch shape, not on every call", async () => {
+  const path = await import("path");
+  const { loadBert } = await import("../../lib/models/bert");
+  const model = await loadBert(path.join(__dirname, "..", "fixtures", "tiny-bert-hf"));
+  try {
+    const ids = [[2, 5, 6, 7, 3], [2, 8, 9, 10, 3]];
+    const first = await model.run({ inputIds: ids }, { engine: "onnx", layers: [-1] });
+    const t0 = sessionStats().traces;
+    const second = await model.run({ inputIds: ids }, { engine: "onnx", layers: [-1] });
+    assert.equal(sessionStats().traces, t0, "the same call reuses the traced graph");
+    assert.deepEqual(Array.from(second.hiddenStates.get(model.config.num_hidden_layers)!.data), Array.from(first.hiddenStates.get(model.config.num_hidden_layers)!.data));
+    await model.run({ inputIds: [[2, 5, 6, 3]] }, { engine: "onnx", layers: [-1] });
+    assert.equal(sessionStats().traces, t0 + 1, "a new batch shape traces once");
+    await model.run({ inputIds: [[2, 5, 6, 3]] }, { engine: "onnx", layers: [-1] });
+    await model.run({ inputIds: ids }, { engine: "onnx", layers: [0] });
+    assert.equal(sessionStats().traces, t0 + 2, "other outputs trace once");
+  } finally {
+    model.dispose();
+  }
+});

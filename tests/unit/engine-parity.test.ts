@@ -19,6 +19,7 @@ import type { BertModel } from "../../lib/models/bert/model";
 import type { Ctx } from "../../lib/models/nn";
 import { BERT_PRETRAIN_ADAMW } from "../../lib/training/adamw";
 import { FIXTURE, maxDiff, REF } from "./bert-reference";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 const ENGINES: EngineName[] = ["tfjs", "onnx"];
 type Nested = number | Nested[];
@@ -58,9 +59,9 @@ test("both engines match the float64 reference at 1e-4 (every hidden state, pool
   await initBackend();
   const m = await loadBert(FIXTURE);
   for (const engine of ENGINES) {
-    const before = tf().memory().numTensors;
+    const before = tensorCount();
     const out = await m.run(refInputs, { engine, heads: true, attentions: true });
-    assert.equal(tf().memory().numTensors, before, `${engine}: no tensors leak`);
+    assert.equal(tensorCount(), before, `${engine}: no tensors leak`);
     for (const [l, h] of out.hiddenStates) assert.ok(maxDiff(nest(h), REF.hidden_states[l], [1]) < 1e-4, `${engine} hidden state ${l}`);
     assert.ok(maxDiff(nest(out.poolerOutput!), REF.pooler_output) < 1e-4, `${engine} pooler`);
     assert.ok(maxDiff(nest(out.attentions![0]), REF.attentions_layer0, [2, 3]) < 1e-4, `${engine} attentions`);

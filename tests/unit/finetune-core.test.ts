@@ -15,6 +15,7 @@ import { settings } from "../../lib/env";
 import { disposeOutput } from "../../lib/models/bert";
 import { BertTokenizer } from "../../lib/text";
 import * as ft from "../../lib/finetuning";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "tiny-bert-hf");
 const LABELS = ["neg", "pos"];
@@ -62,10 +63,10 @@ for (const engine of ENGINES) {
     disposeOutput(ref);
     t.dispose([ids, mask]);
     const cls = new ft.SequenceClassifier(clf.bert, clf.tokenizer, { labelNames: LABELS, pooling: "cls", engine });
-    const before = t.memory().numTensors;
+    const before = tensorCount();
     assert.ok(maxDiff(await clf.features(enc), refPooled) < 1e-5, "pooler");
     assert.ok(maxDiff(await cls.features(enc), refCls) < 1e-5, "[CLS]");
-    assert.equal(t.memory().numTensors, before, "inference leaks no tensors");
+    assert.equal(tensorCount(), before, "inference leaks no tensors");
     clf.dispose();
     cls.head.names().forEach((n) => cls.head.variable(n).dispose());
   });
@@ -153,7 +154,7 @@ for (const engine of ENGINES) {
     const train = synthetic(96, 1);
     const testSet = synthetic(40, 2);
     const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { engine });
-    const before = t.memory().numTensors;
+    const before = tensorCount();
     const r = await ft.fineTune(clf, "full", { train, test: testSet }, { epochs: 12, lr: 3e-3, seed: 1, evalsPerEpoch: 1 });
     const first = r.curve.slice(0, 6).reduce((a, c) => a + c.loss, 0) / 6;
     const last = r.curve.slice(-6).reduce((a, c) => a + c.loss, 0) / 6;
@@ -168,7 +169,7 @@ for (const engine of ENGINES) {
     assert.ok(r.tokens > r.examples && r.examplesPerSecond > 0 && r.tokensPerSecond > 0);
     assert.ok(r.peakBytes > 0 && r.seconds > 0 && r.cpuSeconds > 0);
     assert.equal(r.peakMethod === "tf.profile", engine === "tfjs");
-    assert.equal(t.memory().numTensors, before, "no tensors leaked by fineTune");
+    assert.equal(tensorCount(), before, "no tensors leaked by fineTune");
     clf.dispose();
   });
 

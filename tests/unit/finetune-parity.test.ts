@@ -15,6 +15,7 @@ import { initBackend, tf } from "../../lib/engine/tfjs/backend";
 import { settings } from "../../lib/env";
 import { EngineName, gradientsOf } from "../../lib/engine/run";
 import * as ft from "../../lib/finetuning";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "tiny-bert-hf");
 const LABELS = ["a", "b", "c"];
@@ -66,10 +67,10 @@ for (const strategy of ["lora:4", "full"]) {
     const wrt = clf.trainableNames();
     assert.ok(wrt.includes("classifier.weight") && wrt.includes("classifier.bias"));
     if (strategy.startsWith("lora")) assert.equal(wrt.length, 2 + 2 * 2 * 2, "head + A and B on query and value of 2 layers");
-    const before = t.memory().numTensors;
+    const before = tensorCount();
     const g: Record<string, Record<string, { data: ArrayLike<number> }>> = {};
     for (const engine of ["onnx", "tfjs"] as const) g[engine] = await gradientsOf(engine, { key, fn, params: clf.params, inputs, hooks, hooksKey, loss: "loss", wrt });
-    assert.equal(t.memory().numTensors, before, "gradientsOf leaks no tensors");
+    assert.equal(tensorCount(), before, "gradientsOf leaks no tensors");
     let worst = 0;
     for (const n of wrt) {
       const a = g.onnx[n].data;
@@ -96,13 +97,13 @@ test("30 training steps with dropout off: the same loss curve on onnx and tfjs (
     const curves: Record<string, number[]> = {};
     for (const engine of ["onnx", "tfjs"] as const) {
       const clf = await ft.loadBaseClassifier(FIXTURE, LABELS, { seed: 2, engine });
-      const before = t.memory().numTensors;
+      const before = tensorCount();
       const r = await ft.fineTune(clf, strategy, { train, test: testSet }, { epochs: 5, batchSize: 8, lr: 5e-3, seed: 4, dropout: false, evalsPerEpoch: 0, profileMemory: false });
       assert.equal(r.steps, 30);
       curves[engine] = r.curve.map((c) => c.loss);
       clf.lora?.dispose(); // the adapters are the only variables a LoRA run adds
       clf.lora = null;
-      assert.equal(t.memory().numTensors, before, `${strategy} on ${engine} leaks tensors`);
+      assert.equal(tensorCount(), before, `${strategy} on ${engine} leaks tensors`);
       clf.dispose();
     }
     const diffs = curves.onnx.map((l, i) => Math.abs(l - curves.tfjs[i]));
@@ -190,10 +191,10 @@ for (const [task, strategy] of [["token", "lora:4"], ["token", "full"], ["token"
     const { hooks, hooksKey } = clf.hooks();
     const wrt = clf.trainableNames();
     if (task === "token") assert.ok(!wrt.some((n) => n.startsWith("bert.pooler")), "a token head trains no pooler");
-    const before = t.memory().numTensors;
+    const before = tensorCount();
     const g: Record<string, Record<string, { data: ArrayLike<number> }>> = {};
     for (const engine of ["onnx", "tfjs"] as const) g[engine] = await gradientsOf(engine, { key, fn, params: clf.params, inputs, hooks, hooksKey, loss: "loss", wrt });
-    assert.equal(t.memory().numTensors, before, "gradientsOf leaks no tensors");
+    assert.equal(tensorCount(), before, "gradientsOf leaks no tensors");
     for (const n of wrt) {
       const a = g.onnx[n].data;
       const c = g.tfjs[n].data;

@@ -17,6 +17,7 @@ import { GPT, gptHidden, gptLoss, GptLossTensors, lmHead, loadGpt } from "../../
 import type { Ctx } from "../../lib/models/nn";
 import { GPT_ADAMW } from "../../lib/training/adamw";
 import { iclGptDir } from "../../lib/icl";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "icl-gpt");
 
@@ -109,12 +110,12 @@ for (const positions of ["learned", "rotary"] as const) {
   test(`${positions} positions: 8 AdamW steps (GPT_ADAMW) give the same loss curve on both engines and in PyTorch (1e-3)`, async () => {
     for (const engine of ENGINES) {
       const model = loadGpt(path.join(FIXTURES, `tiny-${positions}`));
-      const tensors = tf().memory().numTensors;
+      const tensors = tensorCount();
       const trainer = createTrainer(engine, { key: `icl-parity-train-${positions}`, fn: lossAndLogits(model), params: model.params, lossOutput: "loss", optimizer: GPT_ADAMW, dropout: false, seed: 1 });
       const curve: number[] = [];
       for (let s = 0; s < R.curve.length; s++) curve.push((await trainer.step(inputs, 1e-2)).metrics.loss);
       trainer.dispose();
-      assert.equal(tf().memory().numTensors, tensors, `${engine}: training leaked tensors`);
+      assert.equal(tensorCount(), tensors, `${engine}: training leaked tensors`);
       curve.forEach((l, s) => assert.ok(Math.abs(l - R.curve[s]) < 1e-3, `${engine} step ${s}: loss ${l} vs PyTorch ${R.curve[s]}`));
       assert.ok(curve[curve.length - 1] < curve[0] / 4, "the loss should fall on one repeated batch");
       model.dispose();
@@ -129,9 +130,9 @@ test("the committed checkpoint (rotary) gives the reference logits on both engin
   const V = model.config.vocab_size;
   const at = ids.flatMap((s, b) => s.map((_, t) => [b, t] as [number, number]));
   for (const engine of ENGINES) {
-    const tensors = tf().memory().numTensors;
+    const tensors = tensorCount();
     const out = await model.run(ids, { at, engine });
-    assert.equal(tf().memory().numTensors, tensors, `${engine}: run leaked tensors`);
+    assert.equal(tensorCount(), tensors, `${engine}: run leaked tensors`);
     // run returns log-probabilities: compare log-softmax of the reference logits.
     let worst = 0;
     at.forEach(([b, t], r) => {

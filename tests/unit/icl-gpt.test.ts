@@ -16,6 +16,7 @@ import { IGNORE_INDEX } from "../../lib/engine/ops";
 import { GPT, saveGpt, loadGpt, hashWeights, cloneGpt, causalMaskValues, ropeTableValues, applyRope, padBatchSize, padLength } from "../../lib/models/gpt";
 import { SyntheticVocab, trainingSequence, finetuneOnExamples, pretrainLr, pretrainSynthetic, SyntheticLM, targetBatch, createGptTrainer } from "../../lib/icl";
 import { mulberry32 } from "../../lib/data/split";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 before(async () => {
   await initBackend();
@@ -28,7 +29,7 @@ const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0)
 for (const engine of ENGINES) {
   test(`run on ${engine}: log-probabilities [V] per position; attentions [B, nh, T, T] are causal rows that sum to 1`, async () => {
     const m = small();
-    const tensors = tf().memory().numTensors;
+    const tensors = tensorCount();
     const ids = [vocab.encode("task:new x01 y2 x01"), vocab.encode("task:A x05 y1 x06")];
     const out = await m.run(ids, { attentions: true, at: [[0, 4], [1, 0], [1, 4]], engine });
     assert.equal(out.logProbs.length, 3);
@@ -44,7 +45,7 @@ for (const engine of ENGINES) {
       assert.ok(Math.abs(sum(row) - 1) < 1e-5);
       for (let j = i + 1; j < 5; j++) assert.ok(row[j] < 1e-12, `query ${i} sees future key ${j}`);
     }
-    assert.equal(tf().memory().numTensors, tensors, "run leaked tensors");
+    assert.equal(tensorCount(), tensors, "run leaked tensors");
     m.dispose();
   });
 }
@@ -131,7 +132,7 @@ test("pre-training steps lower the loss and change the hash; the tfjs engine lea
   for (const engine of ENGINES) {
     const m = small();
     const h0 = hashWeights(m);
-    const tensors = tf().memory().numTensors;
+    const tensors = tensorCount();
     const records: number[] = [];
     const r = await pretrainSynthetic(m, { steps: 25, batchSize: 8, lr: 3e-3, warmup: 5, seed: 3, engine, onStep: (s) => void records.push(s.loss) });
     assert.equal(r.engine, engine);
@@ -142,7 +143,7 @@ test("pre-training steps lower the loss and change the hash; the tfjs engine lea
     const last = records.slice(-5).reduce((a, b) => a + b) / 5;
     assert.ok(last < first - 0.3, `${engine}: loss ${first} → ${last}`);
     assert.notEqual(hashWeights(m), h0, "training must change the weights");
-    assert.equal(tf().memory().numTensors, tensors, `${engine}: training leaked tensors`);
+    assert.equal(tensorCount(), tensors, `${engine}: training leaked tensors`);
     m.dispose();
   }
 });
@@ -194,11 +195,11 @@ test("fine-tuning a copy on k examples changes the copy's hash, not the original
 
 test("a trainer on the tfjs engine leaks nothing over its whole life", async () => {
   const m = small();
-  const tensors = tf().memory().numTensors;
+  const tensors = tensorCount();
   const trainer = await createGptTrainer(m, { engine: "tfjs" });
   const rng = mulberry32(2);
   for (let i = 0; i < 3; i++) await trainer.step(targetBatch(Array.from({ length: 4 }, () => trainingSequence(vocab, rng)), 16), 1e-3);
   trainer.dispose();
-  assert.equal(tf().memory().numTensors, tensors);
+  assert.equal(tensorCount(), tensors);
   m.dispose();
 });

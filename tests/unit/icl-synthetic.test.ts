@@ -16,6 +16,7 @@ import { hashWeights } from "../../lib/models/gpt";
 import { loadIclGpt, iclGptDir, evaluateIcl, syntheticTask, formatResult } from "../../lib/icl";
 import { main } from "../../lib/cli/main";
 import { ENGINES } from "../../lib/engine/run";
+import { tensorCount } from "../../lib/engine/tfjs/mirror";
 
 before(async () => {
   await initBackend();
@@ -26,10 +27,10 @@ test("committed checkpoint: 8-shot accuracy ≥ 0-shot + 30 points over 5 trials
   const lm = loadIclGpt();
   const recorded = fs.readFileSync(path.join(iclGptDir(), "weights.sha256"), "utf8").trim().split(/\s+/)[0];
   assert.equal(hashWeights(lm.model), recorded, "the loaded weights are the ones recorded in weights.sha256");
-  const tensors = tf().memory().numTensors;
+  const tensors = tensorCount();
   const r = await evaluateIcl(lm, syntheticTask("new"), { shots: [0, 1, 2, 4, 8], trials: 5, testSize: 32, seed: 42, weightsHash: () => hashWeights(lm.model) });
   console.log(formatResult(r).replace(/^/gm, "# "));
-  assert.equal(tf().memory().numTensors, tensors, "evaluation leaked tensors");
+  assert.equal(tensorCount(), tensors, "evaluation leaked tensors");
   const acc = (k: number) => r.byShots.find((s) => s.k === k)!.mean;
   assert.ok(acc(8) - acc(0) >= 0.3, `8-shot ${acc(8)} vs 0-shot ${acc(0)}`);
   assert.ok(acc(0) < 0.4, "zero-shot on a new task cannot beat chance by much");

@@ -107,6 +107,7 @@ const traced = new WeakMap<object, Map<string, string>>();
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
 let compiled = 0;
+let traces = 0;
 
 function objectId(x: object): number {
   let id = objectIds.get(x);
@@ -119,9 +120,9 @@ export function graphHash(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** How many sessions are cached now and how many were compiled since the process started (tests). */
-export function sessionStats(): { cached: number; compiled: number } {
-  return { cached: cache.size, compiled };
+/** How many sessions are cached now, and how many graphs were traced and sessions compiled since the process started (tests). */
+export function sessionStats(): { cached: number; compiled: number; traces: number } {
+  return { cached: cache.size, compiled, traces };
 }
 
 function remember(hash: string, s: Promise<Session>): Promise<Session> {
@@ -151,7 +152,7 @@ function lookup(hash: string): Promise<Session> | undefined {
  * it and its session is cached, the trace is skipped; otherwise the graph is built, serialized
  * and hashed, and a session with the same bytes is reused or a new one compiled.
  */
-async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph): Promise<Session> {
+async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph, options: { memPattern?: boolean } = {}): Promise<Session> {
   const sig = `${signature}|hooks=${(spec.hooks ?? []).map((h) => objectId(h)).join(",")}`;
   let memo = traced.get(spec.fn);
   if (!memo) traced.set(spec.fn, (memo = new Map()));
@@ -161,6 +162,7 @@ async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph
     if (hit) return hit;
   }
   const g = build();
+  traces++;
   const bytes = serialize(g, spec.key);
   const hash = graphHash(bytes);
   memo.set(sig, hash);
@@ -169,7 +171,7 @@ async function sessionFor(spec: TraceSpec, signature: string, build: () => Graph
   compiled++;
   return remember(
     hash,
-    Session.create(bytes).then((s) => withRandom(s, g)),
+    Session.create(bytes, options).then((s) => withRandom(s, g)),
   );
 }
 
@@ -198,35 +200,58 @@ export function forwardSession(spec: TraceSpec, withGradients?: { loss: string; 
 /** A session for one training step: forward, backward, clipping and AdamW, all native. */
 export function trainSession(spec: TrainSpec): Promise<Session> {
   const sig = `train|${shapeKey(spec)}|${spec.lossOutput}|${spec.trainable.join(",")}|${JSON.stringify(spec.optimizer)}|${spec.trainable.map((n) => (spec.decay(n) ? 1 : 0)).join("")}`;
-  return sessionFor(spec, sig, () => {
-    const { g, params, outputs } = trace(spec);
-    const loss = outputs[spec.lossOutput];
-    if (!loss) throw new Error(`the function has no output "${spec.lossOutput}"`);
-    for (const [name, v] of Object.entries(outputs)) if (v.rank === 0) g.output(name, v); // scalar metrics only
-    const wrt = spec.trainable.map((n) => {
-      const v = params.get(n);
-      if (!v) throw new Error(`trainable parameter "${n}" is not among the model's parameters`);
-      return v;
-    });
-    const grads = gradients(g, loss, wrt);
-    const o = new OnnxOps(g, { training: false });
-    const step = { lr: g.input(LR, [], "float32", "state"), bc1: g.input(BC1, [], "float32", "state"), bc2: g.input(BC2, [], "float32", "state") };
-    const slots = spec.trainable.map((n, i) => ({
-      p: wrt[i],
-      g: grads[i],
-      m: g.input(M(n), wrt[i].shape, "float32", "state"),
-      v: g.input(V(n), wrt[i].shape, "float32", "state"),
-      decay: spec.decay(n),
-    }));
-    const upd = adamwUpdate(o, slots, step, spec.optimizer);
-    g.output(GRAD_NORM, upd.norm);
-    spec.trainable.forEach((n, i) => {
-      g.output(NEW_P(n), upd.next[i].p);
-      g.output(NEW_M(n), upd.next[i].m);
-      g.output(NEW_V(n), upd.next[i].v);
-    });
-    return g;
+  return sessionFor(spec, sig, () => buildTrainGraph(spec).g, { memPattern: false });
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, int64: 8, bool: 1 };
+
+/**
+ * What one training step's graph keeps for its backward pass, counted from the graph itself: every
+ * forward value a backward node reads (it lives from the forward pass until its last backward
+ * reader), and the dropout masks fed with the batch. Weights, moments and the batch are not counted.
+ */
+export function trainGraphStats(spec: TrainSpec): { savedBytes: number; maskBytes: number; saved: number; forwardNodes: number; backwardNodes: number } {
+  const { g, forwardNodes } = buildTrainGraph(spec);
+  const saved = new Set<Val>();
+  for (const n of g.nodes.slice(forwardNodes)) {
+    for (const v of n.inputs) if (v && v.producer && v.producer.index < forwardNodes) saved.add(v);
+  }
+  let savedBytes = 0;
+  for (const v of saved) savedBytes += v.size * (BYTES[v.dtype] ?? 4);
+  const maskBytes = g.randomInputs.reduce((s, r) => s + 4 * r.shape.reduce((a, b) => a * b, 1), 0);
+  return { savedBytes, maskBytes, saved: saved.size, forwardNodes, backwardNodes: g.nodes.length - forwardNodes };
+}
+
+/** The training step's graph; `forwardNodes`: how many of its nodes are the forward pass. */
+function buildTrainGraph(spec: TrainSpec): { g: Graph; forwardNodes: number } {
+  const { g, params, outputs } = trace(spec);
+  const forwardNodes = g.nodes.length;
+  const loss = outputs[spec.lossOutput];
+  if (!loss) throw new Error(`the function has no output "${spec.lossOutput}"`);
+  for (const [name, v] of Object.entries(outputs)) if (v.rank === 0) g.output(name, v); // scalar metrics only
+  const wrt = spec.trainable.map((n) => {
+    const v = params.get(n);
+    if (!v) throw new Error(`trainable parameter "${n}" is not among the model's parameters`);
+    return v;
   });
+  const grads = gradients(g, loss, wrt);
+  const o = new OnnxOps(g, { training: false });
+  const step = { lr: g.input(LR, [], "float32", "state"), bc1: g.input(BC1, [], "float32", "state"), bc2: g.input(BC2, [], "float32", "state") };
+  const slots = spec.trainable.map((n, i) => ({
+    p: wrt[i],
+    g: grads[i],
+    m: g.input(M(n), wrt[i].shape, "float32", "state"),
+    v: g.input(V(n), wrt[i].shape, "float32", "state"),
+    decay: spec.decay(n),
+  }));
+  const upd = adamwUpdate(o, slots, step, spec.optimizer);
+  g.output(GRAD_NORM, upd.norm);
+  spec.trainable.forEach((n, i) => {
+    g.output(NEW_P(n), upd.next[i].p);
+    g.output(NEW_M(n), upd.next[i].m);
+    g.output(NEW_V(n), upd.next[i].v);
+  });
+  return { g, forwardNodes };
 }
 
 function withRandom(s: Session, g: Graph): Session {

@@ -17,7 +17,8 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { tf } from "../../engine/tfjs/backend";
 import { BertConfig, configFromJson, configToJson } from "./config";
 import { BertModel } from "./model";
-import { HeadsSpec, TIED_DECODER, WORD_EMBEDDINGS, fromCheckpointLayout, toCheckpointLayout } from "./params";
+import { HeadsSpec, TIED_DECODER, WORD_EMBEDDINGS, hostFromCheckpointLayout, hostToCheckpointLayout, toCheckpointLayout } from "./params";
+import { readJsonObject } from "../../data/csv";
 import { DType, FloatDType, RawTensor, parseSafetensors, serializeSafetensors, TensorToWrite } from "../safetensors";
 
 export const WEIGHTS_NAME = "model.safetensors";
@@ -63,7 +64,7 @@ export async function loadBert(dir: string, options: LoadOptions = {}): Promise<
 export function readConfig(dir: string): BertConfig {
   const file = path.join(dir, CONFIG_NAME);
   if (!fs.existsSync(file)) throw new Error(`${dir} has no ${CONFIG_NAME}; a Hugging Face model folder needs config.json next to the weights`);
-  return configFromJson(JSON.parse(fs.readFileSync(file, "utf8")));
+  return configFromJson(readJsonObject(file, "model config"), file);
 }
 
 /** All tensors of the folder's safetensors weights (single file or sharded). */
@@ -109,7 +110,6 @@ export function normalizeName(name: string): string | null {
 }
 
 function buildModel(config: BertConfig, raw: Map<string, RawTensor>, files: string[], dir: string, options: LoadOptions): BertModel & { loadReport: LoadReport } {
-  const t = tf();
   const renamed: Record<string, string> = {};
   const ignored: string[] = [];
   const warnings: string[] = [];
@@ -139,7 +139,7 @@ function buildModel(config: BertConfig, raw: Map<string, RawTensor>, files: stri
     nsp: options.heads?.nsp ?? has("cls.seq_relationship."),
   };
   if (heads.nsp) heads.pooler = true;
-  const model = new BertModel(config, { heads, seed: options.seed }) as BertModel & { loadReport: LoadReport };
+  const model = new BertModel(config, { heads, seed: options.seed, init: false }) as BertModel & { loadReport: LoadReport };
   const tied = config.tie_word_embeddings !== false;
   const dec = byName.get(TIED_DECODER);
   if (tied && dec) {
@@ -157,6 +157,7 @@ function buildModel(config: BertConfig, raw: Map<string, RawTensor>, files: stri
       const entry = byName.get(spec.name);
       if (!entry) {
         missing.push(spec.name);
+        model.params.initialise(spec.name); // random, as the model would have started
         continue;
       }
       used.add(spec.name);
@@ -166,9 +167,7 @@ function buildModel(config: BertConfig, raw: Map<string, RawTensor>, files: stri
         throw new Error(`shape mismatch for "${entry.file}": the checkpoint has [${got}], the model (config.json) expects [${want}]`);
       }
       if (!(entry.t.data instanceof Float32Array)) throw new Error(`tensor "${entry.file}" is ${entry.t.dtype}; parameters must be F32, F16 or BF16`);
-      const value = t.tidy(() => fromCheckpointLayout(t.tensor(entry.t.data as Float32Array, got, "float32"), spec.kind));
-      model.params.set(spec.name, value);
-      value.dispose();
+      model.params.adopt(spec.name, hostFromCheckpointLayout(entry.t.data, spec.shape, spec.kind));
     }
   } catch (err) {
     model.dispose();
@@ -205,7 +204,6 @@ export interface SaveOptions {
 
 /** Writes config.json + safetensors weights (+ tokenizer files) in Hugging Face layout. */
 export async function saveBert(model: BertModel, dir: string, options: SaveOptions = {}): Promise<string[]> {
-  const t = tf();
   fs.mkdirSync(dir, { recursive: true });
   const bare = options.bare ?? (!model.heads.mlm && !model.heads.nsp);
   const dtype = options.dtype ?? "F32";
@@ -213,9 +211,8 @@ export async function saveBert(model: BertModel, dir: string, options: SaveOptio
   for (const spec of model.params.specs) {
     if (bare && spec.name.startsWith("cls.")) continue;
     const name = bare ? spec.name.replace(/^bert\./, "") : spec.name;
-    const value = t.tidy(() => toCheckpointLayout(model.params.get(spec.name), spec.kind));
-    tensors.push({ name, shape: value.shape, data: value.dataSync() as Float32Array, dtype });
-    value.dispose();
+    const value = hostToCheckpointLayout(model.params.entry(spec.name).data, spec.shape, spec.kind);
+    tensors.push({ name, shape: value.shape, data: value.data, dtype });
   }
   const architectures = bare ? ["BertModel"] : model.heads.mlm && model.heads.nsp ? ["BertForPreTraining"] : model.heads.mlm ? ["BertForMaskedLM"] : ["BertModel"];
   const written: string[] = [];

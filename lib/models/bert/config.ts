@@ -69,14 +69,27 @@ export function makeConfig(partial: Partial<BertConfig> = {}): BertConfig {
 }
 
 export function validateConfig(cfg: BertConfig): void {
+  const bad = (field: string, want: string) => new Error(`BertConfig.${field} must be ${want}, got ${JSON.stringify(cfg[field])}`);
   const ints: (keyof BertConfig)[] = ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "max_position_embeddings", "type_vocab_size"];
   for (const k of ints) {
     const v = cfg[k];
-    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`BertConfig.${String(k)} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw bad(String(k), "a positive integer");
   }
   if (cfg.hidden_size % cfg.num_attention_heads !== 0) {
     throw new Error(`BertConfig: hidden_size (${cfg.hidden_size}) must be divisible by num_attention_heads (${cfg.num_attention_heads})`);
   }
+  for (const k of ["hidden_dropout_prob", "attention_probs_dropout_prob"] as const) {
+    const v = cfg[k];
+    if (typeof v !== "number" || !(v >= 0 && v < 1)) throw bad(k, "a probability in [0, 1)");
+  }
+  for (const k of ["layer_norm_eps", "initializer_range"] as const) {
+    const v = cfg[k];
+    if (typeof v !== "number" || !(v > 0)) throw bad(k, "a positive number");
+  }
+  if (typeof cfg.pad_token_id !== "number" || !Number.isInteger(cfg.pad_token_id) || cfg.pad_token_id < 0 || cfg.pad_token_id >= cfg.vocab_size) {
+    throw bad("pad_token_id", `an integer id in [0, vocab_size = ${cfg.vocab_size})`);
+  }
+  if (typeof cfg.tie_word_embeddings !== "boolean") throw bad("tie_word_embeddings", "true or false");
   const acts = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "tanh"];
   if (!acts.includes(cfg.hidden_act)) throw new Error(`BertConfig.hidden_act "${cfg.hidden_act}" is not supported; supported: ${acts.join(", ")}`);
   if (cfg.position_embedding_type !== "absolute") {
@@ -85,11 +98,17 @@ export function validateConfig(cfg: BertConfig): void {
 }
 
 /** Reads a parsed config.json (a Hugging Face BERT config). */
-export function configFromJson(json: Record<string, unknown>): BertConfig {
+export function configFromJson(json: Record<string, unknown>, source = "config.json"): BertConfig {
   if (json.model_type !== undefined && json.model_type !== "bert") {
-    throw new Error(`config.json has model_type "${String(json.model_type)}"; this loader reads BERT checkpoints (model_type "bert")`);
+    throw new Error(`${source} has model_type "${String(json.model_type)}"; this loader reads BERT checkpoints (model_type "bert")`);
   }
-  return makeConfig(json as Partial<BertConfig>);
+  try {
+    return makeConfig(json as Partial<BertConfig>);
+  } catch (e) {
+    // Name the file and the field as the student sees them: `config.json: field "hidden_size" must be …`.
+    const msg = (e as Error).message.replace(/^BertConfig\.(\w+)/, 'field "$1"').replace(/^BertConfig: /, "");
+    throw new Error(`${source}: ${msg}. Fix that field, or re-download the model.`);
+  }
 }
 
 /** The config as config.json content. */

@@ -13,7 +13,7 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { engineFor } from "../../engine/select";
 import { tf } from "../../engine/tfjs/backend";
 import { HostTensor } from "../../engine/ops";
-import { AnyHook, EngineName, runModel } from "../../engine/run";
+import { AnyHook, EngineName, ModelFn, runModel } from "../../engine/run";
 import { TfjsOps } from "../../engine/tfjs/ops";
 import type { Ctx } from "../nn";
 import { bertEncoder, bertPooler, mlmHead, nspHead } from "./bert";
@@ -90,19 +90,26 @@ export interface CreateOptions {
   heads?: Partial<HeadsSpec>;
   /** Initialisation seed; default settings.seed. */
   seed?: number;
+  /** Draw the initial values (default true); false leaves zeros for a checkpoint to fill. */
+  init?: boolean;
 }
+
+/** Model functions `run` keeps (a notebook's few batch shapes and output choices). */
+const RUN_FNS_KEPT = 32;
 
 export class BertModel {
   readonly config: BertConfig;
   readonly params: BertParams;
   /** The folder it was loaded from, if any (tokenizer files are looked up there). */
   sourceDir?: string;
+  /** `run`'s model functions by what they compute and the batch shape, least recently used first. */
+  private readonly runFns = new Map<string, ModelFn>();
 
   constructor(config: Partial<BertConfig> | BertConfig, options: CreateOptions = {}) {
     this.config = makeConfig(config);
     const heads = { ...ALL_HEADS, ...options.heads };
     if (heads.nsp && !heads.pooler) throw new Error("the NSP head needs the pooler: set heads.pooler to true or heads.nsp to false");
-    this.params = new BertParams(this.config, heads, options.seed);
+    this.params = new BertParams(this.config, heads, options.seed, options.init ?? true);
   }
 
   get heads(): HeadsSpec {
@@ -211,7 +218,13 @@ export class BertModel {
     if (wantHeads && rows) feeds.mlmRows = { data: Int32Array.from(rows), shape: [rows.length] };
     const heads = this.heads;
     const attentions = options.attentions ?? false;
-    const fn = <X>(c: Ctx<X>, x: Record<string, X>): Record<string, X> => {
+    const key = `bert-run|${JSON.stringify(cfg)}|${JSON.stringify(heads)}|L=${layers.join(",")}|a=${attentions}|p=${wantPooler}|h=${wantHeads}|rows=${!!rows}`;
+    // One function object per (key, B, T): the engine remembers what a function object traced to, so
+    // a repeated call reuses the compiled graph without tracing, serializing and hashing it again.
+    const fnKey = `${key}|B=${B}|T=${T}`;
+    let fn = this.runFns.get(fnKey);
+    if (fn) this.runFns.delete(fnKey); // most recently used goes last
+    else fn = <X>(c: Ctx<X>, x: Record<string, X>): Record<string, X> => {
       const enc = bertEncoder(c, cfg, { inputIds: x.inputIds, tokenTypeIds: x.tokenTypeIds, attentionMask: x.attentionMask });
       const out: Record<string, X> = {};
       for (const l of layers) out[`hidden_${l}`] = c.o.reshape(enc.hidden[l], [B, T, cfg.hidden_size]);
@@ -226,8 +239,9 @@ export class BertModel {
       if (wantHeads && heads.nsp && pooled) out.nsp = nspHead(c, pooled);
       return out;
     };
+    this.runFns.set(fnKey, fn);
+    if (this.runFns.size > RUN_FNS_KEPT) this.runFns.delete(this.runFns.keys().next().value as string);
     const engine = options.engine ?? (await engineFor());
-    const key = `bert-run|${JSON.stringify(cfg)}|${JSON.stringify(heads)}|L=${layers.join(",")}|a=${attentions}|p=${wantPooler}|h=${wantHeads}|rows=${!!rows}`;
     const out = await runModel(engine, { key, fn, params: this.params, inputs: feeds, hooks: options.hooks, hooksKey: options.hooksKey });
     const res: BertHostOutput = { hiddenStates: new Map(layers.map((l) => [l, out[`hidden_${l}`]])) };
     if (out.pooler) res.poolerOutput = out.pooler;

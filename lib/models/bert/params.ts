@@ -1,5 +1,5 @@
 /**
- * BERT's parameters: one tf.Variable per Hugging Face checkpoint tensor, named exactly as in a
+ * BERT's parameters: one store entry per Hugging Face checkpoint tensor, named exactly as in a
  * BertForPreTraining checkpoint (`bert.encoder.layer.0.attention.self.query.weight`, `cls.predictions.bias`).
  *
  * Layout: a Linear weight is stored [in, out] (tf.layers' "kernel" layout), the transpose of PyTorch's
@@ -16,7 +16,9 @@
 import type * as tfTypes from "@tensorflow/tfjs";
 import { tf } from "../../engine/tfjs/backend";
 import { settings } from "../../env";
-import { assignVariable, ParamSource } from "../../engine/params";
+import { ParamStore } from "../../engine/params";
+import { sizeOf } from "../../engine/ops";
+import { normalArray } from "../../engine/init";
 import type { BertConfig } from "./config";
 
 export type ParamKind = "linear" | "embedding" | "norm_weight" | "norm_bias" | "bias";
@@ -95,56 +97,76 @@ export function toCheckpointLayout(t: tfTypes.Tensor, kind: ParamKind): tfTypes.
   return kind === "linear" ? tf().transpose(t) : tf().clone(t);
 }
 
-let modelCounter = 0;
+/** A checkpoint-layout array ([out, in] for Linear weights) → memory layout ([in, out]); a copy. */
+export function hostFromCheckpointLayout(data: Float32Array, memoryShape: readonly number[], kind: ParamKind): Float32Array {
+  if (kind !== "linear") return Float32Array.from(data);
+  const [inF, outF] = memoryShape;
+  return transposeHost(data, outF, inF);
+}
 
-/** The variables of one model, by checkpoint name. */
-export class BertParams implements ParamSource {
+/** A memory-layout array → checkpoint layout; a copy. */
+export function hostToCheckpointLayout(data: Float32Array, memoryShape: readonly number[], kind: ParamKind): { data: Float32Array; shape: number[] } {
+  if (kind !== "linear") return { data: Float32Array.from(data), shape: [...memoryShape] };
+  const [inF, outF] = memoryShape;
+  return { data: transposeHost(data, inF, outF), shape: [outF, inF] };
+}
+
+/** [rows, cols] row-major → [cols, rows]. */
+export function transposeHost(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) out[j * rows + i] = x[row + j];
+  }
+  return out;
+}
+
+/**
+ * One model's parameters by checkpoint name: a parameter store (lib/engine/params.ts) with BERT's
+ * specs, groups and the tied-decoder alias. The values live on the host; the tfjs engine reads
+ * them through tf.Variable mirrors (`get`), the ONNX engine directly.
+ */
+export class BertParams extends ParamStore {
   readonly specs: ParamSpec[];
-  private readonly byName = new Map<string, { spec: ParamSpec; v: tfTypes.Variable }>();
-  /** Prefix that keeps variable names unique in the tfjs engine when several models coexist. */
-  readonly scope: string;
-  /** Grows whenever a value or a trainable flag changes (engines cache host copies by it). */
-  version = 0;
+  private readonly specByName = new Map<string, ParamSpec>();
 
-  constructor(readonly config: BertConfig, readonly heads: HeadsSpec, seed: number = settings.seed) {
-    const t = tf();
-    this.scope = `bert${modelCounter++}`;
+  /** `init: false` leaves every value 0 (a checkpoint is about to be read into it; `initialise` fills what it lacks). */
+  constructor(readonly config: BertConfig, readonly heads: HeadsSpec, readonly seed: number = settings.seed, init = true) {
+    super();
     this.specs = paramSpecs(config, heads);
-    const std = config.initializer_range;
-    this.specs.forEach((spec, k) => {
-      // transformers' BertPreTrainedModel._init_weights: Linear/Embedding ~ N(0, initializer_range),
-      // biases 0, LayerNorm γ=1 β=0, the padding row of the word embeddings 0.
-      const init = t.tidy(() => {
-        switch (spec.kind) {
-          case "linear":
-            return t.randomNormal(spec.shape, 0, std, "float32", seed * 1000 + k);
-          case "embedding": {
-            const w = t.randomNormal(spec.shape, 0, std, "float32", seed * 1000 + k);
-            if (spec.name !== WORD_EMBEDDINGS) return w;
-            const rowKeep = new Float32Array(spec.shape[0]).fill(1);
-            if (config.pad_token_id >= 0 && config.pad_token_id < spec.shape[0]) rowKeep[config.pad_token_id] = 0;
-            return t.mul(w, t.tensor2d(rowKeep, [spec.shape[0], 1]));
-          }
-          case "norm_weight":
-            return t.ones(spec.shape);
-          default:
-            return t.zeros(spec.shape);
-        }
-      });
-      this.byName.set(spec.name, { spec, v: t.variable(init, true, `${this.scope}/${spec.name}`) });
-      init.dispose();
-    });
+    for (const spec of this.specs) {
+      const n = sizeOf(spec.shape);
+      const data = new Float32Array(n);
+      this.add(spec.name, { shape: spec.shape, data }, spec.kind === "linear" || spec.kind === "embedding");
+      this.specByName.set(spec.name, spec);
+      if (init) this.initialise(spec.name);
+    }
+  }
+
+  /**
+   * Draws a parameter's initial value (seeded by the model's seed and the parameter's position):
+   * transformers' BertPreTrainedModel._init_weights — Linear/Embedding ~ N(0, initializer_range),
+   * biases 0, LayerNorm γ=1 β=0, the padding row of the word embeddings 0.
+   */
+  initialise(name: string): void {
+    const spec = this.spec(name);
+    const k = this.specs.indexOf(spec);
+    const n = sizeOf(spec.shape);
+    let data: Float32Array;
+    if (spec.kind === "linear" || spec.kind === "embedding") {
+      data = normalArray(n, this.config.initializer_range, this.seed * 1000 + k);
+      const pad = this.config.pad_token_id;
+      if (spec.name === WORD_EMBEDDINGS && pad >= 0 && pad < spec.shape[0]) data.fill(0, pad * spec.shape[1], (pad + 1) * spec.shape[1]);
+    } else if (spec.kind === "norm_weight") data = new Float32Array(n).fill(1);
+    else data = new Float32Array(n);
+    this.adopt(spec.name, data);
   }
 
   /** Canonical name: adds the `bert.` prefix where a bare-model name lacks it; maps the tied decoder. */
   canonical(name: string): string {
     if (/^(embeddings|encoder|pooler)\./.test(name)) name = `bert.${name}`;
-    if (name === TIED_DECODER && !this.byName.has(TIED_DECODER)) return WORD_EMBEDDINGS;
+    if (name === TIED_DECODER && !this.entries.has(TIED_DECODER)) return WORD_EMBEDDINGS;
     return name;
-  }
-
-  has(name: string): boolean {
-    return this.byName.has(this.canonical(name));
   }
 
   /** Parameter names in checkpoint order. */
@@ -155,28 +177,23 @@ export class BertParams implements ParamSource {
   }
 
   spec(name: string): ParamSpec {
-    return this.entry(name).spec;
+    const spec = this.specByName.get(this.canonical(name));
+    if (!spec) throw new Error(this.missing(name));
+    return spec;
   }
 
-  /** The variable (memory layout). Do not dispose it; use `set` to change its value. */
+  /** The parameter as a tf.Variable (the tfjs engine's mirror; loads TensorFlow.js). Change values with `set`. */
   get(name: string): tfTypes.Variable {
-    return this.entry(name).v;
+    return this.variable(name);
   }
 
-  /** Assigns a new value (memory layout, same shape). The caller keeps ownership of `value`. */
-  set(name: string, value: tfTypes.Tensor | Float32Array | number[]): void {
-    const { spec, v } = this.entry(name);
-    const t = tf();
-    const tensor = value instanceof t.Tensor ? value : t.tensor(value as Float32Array, spec.shape, "float32");
-    try {
-      if (!sameShape(tensor.shape, spec.shape)) {
-        throw new Error(`parameter "${spec.name}": cannot set a value of shape [${tensor.shape}], expected [${spec.shape}]`);
-      }
-      v.assign(tensor.dtype === "float32" ? tensor : t.cast(tensor, "float32"));
-      this.version++;
-    } finally {
-      if (tensor !== value) tensor.dispose();
-    }
+  /** Sets a new value (memory layout, same shape): host values, or a tensor (tfjs code). The caller keeps `value`. */
+  set(name: string, value: tfTypes.Tensor | ArrayLike<number>): void {
+    const spec = this.spec(name);
+    if (isTensor(value)) {
+      if (!sameShape(value.shape, spec.shape)) throw new Error(`parameter "${spec.name}": cannot set a value of shape [${value.shape}], expected [${spec.shape}]`);
+      super.set(name, value.dataSync() as ArrayLike<number>);
+    } else super.set(name, value);
   }
 
   /** Group names this model has: embeddings, layer.0 … layer.{L-1}, pooler?, mlm?, nsp?. */
@@ -184,45 +201,18 @@ export class BertParams implements ParamSource {
     return [...new Set(this.specs.map((s) => s.group))];
   }
 
-  /** Marks the groups' variables untrainable (optimizers and tf.variableGrads skip them). */
+  /** Marks the groups' parameters frozen (the engines build no gradient and keep no optimizer state for them). */
   freeze(group: string | string[] = "all"): void {
-    for (const n of this.names(group)) this.get(n).trainable = false;
-    this.version++;
+    for (const n of this.names(group)) this.setTrainable(n, false);
   }
 
   unfreeze(group: string | string[] = "all"): void {
-    for (const n of this.names(group)) this.get(n).trainable = true;
-    this.version++;
+    for (const n of this.names(group)) this.setTrainable(n, true);
   }
 
-  // ---- ParamSource (lib/engine/params.ts)
-
-  variable(name: string): tfTypes.Variable {
-    return this.get(name);
-  }
-
-  isTrainable(name: string): boolean {
-    return this.get(name).trainable;
-  }
-
-  /** Weight decay for weight matrices and embeddings; not for biases or LayerNorm (BERT's optimization.py). */
-  decays(name: string): boolean {
-    const k = this.spec(name).kind;
-    return k === "linear" || k === "embedding";
-  }
-
-  assign(name: string, values: Float32Array): void {
-    assignVariable(this.get(name), values, name);
-    this.version++;
-  }
-
-  touch(): void {
-    this.version++;
-  }
-
-  /** Trainable variables (for optimizer.minimize's varList). */
+  /** Trainable parameters as tf.Variables (tfjs optimizers' varList; loads TensorFlow.js). */
   trainableVariables(): tfTypes.Variable[] {
-    return this.specs.map((s) => this.get(s.name)).filter((v) => v.trainable);
+    return this.specs.filter((s) => this.isTrainable(s.name)).map((s) => this.get(s.name));
   }
 
   /** Number of parameters (scalars), in total and trainable; optionally for some groups only. */
@@ -230,25 +220,16 @@ export class BertParams implements ParamSource {
     let total = 0;
     let trainable = 0;
     for (const n of this.names(group)) {
-      const v = this.get(n);
-      total += v.size;
-      if (v.trainable) trainable += v.size;
+      const e = this.entry(n);
+      total += e.data.length;
+      if (e.trainable) trainable += e.data.length;
     }
     return { total, trainable };
   }
 
-  dispose(): void {
-    for (const { v } of this.byName.values()) v.dispose();
-    this.byName.clear();
-  }
-
-  private entry(name: string) {
-    const e = this.byName.get(this.canonical(name));
-    if (!e) {
-      const near = this.specs.map((s) => s.name).filter((n) => n.includes(name.split(".").slice(-2).join("."))).slice(0, 5);
-      throw new Error(`no parameter named "${name}"${near.length ? `; similar: ${near.join(", ")}` : ""}. List them with model.params.names().`);
-    }
-    return e;
+  protected missing(name: string): string {
+    const near = this.specs.map((s) => s.name).filter((n) => n.includes(name.split(".").slice(-2).join("."))).slice(0, 5);
+    return `no parameter named "${name}"${near.length ? `; similar: ${near.join(", ")}` : ""}. List them with model.params.names().`;
   }
 
   private expandGroups(group: string | string[]): Set<string> {
@@ -269,6 +250,10 @@ export class BertParams implements ParamSource {
   }
 }
 
-function sameShape(a: number[], b: number[]): boolean {
+function isTensor(x: unknown): x is tfTypes.Tensor {
+  return typeof x === "object" && x !== null && typeof (x as tfTypes.Tensor).dataSync === "function" && Array.isArray((x as tfTypes.Tensor).shape);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -11,6 +11,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { readJsonObject } from "../../data/csv";
 import { parseSafetensors, serializeSafetensors } from "../safetensors";
 import { GptConfig, makeGptConfig } from "./config";
 import { GPT } from "./model";
@@ -23,9 +24,9 @@ export const GPT_CONFIG = "config.json";
 export function hashWeights(model: GPT): string {
   const h = crypto.createHash("sha256");
   for (const name of model.params.names().sort()) {
-    const v = model.params.get(name);
+    const v = model.params.entry(name);
     h.update(`${name}:${v.shape.join("x")};`);
-    const data = v.dataSync() as Float32Array;
+    const data = v.data;
     h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   return h.digest("hex");
@@ -35,8 +36,8 @@ export function hashWeights(model: GPT): string {
 export function saveGpt(model: GPT, dir: string, metadata: Record<string, string> = {}): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const tensors = model.params.names().map((name) => {
-    const v = model.params.get(name);
-    return { name, shape: v.shape, data: v.dataSync() as Float32Array };
+    const v = model.params.entry(name);
+    return { name, shape: [...v.shape], data: v.data };
   });
   const bytes = serializeSafetensors(tensors, { format: "pt", ...metadata });
   // Write to a temporary name first so an interrupted save never leaves a half-written checkpoint.
@@ -53,8 +54,13 @@ export function loadGpt(dir: string): GPT {
   if (!fs.existsSync(cfgPath) || !fs.existsSync(wPath)) {
     throw new Error(`no GPT checkpoint in ${dir}: expected ${GPT_CONFIG} and ${GPT_WEIGHTS}. Train one with \`node --import tsx models/icl-gpt/train.ts\`, or check the path.`);
   }
-  const raw = JSON.parse(fs.readFileSync(cfgPath, "utf8")) as Partial<GptConfig> & { vocab_size: number };
-  const cfg = makeGptConfig(raw);
+  const raw = readJsonObject(cfgPath, "model config") as Partial<GptConfig> & { vocab_size: number };
+  let cfg: GptConfig;
+  try {
+    cfg = makeGptConfig(raw);
+  } catch (e) {
+    throw new Error(`${cfgPath}: ${(e as Error).message.replace(/^GPT config: /, "")}. Fix that field, or retrain the model.`);
+  }
   const file = parseSafetensors(new Uint8Array(fs.readFileSync(wPath)), wPath);
   const model = new GPT(cfg, 0);
   for (const spec of gptParamSpecs(cfg)) {

@@ -1,18 +1,17 @@
 /**
- * The GPT's parameters: one tf.Variable per GPT-2 checkpoint tensor (`transformer.wte.weight`,
- * `transformer.h.0.attn.c_attn.weight`, …), behind the engine's `ParamSource` so both engines run
- * the model (lib/engine/params.ts).
+ * The GPT's parameters: one parameter-store entry per GPT-2 checkpoint tensor (`transformer.wte.weight`,
+ * `transformer.h.0.attn.c_attn.weight`, …), so both engines run the model (lib/engine/params.ts).
  *
  * Layout: GPT-2's Conv1D weights are stored [in, out] — the layout lib/models/nn.ts's `dense`
  * multiplies with — so a Hugging Face GPT2LMHeadModel checkpoint is a plain copy. The output layer
  * has no tensor of its own: it is tied to the token embeddings `wte` (GPT-2, Press & Wolf 2017).
  *
- * Change values through `assign` (or call `touch()` after assigning a variable directly) so the
- * ONNX engine's cached host copies are refreshed.
+ * Change values through `set` (the store bumps its version; the tfjs engine's mirrors re-sync).
  */
-import { tf } from "../../engine/tfjs/backend";
 import { settings } from "../../env";
-import { VariableParams } from "../../engine/params";
+import { normalArray } from "../../engine/init";
+import { sizeOf } from "../../engine/ops";
+import { ParamStore } from "../../engine/params";
 import { GptConfig, innerSize } from "./config";
 
 export interface ParamSpec {
@@ -52,63 +51,36 @@ export function gptParamSpecs(cfg: GptConfig): ParamSpec[] {
   return specs;
 }
 
-let modelCounter = 0;
-
-/** The variables of one GPT, by GPT-2 name, initialised as GPT-2 (seeded). */
-export class GptParams extends VariableParams {
+/** The parameters of one GPT, by GPT-2 name, initialised as GPT-2 (seeded). */
+export class GptParams extends ParamStore {
   readonly specs: ParamSpec[];
 
   constructor(readonly config: GptConfig, seed: number = settings.seed) {
     super();
-    const t = tf();
-    const scope = `gpt${modelCounter++}`;
     const std = config.initializer_range;
     // GPT-2 scales the residual projections by 1/√(2·n_layer) so the residual stream's variance does not grow with depth.
     const projStd = std / Math.sqrt(2 * config.n_layer);
     this.specs = gptParamSpecs(config);
     this.specs.forEach((s, i) => {
-      const init = t.tidy(() => {
-        switch (s.init) {
-          case "normal":
-            return t.randomNormal(s.shape, 0, std, "float32", seed * 1000 + i);
-          case "proj":
-            return t.randomNormal(s.shape, 0, projStd, "float32", seed * 1000 + i);
-          case "zeros":
-            return t.zeros(s.shape);
-          case "ones":
-            return t.ones(s.shape);
-        }
-      });
+      const n = sizeOf(s.shape);
+      const data = s.init === "normal" ? normalArray(n, std, seed * 1000 + i) : s.init === "proj" ? normalArray(n, projStd, seed * 1000 + i) : new Float32Array(n).fill(s.init === "ones" ? 1 : 0);
       // Weight decay on matrices and embeddings only, never on biases or LayerNorm (nanoGPT's configure_optimizers: dim ≥ 2).
-      this.add(s.name, t.variable(init, true, `${scope}/${s.name}`), s.shape.length >= 2);
-      init.dispose();
+      this.add(s.name, { shape: s.shape, data }, s.shape.length >= 2);
     });
   }
 
-  /** The variable of a parameter (throws naming the parameter if there is none). */
+  /** The parameter as a tf.Variable (the tfjs engine's mirror; loads TensorFlow.js). */
   get(name: string) {
     return this.variable(name);
   }
 
-  has(name: string): boolean {
-    return this.vars.has(name);
-  }
-
   /** Number of weights. */
   get count(): number {
-    let n = 0;
-    for (const { v } of this.vars.values()) n += v.size;
-    return n;
+    return this.sizes().total;
   }
 
   /** Copies every value from `other` (same config). */
   copyFrom(other: GptParams): void {
-    for (const name of this.names()) this.assign(name, Float32Array.from(other.get(name).dataSync() as Float32Array));
-  }
-
-  dispose(): void {
-    for (const { v } of this.vars.values()) v.dispose();
-    this.vars.clear();
-    this.touch();
+    for (const name of this.names()) this.set(name, other.entry(name).data);
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * Seeded random initialisation on the host (no backend needed): the store's parameters start here.
+ * mulberry32 (a 32-bit generator by Tommy Ettinger, public domain) drives uniform draws; normal
+ * draws use the Box–Muller transform. The same seed gives the same values on every engine.
+ */
+
+/** A uniform [0, 1) generator from a 32-bit seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n draws from N(0, std²). */
+export function normalArray(n: number, std: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - rand(); // (0, 1]: log is finite
+    const r = std * Math.sqrt(-2 * Math.log(u));
+    const th = 2 * Math.PI * rand();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+/** n draws from U(lo, hi). */
+export function uniformArray(n: number, lo: number, hi: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
+  return out;
+}
