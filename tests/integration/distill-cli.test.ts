@@ -1,4 +1,4 @@
-/** `course distill` end to end on the tiny BERT: a corpus folder, a teacher (another BERT folder), the record, the folder `course embed` loads, --resume. */
+/** `course distill` end to end on the tiny BERT: a corpus folder, a teacher (another BERT folder), the record, the folder `course embed` loads, --resume; the vocabulary stage alone (--vocab yes --steps 0). */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
@@ -55,7 +55,28 @@ test("course distill: a sentence-transformers folder from a teacher's vectors, i
   for (const v of data.vectors.slice(0, 5)) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4, "Normalize: length 1");
 });
 
+test("course distill --vocab yes --steps 0: the word-piece table is distilled by least squares, nothing else trains", () => {
+  const out = path.join(tmp, "vocab-student");
+  const log = course("distill", "--model", TINY, "--teacher", TINY, "--corpus", corpus(), "--out", out, "--steps", "0", "--vocab", "yes", "--max-length", "16", "--engine", "tfjs");
+  assert.match(log, /vocabulary stage/);
+  assert.match(log, /eval @0: held-out agreement@10/);
+  const record = JSON.parse(fs.readFileSync(path.join(out, "distill-record.json"), "utf8"));
+  assert.ok(record.vocab && record.vocab.iterations > 0 && record.vocab.relativeResidual < 1e-3, JSON.stringify(record.vocab));
+  assert.ok(record.vocab.piecesSeen > 0 && record.vocab.piecesSeen <= record.vocab.vocabulary);
+  assert.deepEqual(record.evals.map((e: { step: number }) => e.step), [0]);
+  assert.deepEqual(record.selected, { step: 0, agreement: record.evals[0].agreement });
+  const emb = path.join(tmp, "emb-vocab.json");
+  course("embed", "--input", "datasets/chatbot/university-faq.csv", "--labels", "answer", "--model", out, "--out", emb);
+  const data = JSON.parse(fs.readFileSync(emb, "utf8"));
+  for (const v of data.vectors.slice(0, 5)) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4, "Normalize: length 1");
+});
+
 test("course distill names bad options", () => {
+  for (const [option, message] of [["--vocab=maybe", /--vocab must be yes or no/], ["--steps=-1", /--steps must be a whole number ≥ 0/], ["--steps=1.5", /--steps must be a whole number ≥ 0/]] as const) {
+    const r = spawnSync(process.execPath, [COURSE, "distill", "--out", path.join(tmp, "x"), option], { cwd: ROOT, env, encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, message);
+  }
   const r = spawnSync(process.execPath, [COURSE, "distill", "--out", path.join(tmp, "x"), "--loss", "cosine"], { cwd: ROOT, env, encoding: "utf8" });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /unknown distillation loss "cosine"/);

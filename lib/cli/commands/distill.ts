@@ -15,6 +15,8 @@ import { centring, DISTILL_TEMPERATURE, DistillHead, fitLinear, LossWeights, par
 import { distillPoolCached, teacherVectors } from "../../embeddings/distill-data";
 import { distillEvalSets, evaluateStudent } from "../../embeddings/distill-eval";
 import { loadEncoder } from "../../embeddings/encoders";
+import { bagOfPieces, factorTable, ridgeCG, scaleRowsLike, VOCAB_CG_ITERATIONS, VOCAB_RIDGE } from "../../embeddings/vocab-distill";
+import { WORD_EMBEDDINGS } from "../../models/bert/params";
 import { writeSentenceTransformersLayout } from "../../embeddings/st-layout";
 import { BertModel, fromPretrained, loadBert, saveBert } from "../../models/bert";
 import { parseSafetensors, serializeSafetensors } from "../../models/safetensors";
@@ -35,7 +37,7 @@ export const command: Command = {
   usage: [
     "usage: course distill --out DIR [--model models/course-bert] [--init pretrained|random] [--teacher use-lite]",
     "                      [--loss mse|sim|nce|kl|mse:1,nce:1] [--temperature 0.05] [--centre yes|no]",
-    "                      [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
+    "                      [--vocab yes|no] [--vocab-ridge λ] [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
     "                      [--eval-every N] [--select agreement|last] [--corpus course] [--seed S] [--resume] [--save-minutes 10]",
     "",
     "  The student (--model; --init random: the same shape with fresh weights) mean-pools its last layer and",
@@ -46,7 +48,10 @@ export const command: Command = {
     "  student learns what each word means to the teacher; the teacher's vectors are computed once and cached. Losses: mse (match the",
     "  coordinates), sim (match the in-batch similarity matrix), nce (pick your own teacher vector among the",
     "  batch's), kl (match each sentence's distribution over its batch neighbours); --centre subtracts the",
-    "  teacher's mean vector first. Every --eval-every steps it scores held-out agreement with the teacher",
+    "  teacher's mean vector first. --vocab yes first replaces the student's word-piece table by one distilled",
+    "  from the teacher by least squares (lib/embeddings/vocab-distill.ts: a bag of word pieces mapped onto the",
+    "  teacher's vectors of the training sentences, reduced to the student's width); --steps 0 stops there.",
+    "  Every --eval-every steps it scores held-out agreement with the teacher",
     "  (which of a sentence's 10 nearest neighbours both agree on; it selects the saved checkpoint), the",
     "  sentiment sentences and the chatbot FAQ (reported only). Writes a sentence-transformers folder",
     "  (BERT, mean pooling, Dense, Normalize) and distill-record.json; --resume continues an interrupted run.",
@@ -60,6 +65,8 @@ export const command: Command = {
     loss: { type: "string" },
     temperature: { type: "string" },
     centre: { type: "string" },
+    vocab: { type: "string" },
+    "vocab-ridge": { type: "string" },
     steps: { type: "string" },
     batch: { type: "string" },
     lr: { type: "string" },
@@ -91,21 +98,25 @@ export const command: Command = {
     const centreOpt = str(values, "centre", "yes")!;
     if (centreOpt !== "yes" && centreOpt !== "no") throw new UsageError(`--centre must be yes or no, not "${centreOpt}"`);
     const centre = centreOpt === "yes";
+    const vocabOpt = str(values, "vocab", "no")!;
+    if (vocabOpt !== "yes" && vocabOpt !== "no") throw new UsageError(`--vocab must be yes or no, not "${vocabOpt}"`);
+    const vocabRidge = num(values, "vocab-ridge", VOCAB_RIDGE)!;
     const temperature = num(values, "temperature", DISTILL_TEMPERATURE)!;
-    const steps = num(values, "steps", settings.mode === "fast" ? 20 : 2000)!;
+    const steps = values.steps === undefined ? (settings.mode === "fast" ? 20 : 2000) : Number(values.steps);
     const batch = num(values, "batch", 64)!;
     const lr = num(values, "lr", 1e-4)!;
     const maxLength = num(values, "max-length", 32)!;
     const limit = num(values, "sentences");
     const wordCount = values.words === undefined ? 0 : Number(values.words);
     if (!Number.isInteger(wordCount) || wordCount < 0) throw new UsageError(`--words must be a whole number ≥ 0, got "${String(values.words)}"`);
+    if (!Number.isInteger(steps) || steps < 0) throw new UsageError(`--steps must be a whole number ≥ 0 (0: only the vocabulary stage and the Dense layer's fit), got "${String(values.steps)}"`);
     const evalEvery = num(values, "eval-every", Math.max(1, Math.round(steps / 10)))!;
     const select = str(values, "select", "agreement")!;
     if (select !== "agreement" && select !== "last") throw new UsageError(`--select must be agreement or last, not "${select}"`);
     const seed = values.seed === undefined ? settings.seed : Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, got "${String(values.seed)}"`);
     const saveMinutes = num(values, "save-minutes", 10)!;
-    for (const [k, v] of Object.entries({ steps, batch, "max-length": maxLength, "eval-every": evalEvery, sentences: limit ?? 1 })) if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k} must be a positive whole number`);
+    for (const [k, v] of Object.entries({ batch, "max-length": maxLength, "eval-every": evalEvery, sentences: limit ?? 1 })) if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k} must be a positive whole number`);
     const engineLine = await applyEngineOptions(values);
     console.log(engineLine);
     const t0 = Date.now();
@@ -146,8 +157,8 @@ export const command: Command = {
     const ckptDir = path.join(out, "checkpoint");
     const ckpt = values.resume ? findCheckpointDir(ckptDir) : null;
     if (values.resume && !ckpt) console.log(`no checkpoint in ${ckptDir}: starting from the beginning`);
-    type State = { step: number; adamT: number; evals: EvalRecord[]; lossCurve: Record<string, number>[]; segments: Segment[]; best: { step: number; agreement: number } | null; headInit: string };
-    let state: State = { step: 0, adamT: 0, evals: [], lossCurve: [], segments: [], best: null, headInit: "" };
+    type State = { step: number; adamT: number; evals: EvalRecord[]; lossCurve: Record<string, number>[]; segments: Segment[]; best: { step: number; agreement: number } | null; headInit: string; vocab: Record<string, number | string> | null };
+    let state: State = { step: 0, adamT: 0, evals: [], lossCurve: [], segments: [], best: null, headInit: "", vocab: null };
     if (ckpt) {
       state = JSON.parse(fs.readFileSync(path.join(ckpt, STATE_FILE), "utf8")) as State;
       const saved = await loadBert(ckpt);
@@ -157,6 +168,22 @@ export const command: Command = {
       for (const [n, t] of h) head.params.assign(n, Float32Array.from(t.data as Float32Array));
       console.log(`resuming at step ${state.step} from ${ckpt}`);
     } else {
+      if (vocabOpt === "yes") {
+        // Stage 1: the word-piece table, distilled from the teacher by least squares (lib/embeddings/vocab-distill.ts).
+        const tv = Date.now();
+        const allRows = Array.from({ length: examples.length }, (_, i) => i);
+        console.log(`vocabulary stage: a bag of word pieces per training example (${examples.length}), mapped onto the teacher's vectors by least squares…`);
+        const X = bagOfPieces(tokenizer, examples, maxLength);
+        const ridge = ridgeCG(X, transformRows(trainT.data, trainT.dim, allRows, transform), trainT.dim, vocabRidge, VOCAB_CG_ITERATIONS, (it, res) => {
+          if (it % 25 === 0) console.log(`  conjugate gradients: iteration ${it}, relative residual ${res.toExponential(2)}`);
+        });
+        const f = factorTable(ridge.W, X.cols, trainT.dim, H);
+        const old = model.params.get(WORD_EMBEDDINGS).dataSync() as Float32Array;
+        const { table, scale } = scaleRowsLike(f.table, old, H);
+        model.params.set(WORD_EMBEDDINGS, table);
+        state.vocab = { examples: examples.length, ridge: vocabRidge, iterations: ridge.iterations, relativeResidual: Number(ridge.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), seconds: Math.round((Date.now() - tv) / 1000) };
+        console.log(`  the word-piece table: ${f.seen} of ${X.cols} pieces seen; the ${H} kept directions hold ${(100 * f.kept).toFixed(1)}% of the map; ${state.vocab.seconds} s`);
+      }
       // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's.
       const fitRows = Array.from({ length: Math.min(FIT_SENTENCES, pool.train.length) }, (_, i) => i);
       console.log(`fitting the Dense layer's starting point (least squares on ${fitRows.length} sentences)…`);
@@ -187,7 +214,8 @@ export const command: Command = {
         heldOutUsed: heldOut.length,
         rule: "questions: 3–30 words ending in '?'; statements: 4–15 words; split by document (5% held out); no FAQ text",
       },
-      options: { loss, lossSpec, temperature, centre, steps, batch, lr, maxLength, seed, select, evalEvery, headInit: state.headInit },
+      vocab: state.vocab,
+      options: { vocab: vocabOpt, loss, lossSpec, temperature, centre, steps, batch, lr, maxLength, seed, select, evalEvery, headInit: state.headInit },
       selection: "held-out neighbour agreement@10 with the teacher (1,024 held-out pool sentences); FAQ scores are reported, never used to choose",
       selected: select === "agreement" ? state.best : { step: state.step },
       segments: state.segments,
@@ -197,6 +225,19 @@ export const command: Command = {
       date: new Date().toISOString(),
     });
     fs.mkdirSync(out, { recursive: true });
+    if (steps === 0) {
+      const e = { step: 0, ...(await evaluateStudent(model, tokenizer, head.toLinearMap(), sets, transform)) } as EvalRecord & Record<string, number>;
+      state.evals.push(e);
+      state.best = { step: 0, agreement: e.agreement };
+      console.log(`eval @0: held-out agreement@10 ${(100 * e.agreement).toFixed(1)}%  cosine ${e.cosine.toFixed(3)}  | FAQ ARI ${e.faqAri.toFixed(3)} 1-NN ${(100 * e.faqNn).toFixed(1)}%`);
+      await writeEncoder(out);
+      segment.seconds = (Date.now() - started) / 1000;
+      writeAtomic(recordFile, JSON.stringify(record(), null, 1) + "\n");
+      console.log(`done (no training steps): ${out} (load it with \`course embed --model ${out}\`)`);
+      model.dispose();
+      head.dispose();
+      return 0;
+    }
     const result = await trainDistill(st, tokenizer, examples, trainT, {
       steps,
       batchSize: batch,

@@ -3,7 +3,8 @@
  * `course cluster` (K-Means, k = 31 intents, 10 restarts) with seeds 0–4 for each model, the same
  * for every model, plus leave-one-out nearest-neighbour intent accuracy (cosine) from the same
  * embedding files. Writes models/course-sbert/faq-measurements.json.
- *   nice -n 10 node --import tsx models/course-sbert/explore/measure-faq.ts [model ...]
+ *   nice -n 10 node --import tsx models/course-sbert/explore/measure-faq.ts [model ...] [--write]
+ * (--write: write the file with the models given, e.g. the default four plus a baseline folder.)
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -14,7 +15,9 @@ import { nearestNeighbourAccuracy } from "../../../lib/embeddings/evaluate";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const COURSE = path.join(ROOT, "lib", "bin", "course.js");
 const SEEDS = [0, 1, 2, 3, 4];
-const models = process.argv.slice(2).length ? process.argv.slice(2) : ["course-sbert", "course-bert", "tfidf", "use-lite"];
+const write = process.argv.includes("--write");
+const args = process.argv.slice(2).filter((a) => a !== "--write");
+const models = args.length ? args : ["course-sbert", "course-bert", "tfidf", "use-lite"];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "faq-measure-"));
 
 function course(...args: string[]): string {
@@ -40,7 +43,7 @@ for (const model of models) {
   console.log(JSON.stringify(row));
 }
 // The card's file holds the default set; other models are only printed.
-if (process.argv.length > 2 && process.argv.slice(2).join(" ") !== "course-sbert course-bert tfidf use-lite") process.exit(0);
+if (!write && args.length && args.join(" ") !== "course-sbert course-bert tfidf use-lite") process.exit(0);
 const out = path.join(ROOT, "models", "course-sbert", "faq-measurements.json");
 fs.writeFileSync(out, JSON.stringify({ made: new Date().toISOString(), how: "course embed --input datasets/chatbot/university-faq.csv --labels answer --model M; course cluster --input … --seed S (k = 31, 10 restarts), S = 0…4; nearest neighbour by cosine, leave one out", rows }, null, 1) + "\n");
 console.log(`written ${out}`);
