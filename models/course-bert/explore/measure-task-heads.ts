@@ -16,8 +16,9 @@
  * The stored POS measurement (pos-measurements.json) was made with
  *   npx tsx models/course-bert/explore/measure-task-heads.ts pos --train 600 --test 400 --epochs 6 --seeds 1,2,3
  * (at 2 epochs, 76 updates, full fine-tuning stayed below the most-frequent-tag baseline: 84.6% vs 86.0%, seed 1).
- * The paraphrase one:
- *   npx tsx models/course-bert/explore/measure-task-heads.ts pair --train 400 --test 200 --epochs 3 --seeds 1,2,3
+ * The paraphrase one (02's full-mode sizes):
+ *   npx tsx models/course-bert/explore/measure-task-heads.ts pair --train 1600 --test 400 --epochs 4 --seeds 1,2,3 --lr-full 2e-4
+ * (at 400 pairs, 3 epochs, 5e-4 — 75 updates — the cross-encoder stayed at chance: accuracy 46–53%).
  */
 import * as fs from "fs";
 import * as os from "os";
