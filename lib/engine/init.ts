@@ -1,20 +1,10 @@
 /**
  * Seeded random initialisation on the host (no backend needed): the store's parameters start here.
- * mulberry32 (a 32-bit generator by Tommy Ettinger, public domain) drives uniform draws; normal
+ * mulberry32 (lib/data/split.ts, the course's one seeded generator) drives uniform draws; normal
  * draws use the Box–Muller transform. The same seed gives the same values on every engine.
  */
 
-/** A uniform [0, 1) generator from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../data/split";
 
 /** n draws from N(0, std²). */
 export function normalArray(n: number, std: number, seed: number): Float32Array {
