@@ -24,7 +24,7 @@ import * as path from "path";
 import { Assignment, loadAssignment } from "./assignment";
 import { fillTsCache, tsCacheDir } from "./ts-cache";
 import { GradeJob, questionSpecs } from "./grade-one";
-import { Isolation, detectIsolation, permissionUser } from "./isolation";
+import { Isolation, detectIsolation, kernelCourse, permissionUser } from "./isolation";
 import { Confinement, removeKernelFolders } from "./launch";
 import { submissionHash } from "./notebook-file";
 import { permissionSupport, workerEnv } from "./permission";
@@ -355,7 +355,7 @@ export async function gradeBatch(o: GradeOptions): Promise<GradeSummary> {
       try {
         const tc = Date.now();
         tsCache = tsCacheDir();
-        const { files, compiled } = fillTsCache(tsCache);
+        const { files, compiled } = fillTsCache(tsCache, path.join(kernelCourse().root, "lib"));
         if (compiled) print(`✓ compiled ${compiled} of the course library's ${files} TypeScript files for the sandbox in ${((Date.now() - tc) / 1000).toFixed(1)} s`);
       } catch (err) {
         print(`⚠ the course library could not be compiled ahead (${(err as Error).message}); each kernel compiles what it loads`);

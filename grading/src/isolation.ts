@@ -22,6 +22,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { COURSE_ROOT } from "@course/lib/env";
+import { buildCourseView } from "./course-view";
 
 export const REPO_ROOT = COURSE_ROOT;
 /** The kernel's folders inside the sandbox (a private tmpfs). */
@@ -77,14 +78,15 @@ function which(cmd: string): string | undefined {
 /** The course's folders a kernel reads (shims/ holds packages node_modules links to). */
 const COURSE_READ = ["lib", "node_modules", "grading", "datasets", "models", "shims", "package.json"];
 
-let linkedCache: string[] | undefined;
+const linkedCache = new Map<string, string[]>();
 /**
  * Real folders of packages that node_modules links to from outside the course's folders (a
  * linked or workspace install): the kernel must see them where the links point.
  */
-export function linkedPackageDirs(): string[] {
-  if (linkedCache) return linkedCache;
-  const inside = COURSE_READ.map((p) => path.join(REPO_ROOT, p));
+export function linkedPackageDirs(root = kernelCourse().root): string[] {
+  const hit = linkedCache.get(root);
+  if (hit) return hit;
+  const inside = COURSE_READ.map((p) => path.join(root, p));
   const out = new Set<string>();
   const visit = (dir: string, depth: number) => {
     let entries: fs.Dirent[] = [];
@@ -105,16 +107,72 @@ export function linkedPackageDirs(): string[] {
       } else if (e.isDirectory() && e.name.startsWith("@") && depth === 0) visit(p, 1);
     }
   };
-  visit(path.join(REPO_ROOT, "node_modules"), 0);
-  return (linkedCache = [...out]);
+  visit(path.join(root, "node_modules"), 0);
+  const dirs = [...out];
+  linkedCache.set(root, dirs);
+  return dirs;
 }
 
-/** The folders the kernel reads: bound read-only at the same path. */
-export function readOnlyBinds(extra: string[] = []): string[] {
+/** The folders the kernel reads (of the course as the kernel sees it, `root`): bound read-only at the same path. */
+export function readOnlyBinds(extra: string[] = [], root = kernelCourse().root): string[] {
   const node = fs.realpathSync(process.execPath);
   const prefix = path.dirname(path.dirname(node)); // /usr for /usr/bin/node, ~/.nvm/versions/node/vX for nvm
-  const course = COURSE_READ.map((p) => path.join(REPO_ROOT, p));
-  return [...new Set([prefix, ...course, ...linkedPackageDirs(), ...extra.map((p) => path.resolve(p))])].filter((p) => fs.existsSync(p));
+  const course = COURSE_READ.map((p) => path.join(root, p));
+  return [...new Set([prefix, ...course, ...linkedPackageDirs(root), ...extra.map((p) => path.resolve(p))])].filter((p) => fs.existsSync(p));
+}
+
+/** The course as a kernel sees it: its root folder, and what was done to make it readable. */
+export interface KernelCourse {
+  root: string;
+  /** A view of hard links (./course-view.ts) stands for the course. */
+  view: boolean;
+  /** Why the sandbox's uid still cannot read the course, where it cannot. */
+  problem?: string;
+}
+
+let courseCache: KernelCourse | undefined;
+/**
+ * The course as the kernels of this process see it. Grading as root, the kernel runs as uid
+ * 65534, which must read the course: where it cannot (a clone in a folder only root may
+ * enter), a view of hard links in the system temp folder stands for it (./course-view.ts),
+ * built once per grading run and shared with its workers (COURSE_GRADE_VIEW). Otherwise, and
+ * when not root, the course itself.
+ */
+export function kernelCourse(): KernelCourse {
+  if (courseCache) return courseCache;
+  courseCache = { root: REPO_ROOT, view: false };
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.COURSE_GRADE_DROP === "none") return courseCache;
+  const setpriv = which("setpriv");
+  if (!setpriv) return (courseCache = { root: REPO_ROOT, view: false, problem: "setpriv (util-linux) is missing" });
+  const unreadable = (root: string) => readOnlyBinds([], root).filter((p) => !uidCanRead(setpriv, p));
+  if (!unreadable(REPO_ROOT).length) return courseCache;
+  const shared = process.env.COURSE_GRADE_VIEW;
+  if (shared && isViewOf(shared) && !unreadable(shared).length) return (courseCache = { root: shared, view: true });
+  try {
+    const v = buildCourseView(REPO_ROOT, COURSE_READ);
+    const still = unreadable(v.root);
+    if (!still.length) {
+      process.env.COURSE_GRADE_VIEW = v.root; // the workers this process forks use the same view
+      return (courseCache = { root: v.root, view: true });
+    }
+    fs.rmSync(path.dirname(v.root), { recursive: true, force: true });
+    courseCache.problem = `uid ${SANDBOX_UID} cannot read ${still[0]} even through a view of the course (files only their owner may read?)`;
+  } catch (err) {
+    courseCache.problem = (err as Error).message;
+  }
+  return courseCache;
+}
+
+/** Is `dir` a view this user made (a folder of ours nobody else can write, holding the course's lib/env.ts)? */
+function isViewOf(dir: string): boolean {
+  try {
+    const holder = fs.lstatSync(path.dirname(dir));
+    const st = fs.lstatSync(dir);
+    const mine = (s: fs.Stats) => s.isDirectory() && s.uid === process.getuid?.() && (s.mode & 0o022) === 0;
+    return mine(holder) && mine(st) && fs.statSync(path.join(dir, "lib", "env.ts")).ino === fs.statSync(path.join(REPO_ROOT, "lib", "env.ts")).ino;
+  } catch {
+    return false;
+  }
 }
 
 let cached: Isolation | undefined;
@@ -123,9 +181,10 @@ let cached: Isolation | undefined;
  * The permission-only mode's separate user: grading as root without bubblewrap, the kernel
  * runs as uid 65534, which owns nothing but its scratch folders, so what runs below Node's
  * permission model (a native addon; zeromq's `ipc://` bind, which unlinks whatever file is
- * at its path) cannot reach submissions, results or the course. Undefined when the grader is
- * not root, setpriv is missing, or that uid cannot read the course (then the kernel runs as
- * the grading user, as docs/grading.md says).
+ * at its path) cannot reach submissions, results or the course. Where that uid cannot reach
+ * the course, the kernel reads a view of it (kernelCourse). Undefined when the grader is not
+ * root, setpriv is missing, or not even a view is readable (then the kernel runs as the
+ * grading user, as docs/grading.md says).
  */
 let dropCache: { setpriv: string } | null | undefined;
 export function permissionUser(): { setpriv: string } | undefined {
@@ -133,7 +192,7 @@ export function permissionUser(): { setpriv: string } | undefined {
   dropCache = null;
   if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.COURSE_GRADE_DROP === "none") return undefined;
   const setpriv = which("setpriv");
-  if (setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv, p))) dropCache = { setpriv };
+  if (setpriv && !kernelCourse().problem && readOnlyBinds().every((p) => uidCanRead(setpriv, p))) dropCache = { setpriv };
   return dropCache ?? undefined;
 }
 
@@ -166,11 +225,12 @@ export function detectIsolation(force = false): Isolation {
   let setpriv: string | undefined;
   if (process.getuid?.() === 0) {
     setpriv = which("setpriv");
-    const readable = setpriv && readOnlyBinds().every((p) => uidCanRead(setpriv!, p));
+    const problem = kernelCourse().problem;
+    const readable = setpriv && !problem && readOnlyBinds().every((p) => uidCanRead(setpriv!, p));
     if (!readable) {
       setpriv = undefined;
       notes.push(
-        `grading as root and the course is not readable by uid ${SANDBOX_UID} (or setpriv is missing): the sandbox maps its user to root without capabilities; ` +
+        `grading as root and uid ${SANDBOX_UID} cannot read the course (${problem ?? "setpriv is missing"}): the sandbox maps its user to root without capabilities; ` +
           (pidsCgroupBase() ? "the process-count limit is a pids cgroup per sandbox (RLIMIT_NPROC does not bind root)" : "no pids cgroup is writable here, so the process-count limit does not apply (RLIMIT_NPROC does not bind root): make the course readable by that uid")
       );
     }
@@ -306,7 +366,7 @@ export function wrapCommand(iso: Isolation, dirs: SandboxDirs, limits: SandboxLi
     b.push("--proc", "/proc", "--dev", "/dev");
     b.push("--perms", "1777", "--size", String(limits.tmpMB * 1024 * 1024), "--tmpfs", INSIDE.tmp);
     b.push("--dir", INSIDE.work, "--dir", INSIDE.scratch);
-    b.push("--symlink", path.join(REPO_ROOT, "node_modules"), path.join(INSIDE.work, "node_modules"));
+    b.push("--symlink", path.join(kernelCourse().root, "node_modules"), path.join(INSIDE.work, "node_modules"));
     // Extra folders (caches, --allow-read) the sandbox's uid cannot reach are left out: a
     // cache it cannot read only costs time.
     const extra = [...extraReadable, ...(o.readable ?? [])].filter((p) => !iso.setpriv || uidCanRead(iso.setpriv, p));

@@ -16,12 +16,20 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Kernel } from "@course/lib/notebook/kernel";
+import { Kernel, tslabMain } from "@course/lib/notebook/kernel";
 import { Bridge } from "./bridge";
-import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, linkedPackageDirs, permissionUser, prepareDirs, readOnlyBinds, removePidsCgroup, wrapCommand } from "./isolation";
+import { DEFAULT_LIMITS, INSIDE, Isolation, REPO_ROOT, SANDBOX_UID, SandboxLimits, folderBytes, kernelCourse, linkedPackageDirs, permissionUser, prepareDirs, readOnlyBinds, removePidsCgroup, wrapCommand } from "./isolation";
 import { cacheDirs, kernelEnv, permissionArgs } from "./permission";
 
-export const PRELOAD = path.join(REPO_ROOT, "grading", "sandbox", "preload.js");
+/** The sandbox's preload (./sandbox/preload.js) inside the course at `root`. */
+export const preloadIn = (root: string) => path.join(root, "grading", "sandbox", "preload.js");
+export const PRELOAD = preloadIn(REPO_ROOT);
+
+/** `file` (a path in the course) as seen in the course at `root`: the same path in the view. */
+function inCourse(file: string, root: string): string {
+  const rel = path.relative(REPO_ROOT, file);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? file : path.join(root, rel);
+}
 
 export type Confinement = "bwrap" | "permission" | "off";
 
@@ -135,8 +143,8 @@ export function removeKernelFolders(batch: string, pid?: number): number {
  * Where native addons may load from: node_modules, and the real folders of packages it links
  * to from elsewhere (a linked install).
  */
-function addonRoots(): string[] {
-  return [fs.realpathSync(path.join(REPO_ROOT, "node_modules")), ...linkedPackageDirs().map((d) => path.dirname(d))];
+function addonRoots(root: string): string[] {
+  return [fs.realpathSync(path.join(root, "node_modules")), ...linkedPackageDirs(root).map((d) => path.dirname(d))];
 }
 
 export async function launchKernel(o: LaunchOptions): Promise<Launched> {
@@ -156,10 +164,13 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
     };
     const bridgeEnv = { COURSE_GRADE_BRIDGE: "3", ...o.env };
     const heap = `--max-old-space-size=${Math.max(64, Math.round(o.memoryMB))}`;
-    const addons = addonRoots().join(path.delimiter);
+    // The course as the confined kernel reads it: itself, or a view its uid can read (isolation.ts).
+    const course = o.confinement === "off" ? REPO_ROOT : kernelCourse().root;
+    const tslab = inCourse(tslabMain(), course);
+    const addons = addonRoots(course).join(path.delimiter);
     const readable = [...cacheDirs(), ...(o.allowRead ?? []).map((p) => path.resolve(p))].filter((p) => fs.existsSync(p));
     const tsCache = o.tsCache && fs.existsSync(o.tsCache) ? o.tsCache : undefined;
-    const confined = { COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons, COURSE_GRADE_REPO: REPO_ROOT, ...(tsCache ? { COURSE_GRADE_TSCACHE: tsCache } : {}) };
+    const confined = { COURSE_GRADE_SANDBOX: "1", COURSE_GRADE_ADDONS: addons, COURSE_GRADE_REPO: course, ...(tsCache ? { COURSE_GRADE_TSCACHE: tsCache } : {}) };
     let run: string;
     if (o.confinement === "bwrap") {
       if (!o.isolation || o.isolation.kind !== "bwrap") throw new Error("bubblewrap is not available");
@@ -175,14 +186,15 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         connectionFileOwner: o.isolation.setpriv ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
         env: kernelEnv({ home: INSIDE.work, tmp: INSIDE.scratch, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
         envExact: true,
-        nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
+        tslab,
+        nodeArgs: ["--require", preloadIn(course), heap, ...permissionArgs(read, [INSIDE.work, INSIDE.scratch])],
       });
     } else if (o.confinement === "permission") {
       const work = path.join(root, "work");
       run = path.join(root, "run");
       fs.mkdirSync(work, { mode: 0o700 });
       fs.mkdirSync(run, { mode: 0o700 });
-      fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
+      fs.symlinkSync(path.join(course, "node_modules"), path.join(work, "node_modules"), "dir");
       // As root: the kernel runs as its own unprivileged user, owner of its two folders only.
       const drop = permissionUser();
       if (drop) {
@@ -198,7 +210,8 @@ export async function launchKernel(o: LaunchOptions): Promise<Launched> {
         connectionFileOwner: drop ? { uid: SANDBOX_UID, gid: SANDBOX_UID } : undefined,
         env: kernelEnv({ home: work, tmp: work, mode: o.mode, extra: { ...bridgeEnv, ...confined } }),
         envExact: true,
-        nodeArgs: ["--require", PRELOAD, heap, ...permissionArgs(read, [work])],
+        tslab,
+        nodeArgs: ["--require", preloadIn(course), heap, ...permissionArgs(read, [work])],
       });
     } else {
       let cwd = o.cwd;

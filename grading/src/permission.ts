@@ -83,7 +83,7 @@ export function kernelEnv(o: { home: string; tmp: string; mode?: "fast" | "full"
 
 /** Environment for a grading worker process: the allow-list only. */
 export function workerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "HF_HOME", "HF_HUB_CACHE", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED", "COURSE_MODE", "COURSE_GRADE_ISOLATION", "SYSTEMROOT", "USERPROFILE", "TEMP", "TMP"];
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "HF_HOME", "HF_HUB_CACHE", "COURSE_CACHE_DIR", "COURSE_BACKEND", "COURSE_SEED", "COURSE_MODE", "COURSE_GRADE_ISOLATION", "COURSE_GRADE_VIEW", "COURSE_GRADE_VIEW_DIR", "SYSTEMROOT", "USERPROFILE", "TEMP", "TMP"];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return { ...env, ...extra };

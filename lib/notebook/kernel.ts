@@ -61,6 +61,8 @@ export interface KernelOptions {
   startTimeoutMs?: number;
   /** Extra options for the kernel's Node process, before tslab's script (e.g. `--max-old-space-size=512`). */
   nodeArgs?: string[];
+  /** tslab's command-line entry to run (default: this project's, tslabMain()); the grader passes the copy its sandbox's user can read. */
+  tslab?: string;
   /**
    * How client and kernel talk. "tcp" (default, what Jupyter uses): five loopback ports.
    * "ipc": five Unix sockets in `runtimeDir` (ZeroMQ's ipc transport; tslab binds
@@ -234,7 +236,7 @@ export class Kernel {
     // Unwrapped kernels (course run, the book) preload the course's tslab patches (no directory
     // watching in the cell compiler, execute_input published): lib/notebook/tslab-no-dir-watch.js.
     const preload = this.opts.wrap ? [] : ["--require", path.join(__dirname, "tslab-no-dir-watch.js")];
-    const args = [...preload, ...(this.opts.nodeArgs ?? []), tslabMain(), "kernel", "--config-path", this.connFile];
+    const args = [...preload, ...(this.opts.nodeArgs ?? []), this.opts.tslab ?? tslabMain(), "kernel", "--config-path", this.connFile];
     if (this.opts.language === "js") args.push("--js");
     const cmd = this.opts.wrap ? this.opts.wrap(process.execPath, args) : { command: process.execPath, args };
     const extra = Math.max(0, Math.floor(this.opts.extraPipes ?? 0));

@@ -11,7 +11,7 @@ import * as dgram from "dgram";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_LIMITS, Isolation, SandboxLimits, detectIsolation, pidsCgroupBase, prepareDirs, removePidsCgroup, wrapCommand } from "../../grading/src/isolation";
+import { DEFAULT_LIMITS, Isolation, SandboxLimits, detectIsolation, kernelCourse, pidsCgroupBase, prepareDirs, removePidsCgroup, wrapCommand } from "../../grading/src/isolation";
 import { COURSE, ROOT } from "../fixtures/grading/submissions";
 
 const iso = detectIsolation();
@@ -88,11 +88,15 @@ test("no datagram leaves the sandbox: UDP, dns.setServers + resolve, lookup", { 
 test("files: the course is read-only, solutions and the grader's folders are not there, /tmp is private", { skip }, () => {
   const outside = path.join(tmp, "grader-out");
   fs.mkdirSync(outside);
+  // The course as the sandbox sees it: the clone itself, or the readable view of it that stands
+  // for a clone uid 65534 cannot reach (a mode-700 folder); the clone is then not there at all.
+  const seen = kernelCourse().root;
   const probe = `
 const fs = require("fs"), out = [];
 const t = (what, f) => { try { f(); out.push(what + " ok"); } catch (e) { out.push(what + " " + e.code); } };
-t("read lib", () => fs.readFileSync(${JSON.stringify(path.join(ROOT, "lib", "index.ts"))}));
-t("write lib", () => fs.writeFileSync(${JSON.stringify(path.join(ROOT, "lib", "pwned.ts"))}, "x"));
+t("read lib", () => fs.readFileSync(${JSON.stringify(path.join(seen, "lib", "index.ts"))}));
+t("write lib", () => fs.writeFileSync(${JSON.stringify(path.join(seen, "lib", "pwned.ts"))}, "x"));
+t("write clone", () => fs.writeFileSync(${JSON.stringify(path.join(ROOT, "lib", "pwned.ts"))}, "x"));
 t("read solutions", () => fs.readdirSync(${JSON.stringify(path.join(ROOT, "solutions"))}));
 t("write outside", () => fs.writeFileSync(${JSON.stringify(path.join(outside, "gradebook.csv"))}, "x"));
 t("report outside", () => process.report.writeReport(${JSON.stringify(path.join(outside, "report.json"))}));
@@ -104,12 +108,13 @@ console.log(out.join("; "));`;
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /read lib ok/);
   assert.match(r.stdout, /write lib EROFS/);
+  assert.match(r.stdout, /write clone (EROFS|ENOENT)/);
   assert.match(r.stdout, /read solutions ENOENT/);
   assert.match(r.stdout, /write outside ENOENT/);
   assert.match(r.stdout, /write tmp ok/);
   // process.report.writeReport does not throw when it cannot write: what counts is that nothing appeared.
   assert.deepEqual(fs.readdirSync(outside), []);
-  assert.ok(!fs.existsSync(path.join(ROOT, "lib", "pwned.ts")) && !fs.existsSync(path.join(ROOT, "pwned-report.json")));
+  assert.ok(!fs.existsSync(path.join(ROOT, "lib", "pwned.ts")) && !fs.existsSync(path.join(seen, "lib", "pwned.ts")) && !fs.existsSync(path.join(ROOT, "pwned-report.json")));
 });
 
 test("rlimits: processes, file size and CPU time are capped", { skip }, () => {
