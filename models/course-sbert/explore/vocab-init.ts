@@ -7,7 +7,7 @@
  * with --no-features it only saves.
  * With --from FOLDER the BERT is read from FOLDER instead of models/course-bert (variant "student": a saved
  * `course distill` folder as it is, its own word-piece table kept).
- *   nice -n 19 node --import tsx models/course-sbert/explore/vocab-init.ts DIR pretrained|random|original|student [SAVE_DIR] [--no-features] [--from FOLDER]
+ *   nice -n 19 node --import tsx models/course-sbert/explore/vocab-init.ts DIR pretrained|random|original|student [SAVE_DIR] [--no-features] [--from FOLDER] [--held] [--only faq|train|held2]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -50,7 +50,11 @@ import { BertTokenizer } from "../../../lib/text";
   if (process.argv.includes("--no-features")) return;
   const train = JSON.parse(fs.readFileSync(path.join(dir, "train.json"), "utf8")).texts.slice(0, 4096) as string[];
   const faq = JSON.parse(fs.readFileSync(path.join(dir, "faq.json"), "utf8")).texts as string[];
-  for (const [name, texts] of [["faq", faq], ["train", train]] as const) {
+  // --held: also the 2,048 held-out pool sentences (layer-heldout.py); --only NAME: just that set.
+  const held = process.argv.includes("--held") ? (JSON.parse(fs.readFileSync(path.join(dir, "held2.json"), "utf8")).texts as string[]) : null;
+  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
+  const sets = ([["faq", faq], ["train", train], ...(held ? [["held2", held]] : [])] as [string, string[]][]).filter(([n]) => !only || n === only);
+  for (const [name, texts] of sets) {
     const t0 = Date.now();
     const layers = await embedTexts(model, tok, texts, { pooling: "mean", layer: "all", maxLength: 64, cache: false, progress: false });
     layers.forEach((L, l) => fs.writeFileSync(path.join(dir, `feat-${variant}-${name}-L${l}.f32`), Buffer.from(Float32Array.from(L.flat()).buffer)));
