@@ -18,7 +18,7 @@ const pool = distillPoolCached("course", { seed: settings.seed, words: 8000 });
 const dir = teacherCacheDir("use-lite");
 const tok = BertTokenizer.fromDir("models/course-bert");
 
-/** Cached chunks of `texts` (512 per chunk, keyed as teacherVectors keys them), in order; stops at the first missing chunk. */
+/** Cached chunks of `texts` (512 per chunk, keyed as teacherVectors keys them), in order; chunks not cached are skipped (the counts printed say how many were found). */
 function cached(texts: string[]): { texts: string[]; data: Float32Array[] } {
   const got: string[] = [];
   const data: Float32Array[] = [];
