@@ -127,7 +127,7 @@ export function comparisonReport(o: ReportOptions): string {
     let line = `* **k-sweep** (one seed): ${sw.points.map((p) => `K=${p.k} ${p.accuracy.toFixed(3)}`).join(", ")}. The best was K=${sw.best}. `;
     if (sw.hurtsFrom !== null) {
       const h = sw.points.find((p) => p.k === sw.hurtsFrom)!;
-      line += `Freezing ${sw.hurtsFrom} layers or more hurt: K=${sw.hurtsFrom} is ${pts(h.accuracy - best.accuracy)} points from the best`;
+      line += `Freezing ${sw.hurtsFrom} ${sw.hurtsFrom === 1 ? "layer" : "layers"} or more hurt: K=${sw.hurtsFrom} is ${pts(h.accuracy - best.accuracy)} points from the best`;
       line += last.k !== h.k ? `, and K=${last.k} (only the pooler and head train) ${pts(last.accuracy - best.accuracy)}.` : ".";
     } else line += `No K fell 5 points or more below the best in this run (K=${last.k}, only the pooler and head training: ${pts(last.accuracy - best.accuracy)} points).`;
     line += ` Training time fell from ${first.seconds.toFixed(1)} s (K=${first.k}) to ${last.seconds.toFixed(1)} s (K=${last.k}).`;

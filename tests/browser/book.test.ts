@@ -164,8 +164,8 @@ const COMMITTED_BOOK = path.join(ROOT, "docs", "book");
 test("the committed book (docs/book) has a page for every notebook and exercise and says which mode made it", () => {
   checkFiles(COMMITTED_BOOK);
   const index = fs.readFileSync(path.join(COMMITTED_BOOK, "index.html"), "utf8");
-  // The note under the title names the run's mode (this round's committed book is a fast-mode build; a full-mode
-  // rebuild is `npx course book --mode full --out docs/book`).
+  // The note under the title names the run's mode (the committed book is a full-mode build:
+  // `npx course book --mode full --out docs/book`).
   assert.match(index, /outputs of one run in (fast|full) mode/, "docs/book's index says which mode its run used");
 });
 
