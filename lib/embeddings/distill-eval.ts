@@ -15,6 +15,7 @@ import { loadChatbot, loadSentiment } from "../data";
 import type { BertModel } from "../models/bert/model";
 import type { BertTokenizer } from "../text/tokenizer";
 import { embedTexts } from "./bert";
+import { fitLinear } from "./distill";
 import { nearestNeighbourAccuracy, scoreEncoder } from "./evaluate";
 import { l2Normalize } from "./st-layout";
 import { applyLinear, type LinearMap } from "./whitening";
@@ -145,4 +146,41 @@ export async function evaluateStudent(model: BertModel, tokenizer: BertTokenizer
     faqNmi: faq.nmi,
     faqNn: faq.nnAccuracy,
   };
+}
+
+/** One hidden state's agreement with the teacher on the held-out sentences. */
+export interface LayerAgreement {
+  /** Hidden state: 0 the embeddings, i the output of encoder layer i. */
+  layer: number;
+  agreement: number;
+  cosine: number;
+}
+
+/**
+ * Held-out agreement of every hidden state 0 … L: each state's mean pooling goes through its own Dense
+ * layer (least squares onto the teacher's vectors of the fit sentences) and is scored as
+ * `evaluateStudent` scores `agreement`. This chooses which layer a student pools (so how many it
+ * keeps) without the FAQ.
+ */
+export async function agreementByLayer(
+  model: BertModel,
+  tokenizer: BertTokenizer,
+  fit: { texts: string[]; targets: Float32Array; dim: number; maxLength: number },
+  sets: DistillEvalSets,
+  teacherTransform?: { mean: Float32Array } | null,
+): Promise<LayerAgreement[]> {
+  const Zs = await embedTexts(model, tokenizer, fit.texts, { pooling: "mean", layer: "all", maxLength: fit.maxLength, cache: false, progress: true }); // [L+1][n][H]
+  const Hs = await embedTexts(model, tokenizer, sets.heldOut.texts, { pooling: "mean", layer: "all", maxLength: 64, cache: false, progress: false }); // [L+1][m][H]
+  const target = teacherTransform ? sets.heldOut.teacher.map((r) => r.map((v, d) => v - teacherTransform.mean[d])) : sets.heldOut.teacher;
+  return Zs.map((Z, layer) => {
+    const h = l2Normalize(applyLinear(fitLinear(Z, fit.targets, fit.dim), Hs[layer]));
+    return { layer, agreement: neighbourAgreement(h, sets.heldOut.neighbours, AGREEMENT_K), cosine: meanCosine(h, target) };
+  });
+}
+
+/** The number of layers to keep: the hidden state 1 … L with the highest held-out agreement (at least one encoder layer, so word order counts). */
+export function layersToKeep(byLayer: readonly LayerAgreement[]): number {
+  const candidates = byLayer.filter((r) => r.layer >= 1);
+  if (!candidates.length) throw new Error("no encoder layer to choose from");
+  return candidates.reduce((best, r) => (r.agreement > best.agreement ? r : best)).layer;
 }

@@ -13,12 +13,13 @@ import { settings } from "../../env";
 import { embedTexts } from "../../embeddings/bert";
 import { centring, DISTILL_TEMPERATURE, DistillHead, fitLinear, LossWeights, parseLoss, Student, trainDistill, transformRows } from "../../embeddings/distill";
 import { distillPoolCached, teacherVectors } from "../../embeddings/distill-data";
-import { distillEvalSets, evaluateStudent } from "../../embeddings/distill-eval";
+import { agreementByLayer, distillEvalSets, evaluateStudent, LayerAgreement, layersToKeep } from "../../embeddings/distill-eval";
 import { loadEncoder } from "../../embeddings/encoders";
-import { bagOfPieces, factorTable, ridgeCG, scaleRowsLike, VOCAB_CG_ITERATIONS, VOCAB_RIDGE } from "../../embeddings/vocab-distill";
+import { bagOfPieces, scaleRowsLike, VOCAB_RIDGE } from "../../embeddings/vocab-distill";
+import { fittedPieceTable } from "../../embeddings/vocab-table";
 import { WORD_EMBEDDINGS } from "../../models/bert/params";
 import { writeSentenceTransformersLayout } from "../../embeddings/st-layout";
-import { BertModel, fromPretrained, loadBert, saveBert } from "../../models/bert";
+import { BertModel, fromPretrained, keepFirstLayers, loadBert, saveBert } from "../../models/bert";
 import { parseSafetensors, serializeSafetensors } from "../../models/safetensors";
 import { writeTokenizerFiles } from "../../pretraining/trainer";
 import { BertTokenizer } from "../../text";
@@ -37,7 +38,7 @@ export const command: Command = {
   usage: [
     "usage: course distill --out DIR [--model models/course-bert] [--init pretrained|random] [--teacher use-lite]",
     "                      [--loss mse|sim|nce|kl|mse:1,nce:1] [--temperature 0.05] [--centre yes|no]",
-    "                      [--vocab yes|no] [--vocab-ridge λ] [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
+    "                      [--vocab yes|no] [--vocab-ridge λ] [--layers all|auto|N] [--steps N] [--batch 64] [--lr 1e-4] [--max-length 32] [--sentences N] [--words 0]",
     "                      [--eval-every N] [--select agreement|last] [--corpus course] [--seed S] [--resume] [--save-minutes 10]",
     "",
     "  The student (--model; --init random: the same shape with fresh weights) mean-pools its last layer and",
@@ -50,7 +51,10 @@ export const command: Command = {
     "  batch's), kl (match each sentence's distribution over its batch neighbours); --centre subtracts the",
     "  teacher's mean vector first. --vocab yes first replaces the student's word-piece table by one distilled",
     "  from the teacher by least squares (lib/embeddings/vocab-distill.ts: a bag of word pieces mapped onto the",
-    "  teacher's vectors of the training sentences, reduced to the student's width); --steps 0 stops there.",
+    "  teacher's vectors of the training sentences, reduced to the student's width); --steps 0 stops there. --layers N keeps the",
+    "  student's first N encoder layers (DistilBERT's layer dropping); --layers auto keeps as many as the",
+    "  hidden state 1 … L with the highest held-out agreement (each layer's mean pooling through its own",
+    "  least-squares Dense layer) asks for; the default keeps them all.",
     "  Every --eval-every steps it scores held-out agreement with the teacher",
     "  (which of a sentence's 10 nearest neighbours both agree on; it selects the saved checkpoint), the",
     "  sentiment sentences and the chatbot FAQ (reported only). Writes a sentence-transformers folder",
@@ -66,6 +70,7 @@ export const command: Command = {
     temperature: { type: "string" },
     centre: { type: "string" },
     vocab: { type: "string" },
+    layers: { type: "string" },
     "vocab-ridge": { type: "string" },
     steps: { type: "string" },
     batch: { type: "string" },
@@ -101,6 +106,8 @@ export const command: Command = {
     const vocabOpt = str(values, "vocab", "no")!;
     if (vocabOpt !== "yes" && vocabOpt !== "no") throw new UsageError(`--vocab must be yes or no, not "${vocabOpt}"`);
     const vocabRidge = num(values, "vocab-ridge", VOCAB_RIDGE)!;
+    const layersOpt = str(values, "layers", "all")!;
+    if (layersOpt !== "all" && layersOpt !== "auto" && !(Number.isInteger(Number(layersOpt)) && Number(layersOpt) >= 1)) throw new UsageError(`--layers must be all, auto or a whole number ≥ 1, not "${layersOpt}"`);
     const temperature = num(values, "temperature", DISTILL_TEMPERATURE)!;
     const steps = values.steps === undefined ? (settings.mode === "fast" ? 20 : 2000) : Number(values.steps);
     const batch = num(values, "batch", 64)!;
@@ -147,20 +154,31 @@ export const command: Command = {
     // ---- the student
     const loaded = await fromPretrained(modelDir);
     const tokenizer = BertTokenizer.fromDir(loaded.sourceDir ?? modelDir);
-    const model: BertModel = init === "random" ? new BertModel(loaded.config, { heads: loaded.heads, seed }) : loaded;
+    let model: BertModel = init === "random" ? new BertModel(loaded.config, { heads: loaded.heads, seed }) : loaded;
     if (model !== loaded) loaded.dispose();
+    const fullDepth = model.config.num_hidden_layers;
+    if (layersOpt !== "all" && layersOpt !== "auto" && Number(layersOpt) > fullDepth) throw new UsageError(`--layers ${layersOpt}: ${modelDir} has only ${fullDepth} encoder layers`);
+    /** Replaces the student by its first n layers (the dropped ones are released). */
+    const cutTo = (n: number) => {
+      if (n === model.config.num_hidden_layers) return;
+      const cut = keepFirstLayers(model, n);
+      model.dispose();
+      model = cut;
+    };
     const H = model.config.hidden_size;
     const head = new DistillHead(H, trainT.dim, seed);
-    const st: Student = { model, head };
+    const student = (): Student => ({ model, head });
     const transform = centre ? centring(trainT.data, examples.length, trainT.dim) : null;
 
     const ckptDir = path.join(out, "checkpoint");
     const ckpt = values.resume ? findCheckpointDir(ckptDir) : null;
     if (values.resume && !ckpt) console.log(`no checkpoint in ${ckptDir}: starting from the beginning`);
-    type State = { step: number; adamT: number; evals: EvalRecord[]; lossCurve: Record<string, number>[]; segments: Segment[]; best: { step: number; agreement: number } | null; headInit: string; vocab: Record<string, number | string> | null };
-    let state: State = { step: 0, adamT: 0, evals: [], lossCurve: [], segments: [], best: null, headInit: "", vocab: null };
+    type LayerChoice = { rule: string; byLayer: LayerAgreement[] | null; kept: number; of: number };
+    type State = { step: number; adamT: number; evals: EvalRecord[]; lossCurve: Record<string, number>[]; segments: Segment[]; best: { step: number; agreement: number } | null; headInit: string; vocab: Record<string, number | string | boolean> | null; layers: LayerChoice | null };
+    let state: State = { step: 0, adamT: 0, evals: [], lossCurve: [], segments: [], best: null, headInit: "", vocab: null, layers: null };
     if (ckpt) {
       state = JSON.parse(fs.readFileSync(path.join(ckpt, STATE_FILE), "utf8")) as State;
+      if (state.layers) cutTo(state.layers.kept);
       const saved = await loadBert(ckpt);
       for (const n of model.params.names()) if (saved.params.has(n)) model.params.set(n, saved.params.get(n));
       saved.dispose();
@@ -174,18 +192,30 @@ export const command: Command = {
         const allRows = Array.from({ length: examples.length }, (_, i) => i);
         console.log(`vocabulary stage: a bag of word pieces per training example (${examples.length}), mapped onto the teacher's vectors by least squares…`);
         const X = bagOfPieces(tokenizer, examples, maxLength);
-        const ridge = ridgeCG(X, transformRows(trainT.data, trainT.dim, allRows, transform), trainT.dim, vocabRidge, VOCAB_CG_ITERATIONS, (it, res) => {
+        const f = fittedPieceTable(X, transformRows(trainT.data, trainT.dim, allRows, transform), trainT.dim, vocabRidge, H, (it, res) => {
           if (it % 25 === 0) console.log(`  conjugate gradients: iteration ${it}, relative residual ${res.toExponential(2)}`);
         });
-        const f = factorTable(ridge.W, X.cols, trainT.dim, H);
+        if (f.cached) console.log(`  the same bags, teacher vectors and λ were fitted before: the table is read from ${settings.cacheDir}/distill`);
         const old = model.params.get(WORD_EMBEDDINGS).dataSync() as Float32Array;
         const { table, scale } = scaleRowsLike(f.table, old, H);
         model.params.set(WORD_EMBEDDINGS, table);
-        state.vocab = { examples: examples.length, ridge: vocabRidge, iterations: ridge.iterations, relativeResidual: Number(ridge.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), seconds: Math.round((Date.now() - tv) / 1000) };
+        state.vocab = { examples: examples.length, ridge: vocabRidge, iterations: f.iterations, relativeResidual: Number(f.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), fromCache: f.cached, seconds: Math.round((Date.now() - tv) / 1000) };
         console.log(`  the word-piece table: ${f.seen} of ${X.cols} pieces seen; the ${H} kept directions hold ${(100 * f.kept).toFixed(1)}% of the map; ${state.vocab.seconds} s`);
       }
-      // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's.
       const fitRows = Array.from({ length: Math.min(FIT_SENTENCES, pool.train.length) }, (_, i) => i);
+      if (layersOpt === "auto") {
+        // How many layers to keep: the hidden state whose pooled vectors agree best with the teacher on held-out sentences.
+        console.log(`choosing how many layers to keep: held-out agreement of each hidden state's mean pooling (a Dense layer fitted for each on ${fitRows.length} sentences)…`);
+        const byLayer = await agreementByLayer(model, tokenizer, { texts: fitRows.map((i) => pool.train[i]), targets: transformRows(trainT.data, trainT.dim, fitRows, transform), dim: trainT.dim, maxLength }, sets, transform);
+        for (const r of byLayer) console.log(`  hidden state ${r.layer}${r.layer === 0 ? " (embeddings)" : ""}: held-out agreement@10 ${(100 * r.agreement).toFixed(2)}%  cosine ${r.cosine.toFixed(3)}`);
+        const n = layersToKeep(byLayer);
+        state.layers = { rule: "the hidden state 1 … L with the highest held-out agreement@10 (1,024 held-out pool sentences)", byLayer: byLayer.map((r) => ({ layer: r.layer, agreement: Number(r.agreement.toFixed(5)), cosine: Number(r.cosine.toFixed(4)) })), kept: n, of: fullDepth };
+        console.log(`  keeping ${n} of ${fullDepth} encoder layers`);
+      } else if (layersOpt !== "all") {
+        state.layers = { rule: "--layers " + layersOpt, byLayer: null, kept: Number(layersOpt), of: fullDepth };
+      }
+      if (state.layers) cutTo(state.layers.kept);
+      // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's.
       console.log(`fitting the Dense layer's starting point (least squares on ${fitRows.length} sentences)…`);
       const Z = await embedTexts(model, tokenizer, fitRows.map((i) => pool.train[i]), { pooling: "mean", maxLength, cache: false, progress: true });
       head.setFrom(fitLinear(Z, transformRows(trainT.data, trainT.dim, fitRows, transform), trainT.dim));
@@ -204,7 +234,7 @@ export const command: Command = {
     const recordFile = path.join(out, "distill-record.json");
     const record = () => ({
       command: segment.command,
-      student: { from: modelDir, init, hiddenSize: H, layers: model.config.num_hidden_layers },
+      student: { from: modelDir, init, hiddenSize: H, layers: model.config.num_hidden_layers, layerChoice: state.layers },
       teacher: { id: teacherId, dim: trainT.dim },
       data: {
         corpus: corpusName === "course" ? "course (State of the Union addresses, Moby-Dick, the Brown corpus, IMDb reviews; documents quoting evaluation sentences left out)" : corpusName,
@@ -215,7 +245,7 @@ export const command: Command = {
         rule: "questions: 3–30 words ending in '?'; statements: 4–15 words; split by document (5% held out); no FAQ text",
       },
       vocab: state.vocab,
-      options: { vocab: vocabOpt, loss, lossSpec, temperature, centre, steps, batch, lr, maxLength, seed, select, evalEvery, headInit: state.headInit },
+      options: { vocab: vocabOpt, layers: layersOpt, loss, lossSpec, temperature, centre, steps, batch, lr, maxLength, seed, select, evalEvery, headInit: state.headInit },
       selection: "held-out neighbour agreement@10 with the teacher (1,024 held-out pool sentences); FAQ scores are reported, never used to choose",
       selected: select === "agreement" ? state.best : { step: state.step },
       segments: state.segments,
@@ -238,7 +268,7 @@ export const command: Command = {
       head.dispose();
       return 0;
     }
-    const result = await trainDistill(st, tokenizer, examples, trainT, {
+    const result = await trainDistill(student(), tokenizer, examples, trainT, {
       steps,
       batchSize: batch,
       lr,

@@ -21,6 +21,7 @@ export { BERT_BASE, BERT_MINI, makeConfig, configFromJson, configToJson, validat
 export type { BertConfig } from "./config";
 export { BertParams, paramSpecs, ALL_HEADS, NO_HEADS, WORD_EMBEDDINGS, TIED_DECODER, fromCheckpointLayout, toCheckpointLayout } from "./params";
 export type { HeadsSpec, ParamSpec, ParamKind } from "./params";
+export { keepFirstLayers } from "./truncate";
 export { loadBert, saveBert, readConfig, readWeights, normalizeName, checkpointTensors, WEIGHTS_NAME, WEIGHTS_INDEX_NAME, CONFIG_NAME } from "./checkpoint";
 export type { LoadOptions, LoadReport, SaveOptions } from "./checkpoint";
 export { parseSafetensors, serializeSafetensors, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "../safetensors";
