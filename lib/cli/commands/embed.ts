@@ -53,13 +53,13 @@ Works on any CSV with a text column. --labels answer derives one class per disti
     }
     const t0 = Date.now();
     const enc = await loadEncoder(modelId, { pooling, layer: layer === "all" ? -1 : layer, maxLength });
-    if (enc.bert && !enc.dense && modelId === "course-sbert") console.error("note: course-sbert's whitening belongs to mean pooling of the last layer; these vectors are not whitened.");
+    if (enc.bert && !enc.dense && modelId === "course-sbert") console.error("note: course-sbert's linear layer belongs to mean pooling of its last layer; these vectors are the BERT's alone, before it.");
     try {
       if (enc.bert) {
         file.pooling = pooling;
         file.layer = layer;
         if (layer === "all") file.layers = await embedTexts(enc.bert.model, enc.bert.tokenizer, texts, { pooling, layer: "all", maxLength });
-        else file.vectors = await enc.embed(texts); // with the folder's Dense layer (course-sbert's whitening) where it applies
+        else file.vectors = await enc.embed(texts); // with the folder's Dense layer (course-sbert's map into USE Lite's space) where it applies
       } else {
         if (values.pooling !== undefined || values.layer !== undefined) console.error(`note: --pooling/--layer apply to BERT models; ${modelId} has its own pooling.`);
         file.vectors = await enc.embed(texts);

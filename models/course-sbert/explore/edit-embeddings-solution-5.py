@@ -1,0 +1,53 @@
+"""Fifth pass (session s29): course-sbert's pooling and layer rows measured as the encoder outputs them —
+through its linear layer and scaled to length 1 — instead of its BERT's raw pooled vectors. The distilled
+encoder's linear layer carries half of what it learned (a probe on the full FAQ, 10 K-Means runs: raw mean
+pooling of its last layer 0.039, through the linear layer 0.177), so raw vectors hid every difference."""
+import json
+
+P = "solutions/embeddings.ipynb"
+nb = json.load(open(P))
+pos = {c.get("id"): i for i, c in enumerate(nb["cells"])}
+
+
+def lines(s):
+    out = s.split("\n")
+    return [l + "\n" for l in out[:-1]] + [out[-1]]
+
+
+def replace_in(cid, old, new):
+    c = nb["cells"][pos[cid]]
+    s = "".join(c["source"])
+    assert old in s, f"{cid}: text to replace not found: {old[:60]!r}"
+    c["source"] = lines(s.replace(old, new, 1))
+    if c["cell_type"] == "code":
+        c["outputs"], c["execution_count"] = [], None
+
+
+replace_in("c19", """the course BERT, and its table has a row for each of its own hidden states. The pooled vectors are measured
+*before* its linear layer, as for the course BERT.""",
+"""the course BERT, and its table has a row for each of its own hidden states. Its vectors are measured as the
+encoder outputs them: every pooling and layer goes through its linear layer and is scaled to length 1. That
+layer was fitted on the last layer's mean pooling, so the other rows show what happens when you pool
+differently and keep the rest of the encoder as it is.""")
+
+replace_in("c20", """// The same on course-sbert's BERT (models/course-sbert): the pooled vectors themselves, before its Dense layer.
+const sbert = await embeddings.loadEncoder("course-sbert");
+const sModel = sbert.bert!.model, sTok = sbert.bert!.tokenizer;
+const sMeanByLayer = await embeddings.embedTexts(sModel, sTok, questions, { pooling: "mean", layer: "all" }); // [L+1][n][H]
+const sClsByLayer = await embeddings.embedTexts(sModel, sTok, questions, { pooling: "cls", layer: "all" });
+const sbertArisByLayer = { mean: sMeanByLayer.map((X) => arisOf(X)), cls: sClsByLayer.map((X) => arisOf(X)) };""",
+"""// The same on course-sbert (models/course-sbert), as the encoder outputs its vectors: each pooling and layer
+// through its linear layer (sbert.dense) and scaled to length 1 — what sbert.embed does with the last layer's mean.
+const sbert = await embeddings.loadEncoder("course-sbert");
+const sModel = sbert.bert!.model, sTok = sbert.bert!.tokenizer;
+const sOut = (X: number[][]) => (sbert.dense ? embeddings.l2Normalize(embeddings.applyLinear(sbert.dense, X)) : X);
+const sMeanByLayer = await embeddings.embedTexts(sModel, sTok, questions, { pooling: "mean", layer: "all" }); // [sL+1][n][H]
+const sClsByLayer = await embeddings.embedTexts(sModel, sTok, questions, { pooling: "cls", layer: "all" });
+const sbertArisByLayer = { mean: sMeanByLayer.map((X) => arisOf(sOut(X))), cls: sClsByLayer.map((X) => arisOf(sOut(X))) };""")
+replace_in("c20", """if (sModel.heads.pooler) sbertArisByPooling.pooler = arisOf(await embeddings.embedTexts(sModel, sTok, questions, { pooling: "pooler" }));""",
+"""if (sModel.heads.pooler) sbertArisByPooling.pooler = arisOf(sOut(await embeddings.embedTexts(sModel, sTok, questions, { pooling: "pooler" })));""")
+
+with open(P, "w") as f:
+    json.dump(nb, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+print("course-sbert rows through its linear layer")
