@@ -19,7 +19,7 @@
  *   kl   Σ_i KL(softmax_j≠i(cos(t_i, t_j)/τ) ‖ softmax_j≠i(cos(s_i, s_j)/τ))   match each sentence's
  *        distribution over its in-batch neighbours
  *
- * Why not only `mse`: measured on this course (models/course-sbert/README.md), matching absolute
+ * Why not only `mse`: measured on this course (models/course-sbert/explore/DEVLOG.md), matching absolute
  * coordinates taught a small student the teacher's dominant directions on narrative text — cosine to
  * the teacher rose while questions about different topics ran together. The relational losses
  * only ask the student to rank sentences as the teacher does; centring the teacher (subtracting

@@ -24,8 +24,9 @@ import type { BertTokenizer } from "../text/tokenizer";
 
 /**
  * Ridge penalty λ (on bags whose entries sum to 1): the value with the highest neighbour agreement with the
- * teacher on held-out corpus sentences, for the course pool's 13,312 sentences (models/course-sbert/explore/DEVLOG.md,
- * "Choosing the ridge λ without the FAQ"). Smaller λ keeps more of what rare words mean.
+ * teacher on held-out corpus sentences, for the course pool's first 13,312 sentences and again for all 41,038
+ * (models/course-sbert/explore/DEVLOG.md, "Choosing the ridge λ without the FAQ" and session s28b). Smaller λ
+ * keeps more of what rare words mean.
  */
 export const VOCAB_RIDGE = 0.02;
 /** Relative residual at which conjugate gradients stop (the fit is then far more exact than the data). */
