@@ -71,8 +71,34 @@ test("course distill --vocab yes --steps 0: the word-piece table is distilled by
   for (const v of data.vectors.slice(0, 5)) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4, "Normalize: length 1");
 });
 
+test("course distill --layers auto keeps the layers held-out agreement picks; --layers N trains a cut student; the table is fitted once", () => {
+  const auto = path.join(tmp, "layers-auto");
+  const log = course("distill", "--model", TINY, "--teacher", TINY, "--corpus", corpus(), "--out", auto, "--steps", "0", "--vocab", "yes", "--layers", "auto", "--max-length", "16", "--engine", "tfjs");
+  assert.match(log, /hidden state 0 \(embeddings\): held-out agreement@10/);
+  const full = JSON.parse(fs.readFileSync(path.join(TINY, "config.json"), "utf8")).num_hidden_layers as number;
+  const record = JSON.parse(fs.readFileSync(path.join(auto, "distill-record.json"), "utf8"));
+  const choice = record.student.layerChoice;
+  assert.equal(choice.byLayer.length, full + 1, "one agreement per hidden state");
+  assert.equal(choice.of, full);
+  const best = choice.byLayer.filter((r: { layer: number }) => r.layer >= 1).reduce((b: { agreement: number }, r: { agreement: number }) => (r.agreement > b.agreement ? r : b));
+  assert.equal(choice.kept, best.layer, "the encoder layer with the highest held-out agreement");
+  assert.equal(JSON.parse(fs.readFileSync(path.join(auto, "config.json"), "utf8")).num_hidden_layers, choice.kept);
+  assert.equal(typeof record.vocab.fromCache, "boolean"); // (the test above fitted the same table: this run may read it)
+
+  const cut = path.join(tmp, "layers-1");
+  const log1 = course("distill", "--model", TINY, "--teacher", TINY, "--corpus", corpus(), "--out", cut, "--steps", "2", "--batch", "8", "--eval-every", "2", "--vocab", "yes", "--layers", "1", "--max-length", "16", "--engine", "tfjs");
+  assert.match(log1, /the table is read from/);
+  const r1 = JSON.parse(fs.readFileSync(path.join(cut, "distill-record.json"), "utf8"));
+  assert.equal(r1.vocab.fromCache, true);
+  assert.equal(r1.student.layers, 1);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(cut, "config.json"), "utf8")).num_hidden_layers, 1);
+  const emb = path.join(tmp, "emb-cut.json");
+  course("embed", "--input", "datasets/chatbot/university-faq.csv", "--labels", "answer", "--model", cut, "--out", emb);
+  assert.equal(JSON.parse(fs.readFileSync(emb, "utf8")).vectors.length, 391);
+});
+
 test("course distill names bad options", () => {
-  for (const [option, message] of [["--vocab=maybe", /--vocab must be yes or no/], ["--steps=-1", /--steps must be a whole number ≥ 0/], ["--steps=1.5", /--steps must be a whole number ≥ 0/]] as const) {
+  for (const [option, message] of [["--vocab=maybe", /--vocab must be yes or no/], ["--steps=-1", /--steps must be a whole number ≥ 0/], ["--steps=1.5", /--steps must be a whole number ≥ 0/], ["--layers=0", /--layers must be all, auto or a whole number ≥ 1/]] as const) {
     const r = spawnSync(process.execPath, [COURSE, "distill", "--out", path.join(tmp, "x"), option], { cwd: ROOT, env, encoding: "utf8" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, message);
