@@ -18,6 +18,7 @@ import { loadEncoder } from "../../embeddings/encoders";
 import { bagOfPieces, scaleRowsLike, VOCAB_RIDGE } from "../../embeddings/vocab-distill";
 import { fittedPieceTable } from "../../embeddings/vocab-table";
 import { WORD_EMBEDDINGS } from "../../models/bert/params";
+import { hostValues } from "../../engine/params";
 import { writeSentenceTransformersLayout } from "../../embeddings/st-layout";
 import { BertModel, fromPretrained, keepFirstLayers, loadBert, saveBert } from "../../models/bert";
 import { parseSafetensors, serializeSafetensors } from "../../models/safetensors";
@@ -196,7 +197,7 @@ export const command: Command = {
           if (it % 25 === 0) console.log(`  conjugate gradients: iteration ${it}, relative residual ${res.toExponential(2)}`);
         });
         if (f.cached) console.log(`  the same bags, teacher vectors and λ were fitted before: the table is read from ${settings.cacheDir}/distill`);
-        const old = model.params.get(WORD_EMBEDDINGS).dataSync() as Float32Array;
+        const old = hostValues(model.params, WORD_EMBEDDINGS);
         const { table, scale } = scaleRowsLike(f.table, old, H);
         model.params.set(WORD_EMBEDDINGS, table);
         state.vocab = { examples: examples.length, ridge: vocabRidge, iterations: f.iterations, relativeResidual: Number(f.relativeResidual.toExponential(3)), keptShare: Number(f.kept.toFixed(4)), piecesSeen: f.seen, vocabulary: X.cols, scale: Number(scale.toFixed(4)), fromCache: f.cached, seconds: Math.round((Date.now() - tv) / 1000) };
@@ -250,6 +251,7 @@ export const command: Command = {
       selected: select === "agreement" ? state.best : { step: state.step },
       segments: state.segments,
       seconds: Math.round(state.segments.reduce((a, s) => a + s.seconds, 0)),
+      thisRunSeconds: Math.round((Date.now() - t0) / 1000), // everything this command did, the data, the table and the layer choice included
       evals: state.evals,
       lossCurve: state.lossCurve,
       date: new Date().toISOString(),
