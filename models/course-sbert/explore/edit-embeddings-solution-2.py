@@ -1,25 +1,7 @@
 """Second pass on the embeddings solution (after edit-embeddings-solution.py): the text says what course-sbert
 is by pointing at its card (it is whichever encoder models/course-sbert holds: whitened or distilled), and Q9 asks
 about the course's sentence encoder, not one method. Only the cells named here change."""
-import json
-
-P = "solutions/embeddings.ipynb"
-nb = json.load(open(P))
-pos = {c.get("id"): i for i, c in enumerate(nb["cells"])}
-
-
-def lines(s):
-    out = s.split("\n")
-    return [l + "\n" for l in out[:-1]] + [out[-1]]
-
-
-def replace_in(cid, old, new):
-    c = nb["cells"][pos[cid]]
-    s = "".join(c["source"])
-    assert old in s, f"{cid}: text to replace not found: {old[:60]!r}"
-    c["source"] = lines(s.replace(old, new, 1))
-    if c["cell_type"] == "code":
-        c["outputs"], c["execution_count"] = [], None
+from nbedit import P, lines, nb, pos, replace_in, save  # noqa: F401 (the scripts share nbedit.py)
 
 
 replace_in("c19", """The same measurements are repeated on **course-sbert**, the course BERT after it was *distilled* into a
@@ -49,7 +31,5 @@ course-sbert's weights were then distilled from USE Lite (and a linear layer add
 course-sbert adds (its card says which) is the only difference.""")
 c["source"] = lines(s)
 replace_in("c43", """`Distillation: course-sbert (""", """`course-sbert (""")
-with open(P, "w") as f:
-    json.dump(nb, f, indent=1, ensure_ascii=False)
-    f.write("\n")
+save()
 print("solutions/embeddings.ipynb: course-sbert described by its card")

@@ -1,23 +1,6 @@
 """Third pass: the locked cells this issue added compute their readings with a locked helper (the rule the Q4
 prompt spells out, as a z-score), not with the student's `verdict`: locked code never calls student functions."""
-import json
-
-P = "solutions/embeddings.ipynb"
-nb = json.load(open(P))
-pos = {c.get("id"): i for i, c in enumerate(nb["cells"])}
-
-
-def lines(s):
-    out = s.split("\n")
-    return [l + "\n" for l in out[:-1]] + [out[-1]]
-
-
-def replace_in(cid, old, new):
-    c = nb["cells"][pos[cid]]
-    s = "".join(c["source"])
-    assert old in s, f"{cid}: text to replace not found: {old[:60]!r}"
-    c["source"] = lines(s.replace(old, new, 1))
-    c["outputs"], c["execution_count"] = [], None
+from nbedit import P, lines, nb, pos, replace_in, save  # noqa: F401 (the scripts share nbedit.py)
 
 
 replace_in("c20", """const sbertBestLayer = sbertArisByLayer.mean.map(mean).reduce((b, a, i, all) => (a > all[b] ? i : b), 0);
@@ -30,7 +13,5 @@ console.log(`course-sbert, mean pooling: the best hidden state is ${sbertBestLay
   `last layer minus layer 0: ${zOf(sbertArisByLayer.mean[L], sbertArisByLayer.mean[0]).toFixed(1)} σ_Δ; mean minus [CLS] at the last layer: ${zOf(sbertArisByPooling.mean, sbertArisByPooling.cls).toFixed(1)} σ_Δ`);""")
 replace_in("d28a0002", """const firstHarm = Object.fromEntries(doseGroups.map((g) => [g, doseScales.find((s, i) => i > 0 && verdict(doseAris[g][i], doseAris[g][0], sigma, K_SIGMA) === "lower") ?? Infinity]));""",
 """const firstHarm = Object.fromEntries(doseGroups.map((g) => [g, doseScales.find((s, i) => i > 0 && zOf(doseAris[g][i], doseAris[g][0]) < -K_SIGMA) ?? Infinity]));""")
-with open(P, "w") as f:
-    json.dump(nb, f, indent=1, ensure_ascii=False)
-    f.write("\n")
+save()
 print("locked readings use zOf")

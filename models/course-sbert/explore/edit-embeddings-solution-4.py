@@ -1,25 +1,7 @@
 """Fourth pass (session s29): course-sbert became the vocabulary-distilled student cut to the layers held-out
 agreement picks (one encoder layer), so its BERT no longer has the course BERT's depth: the course-sbert
 tables and comparisons index its own layers (sL), and the prose says how it was made."""
-import json
-
-P = "solutions/embeddings.ipynb"
-nb = json.load(open(P))
-pos = {c.get("id"): i for i, c in enumerate(nb["cells"])}
-
-
-def lines(s):
-    out = s.split("\n")
-    return [l + "\n" for l in out[:-1]] + [out[-1]]
-
-
-def replace_in(cid, old, new):
-    c = nb["cells"][pos[cid]]
-    s = "".join(c["source"])
-    assert old in s, f"{cid}: text to replace not found: {old[:60]!r}"
-    c["source"] = lines(s.replace(old, new, 1))
-    if c["cell_type"] == "code":
-        c["outputs"], c["execution_count"] = [], None
+from nbedit import P, lines, nb, pos, replace_in, save  # noqa: F401 (the scripts share nbedit.py)
 
 
 # §4 prose: what course-sbert's BERT is now.
@@ -82,6 +64,5 @@ replace_in("c43", """  layers: [vs(`course-sbert mean: layer ${L} vs layer 0`, s
 """  layers: [vs(`course-sbert mean: layer ${sL} vs layer 0`, sbertArisByLayer.mean[sL], sbertArisByLayer.mean[0]),
     ...sbertArisByLayer.mean.slice(1, sL).map((a, i) => vs(`course-sbert mean: layer ${sL} vs layer ${i + 1}`, sbertArisByLayer.mean[sL], a))],""")
 
-json.dump(nb, open(P, "w"), indent=1, ensure_ascii=False)
-open(P, "a").write("\n")
+save()
 print("edited", P)

@@ -2,25 +2,7 @@
 through its linear layer and scaled to length 1 — instead of its BERT's raw pooled vectors. The distilled
 encoder's linear layer carries half of what it learned (a probe on the full FAQ, 10 K-Means runs: raw mean
 pooling of its last layer 0.039, through the linear layer 0.177), so raw vectors hid every difference."""
-import json
-
-P = "solutions/embeddings.ipynb"
-nb = json.load(open(P))
-pos = {c.get("id"): i for i, c in enumerate(nb["cells"])}
-
-
-def lines(s):
-    out = s.split("\n")
-    return [l + "\n" for l in out[:-1]] + [out[-1]]
-
-
-def replace_in(cid, old, new):
-    c = nb["cells"][pos[cid]]
-    s = "".join(c["source"])
-    assert old in s, f"{cid}: text to replace not found: {old[:60]!r}"
-    c["source"] = lines(s.replace(old, new, 1))
-    if c["cell_type"] == "code":
-        c["outputs"], c["execution_count"] = [], None
+from nbedit import P, lines, nb, pos, replace_in, save  # noqa: F401 (the scripts share nbedit.py)
 
 
 replace_in("c19", """the course BERT, and its table has a row for each of its own hidden states. The pooled vectors are measured
@@ -47,7 +29,5 @@ const sbertArisByLayer = { mean: sMeanByLayer.map((X) => arisOf(sOut(X))), cls: 
 replace_in("c20", """if (sModel.heads.pooler) sbertArisByPooling.pooler = arisOf(await embeddings.embedTexts(sModel, sTok, questions, { pooling: "pooler" }));""",
 """if (sModel.heads.pooler) sbertArisByPooling.pooler = arisOf(sOut(await embeddings.embedTexts(sModel, sTok, questions, { pooling: "pooler" })));""")
 
-with open(P, "w") as f:
-    json.dump(nb, f, indent=1, ensure_ascii=False)
-    f.write("\n")
+save()
 print("course-sbert rows through its linear layer")
