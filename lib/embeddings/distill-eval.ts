@@ -154,6 +154,8 @@ export interface LayerAgreement {
   layer: number;
   agreement: number;
   cosine: number;
+  /** The least-squares Dense fitted for this hidden state (its vectors → the teacher's, on the fit sentences). */
+  dense: LinearMap;
 }
 
 /**
@@ -173,13 +175,14 @@ export async function agreementByLayer(
   const Hs = await embedTexts(model, tokenizer, sets.heldOut.texts, { pooling: "mean", layer: "all", maxLength: 64, cache: false, progress: false }); // [L+1][m][H]
   const target = teacherTransform ? sets.heldOut.teacher.map((r) => r.map((v, d) => v - teacherTransform.mean[d])) : sets.heldOut.teacher;
   return Zs.map((Z, layer) => {
-    const h = l2Normalize(applyLinear(fitLinear(Z, fit.targets, fit.dim), Hs[layer]));
-    return { layer, agreement: neighbourAgreement(h, sets.heldOut.neighbours, AGREEMENT_K), cosine: meanCosine(h, target) };
+    const dense = fitLinear(Z, fit.targets, fit.dim);
+    const h = l2Normalize(applyLinear(dense, Hs[layer]));
+    return { layer, agreement: neighbourAgreement(h, sets.heldOut.neighbours, AGREEMENT_K), cosine: meanCosine(h, target), dense };
   });
 }
 
 /** The number of layers to keep: the hidden state 1 … L with the highest held-out agreement (at least one encoder layer, so word order counts). */
-export function layersToKeep(byLayer: readonly LayerAgreement[]): number {
+export function layersToKeep(byLayer: readonly Pick<LayerAgreement, "layer" | "agreement">[]): number {
   const candidates = byLayer.filter((r) => r.layer >= 1);
   if (!candidates.length) throw new Error("no encoder layer to choose from");
   return candidates.reduce((best, r) => (r.agreement > best.agreement ? r : best)).layer;

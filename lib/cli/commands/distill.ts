@@ -17,6 +17,7 @@ import { agreementByLayer, distillEvalSets, evaluateStudent, LayerAgreement, lay
 import { loadEncoder } from "../../embeddings/encoders";
 import { bagOfPieces, scaleRowsLike, VOCAB_RIDGE } from "../../embeddings/vocab-distill";
 import { fittedPieceTable } from "../../embeddings/vocab-table";
+import type { LinearMap } from "../../embeddings/whitening";
 import { WORD_EMBEDDINGS } from "../../models/bert/params";
 import { hostValues } from "../../engine/params";
 import { writeSentenceTransformersLayout } from "../../embeddings/st-layout";
@@ -174,7 +175,7 @@ export const command: Command = {
     const ckptDir = path.join(out, "checkpoint");
     const ckpt = values.resume ? findCheckpointDir(ckptDir) : null;
     if (values.resume && !ckpt) console.log(`no checkpoint in ${ckptDir}: starting from the beginning`);
-    type LayerChoice = { rule: string; byLayer: LayerAgreement[] | null; kept: number; of: number };
+    type LayerChoice = { rule: string; byLayer: Omit<LayerAgreement, "dense">[] | null; kept: number; of: number };
     type State = { step: number; adamT: number; evals: EvalRecord[]; lossCurve: Record<string, number>[]; segments: Segment[]; best: { step: number; agreement: number } | null; headInit: string; vocab: Record<string, number | string | boolean> | null; layers: LayerChoice | null };
     let state: State = { step: 0, adamT: 0, evals: [], lossCurve: [], segments: [], best: null, headInit: "", vocab: null, layers: null };
     if (ckpt) {
@@ -204,22 +205,31 @@ export const command: Command = {
         console.log(`  the word-piece table: ${f.seen} of ${X.cols} pieces seen; the ${H} kept directions hold ${(100 * f.kept).toFixed(1)}% of the map; ${state.vocab.seconds} s`);
       }
       const fitRows = Array.from({ length: Math.min(FIT_SENTENCES, pool.train.length) }, (_, i) => i);
+      const fitTexts = fitRows.map((i) => pool.train[i]);
+      const fitTargets = transformRows(trainT.data, trainT.dim, fitRows, transform);
+      /** The kept layer's least-squares Dense, when the layer choice has already fitted it on the same sentences. */
+      let fitted: LinearMap | null = null;
       if (layersOpt === "auto") {
         // How many layers to keep: the hidden state whose pooled vectors agree best with the teacher on held-out sentences.
         console.log(`choosing how many layers to keep: held-out agreement of each hidden state's mean pooling (a Dense layer fitted for each on ${fitRows.length} sentences)…`);
-        const byLayer = await agreementByLayer(model, tokenizer, { texts: fitRows.map((i) => pool.train[i]), targets: transformRows(trainT.data, trainT.dim, fitRows, transform), dim: trainT.dim, maxLength }, sets, transform);
+        const byLayer = await agreementByLayer(model, tokenizer, { texts: fitTexts, targets: fitTargets, dim: trainT.dim, maxLength }, sets, transform);
         for (const r of byLayer) console.log(`  hidden state ${r.layer}${r.layer === 0 ? " (embeddings)" : ""}: held-out agreement@10 ${(100 * r.agreement).toFixed(2)}%  cosine ${r.cosine.toFixed(3)}`);
         const n = layersToKeep(byLayer);
+        fitted = byLayer[n].dense;
         state.layers = { rule: "the hidden state 1 … L with the highest held-out agreement@10 (1,024 held-out pool sentences)", byLayer: byLayer.map((r) => ({ layer: r.layer, agreement: Number(r.agreement.toFixed(5)), cosine: Number(r.cosine.toFixed(4)) })), kept: n, of: fullDepth };
         console.log(`  keeping ${n} of ${fullDepth} encoder layers`);
       } else if (layersOpt !== "all") {
         state.layers = { rule: "--layers " + layersOpt, byLayer: null, kept: Number(layersOpt), of: fullDepth };
       }
       if (state.layers) cutTo(state.layers.kept);
-      // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's.
-      console.log(`fitting the Dense layer's starting point (least squares on ${fitRows.length} sentences)…`);
-      const Z = await embedTexts(model, tokenizer, fitRows.map((i) => pool.train[i]), { pooling: "mean", maxLength, cache: false, progress: true });
-      head.setFrom(fitLinear(Z, transformRows(trainT.data, trainT.dim, fitRows, transform), trainT.dim));
+      // The Dense layer starts as the least-squares map from the student's pooled vectors to the teacher's
+      // (for --layers auto, the one the layer choice fitted on the kept layer's vectors: the same sentences and targets).
+      if (!fitted) {
+        console.log(`fitting the Dense layer's starting point (least squares on ${fitRows.length} sentences)…`);
+        const Z = await embedTexts(model, tokenizer, fitTexts, { pooling: "mean", maxLength, cache: false, progress: true });
+        fitted = fitLinear(Z, fitTargets, trainT.dim);
+      }
+      head.setFrom(fitted);
       state.headInit = `least squares on ${fitRows.length} training sentences`;
     }
 
